@@ -1,0 +1,1 @@
+"""Atlas datasets of symplectic polytopes."""

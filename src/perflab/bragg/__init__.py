@@ -1,0 +1,1 @@
+"""nanoBragg-semantics diffraction kernels (tricubic interpolation, detector absorption)."""

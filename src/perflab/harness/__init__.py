@@ -1,0 +1,37 @@
+"""Shared measurement and bookkeeping helpers used by every perflab domain.
+
+- :func:`measure`, :class:`Timer`, :class:`SampleStats`: cold/warm wall-clock timing.
+- :func:`env_snapshot`: what machine and software produced a number.
+- :class:`time_budget`, :class:`TimeBudgetExceeded`: budgets for long-running solvers.
+- :class:`RunLog`: crash-safe JSON-lines event log.
+- :class:`Manifest`: atomic JSON manifest for resumable builds.
+- :func:`write_report`, :func:`save_chart`: Markdown + JSON reports, offline charts.
+"""
+
+from perflab.harness.atomic import atomic_write_bytes, atomic_write_text
+from perflab.harness.budget import TimeBudgetExceeded, default_budget, time_budget
+from perflab.harness.env import env_snapshot, env_summary
+from perflab.harness.manifest import Manifest, ManifestError
+from perflab.harness.report import markdown_table, save_chart, write_report
+from perflab.harness.runlog import RunLog
+from perflab.harness.timing import Measurement, SampleStats, Timer, measure
+
+__all__ = [
+    "Manifest",
+    "ManifestError",
+    "Measurement",
+    "RunLog",
+    "SampleStats",
+    "TimeBudgetExceeded",
+    "Timer",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "default_budget",
+    "env_snapshot",
+    "env_summary",
+    "markdown_table",
+    "measure",
+    "save_chart",
+    "time_budget",
+    "write_report",
+]

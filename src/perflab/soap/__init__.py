@@ -1,0 +1,1 @@
+"""AniSOAP descriptors for ellipsoidal particles."""

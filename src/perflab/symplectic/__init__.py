@@ -1,0 +1,1 @@
+"""Symplectic polytopes: volume, EHZ capacity, systolic ratio."""

@@ -1,0 +1,1 @@
+"""Warp kernel dataset: generated kernels with their C++ and CUDA code."""

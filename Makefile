@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.perflab-installed
 PIP_FLAGS := -c constraints.txt
 
-.PHONY: run test deep longhaul bench bench-compare lint format venv clean-venv
+.PHONY: run test deep longhaul bench bench-compare e2e browser-deps lint format venv clean-venv
 
 ## Create .venv and install the project (only when pyproject/constraints change).
 venv: $(STAMP)
@@ -33,14 +33,23 @@ deep: $(STAMP)
 longhaul: $(STAMP)
 	$(BIN)/python -m pytest -m longhaul --timeout=0
 
-## Benchmarks (pytest-benchmark), saved under .benchmarks/.
+## Benchmarks (pytest-benchmark): the $(BENCH_TIER) tier of benchmarks/ (smoke by default;
+## `make bench BENCH_TIER=deep`), saved under .benchmarks/, then one row per benchmark is
+## appended to $(HISTORY). Tiers set rounds/time per benchmark: perflab.harness.tiers.
+BENCH_TIER ?= smoke
+HISTORY ?= artefacts/benchmarks/history.csv
 bench: $(STAMP)
-	$(BIN)/python -m pytest benchmarks -m smoke --benchmark-enable --benchmark-only \
-		--benchmark-autosave --benchmark-columns=median,iqr,rounds,mean,stddev
+	mkdir -p .benchmarks
+	rm -f .benchmarks/last-run.json
+	$(BIN)/python -m pytest benchmarks -m $(BENCH_TIER) -p no:cacheprovider --timeout=600 \
+		--benchmark-enable --benchmark-only --benchmark-autosave \
+		--benchmark-json=.benchmarks/last-run.json --benchmark-sort=fullname \
+		--benchmark-columns=median,iqr,rounds,iterations --durations=5
+	$(BIN)/python -m perflab.harness.history append .benchmarks/last-run.json --csv $(HISTORY)
 
+## The latest run of this machine against its previous run (noise rule: docs/performance.md).
 bench-compare: $(STAMP)
-	$(BIN)/python -m pytest_benchmark.cli compare --group-by=name --sort=name \
-		$$(ls -t .benchmarks/*/*.json 2>/dev/null | head -2 | tac)
+	$(BIN)/python -m perflab.harness.history compare --csv $(HISTORY)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests notebooks benchmarks

@@ -66,6 +66,13 @@ def _memory_bytes() -> int | None:
             return None
 
 
+def _load_avg() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (OSError, AttributeError):
+        return None
+
+
 def _version(module: str) -> str | None:
     try:
         from importlib.metadata import PackageNotFoundError, version
@@ -103,8 +110,9 @@ def env_snapshot() -> dict[str, Any]:
     Keys: ``git_commit`` (or None outside a git checkout), ``git_dirty``, ``python``,
     ``implementation``, ``platform``, ``machine``, ``cpu_model``, ``cpu_count``,
     ``memory_bytes``, ``versions`` (numpy, scipy, torch, warp, ...), ``torch_threads``,
-    ``cuda_available``, ``gpu_name``, ``env`` (thread-related variables) and ``timestamp``
-    (UTC, ISO 8601).
+    ``cuda_available``, ``gpu_name``, ``env`` (thread-related variables), ``load_avg`` (the
+    1/5/15-minute load averages when taken: other work on the machine skews timings) and
+    ``timestamp`` (UTC, ISO 8601).
     """
     snap: dict[str, Any] = {
         "git_commit": _git_commit(),
@@ -117,6 +125,7 @@ def env_snapshot() -> dict[str, Any]:
         "cpu_model": _cpu_model(),
         "cpu_count": os.cpu_count(),
         "memory_bytes": _memory_bytes(),
+        "load_avg": _load_avg(),
         "versions": {
             name: _version(name)
             for name in ("perflab", "numpy", "scipy", "torch", "warp", "datasets", "polars")

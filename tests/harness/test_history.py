@@ -1,0 +1,197 @@
+"""Benchmark history: JSON -> CSV rows, atomic idempotent append, the noise rule, the CLI."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from perflab.harness.history import (
+    COLUMNS,
+    HistoryError,
+    HistoryRow,
+    _main,
+    append_history,
+    classify,
+    compare_runs,
+    machine_id,
+    noise_threshold,
+    read_history,
+    rows_from_benchmark_json,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _row(run: str, median: float, iqr: float, *, machine="m1", name="b", rounds=10):
+    return HistoryRow(
+        run_id=run,
+        timestamp="2026-01-01T00:00:00",
+        git_commit="c" + run,
+        git_dirty=False,
+        branch="perf",
+        machine_id=machine,
+        env_summary="cpu x2",
+        load_1m=0.5,
+        tier="smoke",
+        name=name,
+        fullname=f"benchmarks/x.py::{name}",
+        group="g",
+        params="",
+        median_s=median,
+        iqr_s=iqr,
+        q1_s=median - iqr / 2,
+        q3_s=median + iqr / 2,
+        mean_s=median,
+        stddev_s=iqr,
+        min_s=median - iqr,
+        max_s=median + iqr,
+        rounds=rounds,
+        iterations=1,
+    )
+
+
+@pytest.fixture(scope="module")
+def real_run_json(tmp_path_factory) -> Path:
+    """A real pytest-benchmark JSON from the repo's own benchmarks/conftest.py."""
+    out = tmp_path_factory.mktemp("bench") / "run.json"
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "benchmarks/harness/test_bench_harness.py",
+            "-k",
+            "sample_stats",
+            "-m",
+            "smoke",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--benchmark-enable",
+            "--benchmark-only",
+            f"--benchmark-json={out}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    return out
+
+
+def test_rows_from_real_pytest_benchmark_json(real_run_json, tmp_path):
+    rows = rows_from_benchmark_json(real_run_json)
+    assert len(rows) == 2
+    assert {r.params for r in rows} == {'{"n": 10}', '{"n": 10000}'}
+    doc = json.loads(real_run_json.read_text())
+    for r, b in zip(rows, doc["benchmarks"], strict=True):
+        assert r.median_s == b["stats"]["median"] > 0
+        assert r.iqr_s == b["stats"]["iqr"] >= 0
+        assert r.rounds == b["stats"]["rounds"] >= 3  # the smoke tier's min_rounds
+        assert r.tier == "smoke"  # from benchmarks/conftest.py's extra_info
+        assert r.group == "harness:sample_stats"
+        env = b["extra_info"]["env"]
+        assert r.machine_id == machine_id(
+            env["cpu_model"], env["cpu_count"], env["memory_bytes"], env["machine"], None
+        )
+        assert env["cpu_model"] in r.env_summary
+        assert r.load_1m == env["load_avg"][0] >= 0
+    assert rows[0].git_commit == doc["commit_info"]["id"]
+
+    csv_path = tmp_path / "h" / "history.csv"
+    assert append_history(rows, csv_path) == 2
+    assert append_history(rows, csv_path) == 0  # the same run is not added twice
+    back = read_history(csv_path)
+    assert back == rows  # floats round-trip exactly
+    assert csv_path.read_text().splitlines()[0].split(",") == COLUMNS
+
+
+def test_cli_append_then_compare(real_run_json, tmp_path, capsys):
+    csv_path = tmp_path / "history.csv"
+    assert _main(["append", str(real_run_json), "--csv", str(csv_path)]) == 0
+    assert "appended to" in capsys.readouterr().out
+    # one run only: comparing is an error with a clear message, not an empty table
+    assert _main(["compare", "--csv", str(csv_path)]) == 2
+    assert "1 run(s)" in capsys.readouterr().err
+    # a second (synthetic, slower) run of the same machine
+    rows = read_history(csv_path)
+    slower = [dataclasses.replace(r, run_id="next", median_s=r.median_s * 3) for r in rows]
+    append_history(slower, csv_path)
+    assert _main(["compare", "--csv", str(csv_path)]) == 0
+    out = capsys.readouterr().out
+    assert "REGRESSION" in out and "2 regression" in out
+    assert _main(["compare", "--csv", str(csv_path), "--fail-on-regression"]) == 1
+
+
+def test_noise_rule_threshold_and_verdicts():
+    old, new = _row("a", 1.0, 0.03), _row("b", 1.0, 0.04)
+    k1 = {"k": 1.0, "min_rel": 0.05}
+    assert noise_threshold(old, new, **k1) == pytest.approx(0.05)  # hypot(0.03, 0.04)
+    assert classify(old, _row("b", 1.049, 0.04), **k1).verdict == "same"
+    assert classify(old, _row("b", 1.051, 0.04), **k1).verdict == "regression"
+    assert classify(old, _row("b", 0.949, 0.04), **k1).verdict == "improvement"
+    c = classify(old, _row("b", 2.0, 0.04), **k1)
+    assert c.ratio == pytest.approx(2.0) and c.threshold_s == pytest.approx(0.05)
+    # the defaults: k = 2, min_rel = 10 %
+    assert noise_threshold(old, new) == pytest.approx(0.1)
+    assert noise_threshold(_row("a", 1.0, 0.3), _row("b", 1.0, 0.4)) == pytest.approx(1.0)
+    assert classify(old, _row("b", 1.09, 0.04)).verdict == "same"
+    assert classify(old, _row("b", 1.11, 0.04)).verdict == "regression"
+    # the min_rel floor: zero IQRs still need a min_rel change to be flagged
+    assert classify(_row("a", 1.0, 0.0), _row("b", 1.04, 0.0), **k1).verdict == "same"
+    assert classify(_row("a", 1.0, 0.0), _row("b", 1.06, 0.0), **k1).verdict == "regression"
+    # wide IQRs widen the band (k scales it)
+    assert classify(_row("a", 1.0, 0.3), _row("b", 1.3, 0.3), **k1).verdict == "same"
+    assert classify(_row("a", 1.0, 0.3), _row("b", 1.3, 0.3), k=0.5).verdict == "regression"
+    # too few rounds: the IQR is not trustworthy
+    assert classify(_row("a", 1.0, 0.0, rounds=2), _row("b", 2.0, 0.0)).verdict == "few-rounds"
+    with pytest.raises(ValueError, match="k and min_rel"):
+        classify(old, new, k=-1)
+
+
+def test_compare_uses_previous_run_of_the_same_machine():
+    hist = [
+        _row("r1", 1.0, 0.01, machine="A"),
+        _row("r2", 5.0, 0.01, machine="B"),
+        _row("r3", 2.0, 0.01, machine="A"),
+        _row("r3", 1.0, 0.01, machine="A", name="only_new"),
+        _row("r4", 5.0, 0.01, machine="B"),
+    ]
+    old, new, comps = compare_runs(hist, machine="A")
+    assert (old, new) == ("r1", "r3")
+    verdicts = {c.fullname.split("::")[1]: c.verdict for c in comps}
+    assert verdicts == {"b": "regression", "only_new": "new"}
+    old, new, comps = compare_runs(hist)  # default: the machine of the last row (B)
+    assert (old, new) == ("r2", "r4")
+    assert [c.verdict for c in comps] == ["same"]
+    gone = compare_runs([*hist, _row("r5", 1.0, 0.0, machine="A", name="x")], machine="A")[2]
+    assert {c.verdict for c in gone} == {"gone", "new"}
+
+
+def test_bad_inputs_raise_history_error(tmp_path):
+    with pytest.raises(HistoryError, match="not found"):
+        rows_from_benchmark_json(tmp_path / "missing.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(HistoryError, match="not valid JSON"):
+        rows_from_benchmark_json(bad)
+    bad.write_text(json.dumps({"benchmarks": []}))
+    with pytest.raises(HistoryError, match="no benchmarks"):
+        rows_from_benchmark_json(bad)
+    bad.write_text(json.dumps({"datetime": "x", "benchmarks": [{"name": "b", "stats": {}}]}))
+    with pytest.raises(HistoryError, match="malformed"):
+        rows_from_benchmark_json(bad)
+    csv_path = tmp_path / "h.csv"
+    csv_path.write_text("run_id,name\nx,y\n")
+    with pytest.raises(HistoryError, match="missing columns"):
+        read_history(csv_path)
+    with pytest.raises(HistoryError, match="empty"):
+        compare_runs([])
+    assert read_history(tmp_path / "absent.csv") == []

@@ -51,6 +51,23 @@ bench: $(STAMP)
 bench-compare: $(STAMP)
 	$(BIN)/python -m perflab.harness.history compare --csv $(HISTORY)
 
+## Chromium + chromedriver from Debian for the browser tests (CI runs as root with apt).
+## When they cannot be installed this warns, and the browser tests skip with that reason.
+browser-deps:
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then \
+		echo "browser-deps: $$(/usr/bin/chromium --version 2>/dev/null)"; \
+	else \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo "sudo -n"); \
+		( $$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y \
+			--no-install-recommends chromium chromium-driver ) \
+		|| echo "WARNING: browser-deps could not install chromium + chromium-driver"; \
+	fi
+
+## Dashboards in a real browser: each notebook served by `marimo run`, opened in headless
+## Chromium, screenshots in reports/screenshots/ (tests marked e2e).
+e2e: $(STAMP) browser-deps
+	$(BIN)/python -m pytest -m e2e -p no:cacheprovider
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests notebooks benchmarks
 	$(BIN)/ruff format --check src tests notebooks benchmarks

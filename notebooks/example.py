@@ -25,8 +25,11 @@ def _():
 def _(mo):
     from pathlib import Path
 
-    args = mo.cli_args()
-    # a flag without a value comes back as "", so test membership, not truthiness
+    from perflab.harness import notebook_args
+
+    # mo.cli_args() under marimo; PERFLAB_NOTEBOOK_ARGS under Jupyter (mo.cli_args() raises
+    # there). A flag without a value comes back as "", so test membership, not truthiness.
+    args = notebook_args()
     smoke = "smoke" in args
     out_dir = Path(args.get("out") or "reports/example")
     sizes = [1_000, 10_000] if smoke else [1_000, 10_000, 100_000, 1_000_000]

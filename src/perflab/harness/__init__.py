@@ -6,12 +6,18 @@
 - :class:`RunLog`: crash-safe JSON-lines event log.
 - :class:`Manifest`: atomic JSON manifest for resumable builds.
 - :func:`write_report`, :func:`save_chart`: Markdown + JSON reports, offline charts.
+- :func:`notebook_args`: a notebook's flags under marimo and under Jupyter.
+
+Modules imported on demand (not re-exported): :mod:`perflab.harness.history` (benchmark
+history CSV), :mod:`perflab.harness.profile` (profile targets), :mod:`perflab.harness.tiers`,
+:mod:`perflab.harness.workloads`, :mod:`perflab.harness.dashboard` (browser checks).
 """
 
 from perflab.harness.atomic import atomic_write_bytes, atomic_write_text
 from perflab.harness.budget import TimeBudgetExceeded, default_budget, time_budget
 from perflab.harness.env import env_snapshot, env_summary
 from perflab.harness.manifest import Manifest, ManifestError
+from perflab.harness.nbargs import notebook_args
 from perflab.harness.report import markdown_table, save_chart, write_report
 from perflab.harness.runlog import RunLog
 from perflab.harness.timing import Measurement, SampleStats, Timer, measure
@@ -31,6 +37,7 @@ __all__ = [
     "env_summary",
     "markdown_table",
     "measure",
+    "notebook_args",
     "save_chart",
     "time_budget",
     "write_report",

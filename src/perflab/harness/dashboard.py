@@ -1,0 +1,417 @@
+"""Dashboards in a real browser: serve a notebook with ``marimo run``, open it in Chromium.
+
+``marimo run`` executes a notebook's cells only when a browser session connects, so
+checking a dashboard needs a browser. :func:`check_notebook` does what a person would:
+
+1. serve the notebook: ``marimo run NB --headless --host 127.0.0.1 --port P --no-token
+   --show-tracebacks -- ARGS`` (by default ``ARGS = --smoke --out TMP``: the app reads them
+   through ``mo.cli_args()`` exactly as a script does, so the dashboard runs its fast mode
+   and writes nowhere but TMP). ``--show-tracebacks`` matters: without it ``marimo run``
+   hides a failed cell from viewers entirely, so a broken dashboard would look clean;
+2. open it in headless Chromium (Debian's ``/usr/bin/chromium`` driven by
+   ``/usr/bin/chromedriver`` through selenium; no browser is downloaded). A script injected
+   before the page loads records the messages the marimo kernel sends over its websocket;
+3. wait until the kernel reports a completed run and no cell is queued or running, then
+   until every chart the kernel sent (outputs of mimetype ``application/vnd.vegalite.*``)
+   is drawn: a ``.vega-embed`` holding a non-empty ``canvas`` or ``svg``;
+4. collect errors from both sides: cell outputs on the ``marimo-error`` channel in the
+   kernel's messages, and cells the page marks ``has-error``;
+5. save a screenshot of the whole app.
+
+Command line (writes ``reports/screenshots/<notebook>.png`` by default)::
+
+    python -m perflab.harness.dashboard notebooks/*.py [--out reports/screenshots]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1280,1000",
+)
+DEFAULT_SCREENSHOTS = Path("reports/screenshots")
+MAX_SCREENSHOT_HEIGHT = 12_000
+
+# Recorded before any page script runs: every text message of every websocket.
+_WS_RECORDER = """
+window.__perflabWs = [];
+const _PerflabWS = window.WebSocket;
+window.WebSocket = function (url, protocols) {
+  const ws = protocols === undefined ? new _PerflabWS(url) : new _PerflabWS(url, protocols);
+  ws.addEventListener('message', (ev) => {
+    if (typeof ev.data === 'string') { window.__perflabWs.push(ev.data); }
+  });
+  return ws;
+};
+window.WebSocket.prototype = _PerflabWS.prototype;
+Object.assign(window.WebSocket, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
+"""
+
+# Per .vega-embed: is a canvas with painted pixels or an svg with marks inside?
+_CHARTS_DRAWN = """
+return Array.from(document.querySelectorAll('.vega-embed')).map((el) => {
+  for (const c of el.querySelectorAll('canvas')) {
+    if (c.width > 0 && c.height > 0) {
+      const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      for (let i = 3; i < px.length; i += 4) { if (px[i] !== 0) { return true; } }
+    }
+  }
+  const svg = el.querySelector('svg.marks');
+  return !!(svg && svg.querySelector('path, rect, line, circle, text, symbol'));
+});
+"""
+
+
+class BrowserUnavailable(RuntimeError):
+    """Chromium or chromedriver (or selenium) is not installed: run ``make browser-deps``."""
+
+
+class DashboardError(RuntimeError):
+    """The notebook server did not start, or the page never finished running."""
+
+
+@dataclass
+class DashboardCheck:
+    """What a browser saw of one served notebook."""
+
+    notebook: str
+    url: str
+    cells: int
+    statuses: dict[str, str]
+    errors: list[str]
+    charts_sent: int
+    charts_drawn: int
+    seconds: float
+    screenshot: str | None
+    server_log_tail: str = field(default="", repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and self.charts_drawn >= self.charts_sent
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def browser_missing_reason() -> str | None:
+    """Why the browser test cannot run here, or None when everything is installed."""
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
+    if missing:
+        return f"{', '.join(missing)} not installed (run `make browser-deps`)"
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "selenium is not installed in this environment (make venv)"
+    return None
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _tail(path: Path, n: int = 4000) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")[-n:]
+    except OSError:
+        return ""
+
+
+@contextlib.contextmanager
+def serve_notebook(
+    notebook: str | os.PathLike[str],
+    args: Sequence[str],
+    *,
+    log_path: Path,
+    port: int | None = None,
+    startup_timeout: float = 90.0,
+) -> Iterator[str]:
+    """Run ``marimo run`` on ``notebook`` (loopback only) and yield its URL.
+
+    Waits until ``GET /`` answers 200; the server is terminated on exit. Raises
+    :class:`DashboardError` with the server's log when it dies or never answers.
+    """
+    port = port or free_port()
+    url = f"http://127.0.0.1:{port}/"
+    cmd = [
+        sys.executable,
+        "-m",
+        "marimo",
+        "run",
+        str(notebook),
+        "--headless",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-token",
+        "--show-tracebacks",
+        "--no-sandbox",
+    ]
+    if args:
+        cmd += ["--", *args]
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while True:
+            if proc.poll() is not None:
+                raise DashboardError(
+                    f"marimo run exited with code {proc.returncode}:\n{_tail(log_path)}"
+                )
+            try:
+                with urllib.request.urlopen(url, timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                raise DashboardError(
+                    f"marimo run did not answer on {url} within {startup_timeout:g} s:\n"
+                    f"{_tail(log_path)}"
+                )
+            time.sleep(0.25)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def _driver(profile_dir: Path) -> Any:
+    reason = browser_missing_reason()
+    if reason:
+        raise BrowserUnavailable(reason)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = str(CHROMIUM)
+    for flag in CHROMIUM_FLAGS:
+        opts.add_argument(flag)
+    opts.add_argument(f"--user-data-dir={profile_dir}")
+    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=opts)
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": _WS_RECORDER})
+    return driver
+
+
+@dataclass
+class KernelState:
+    """The kernel's view of the page, rebuilt from its websocket messages."""
+
+    cells: list[str] = field(default_factory=list)
+    statuses: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    charts: set[str] = field(default_factory=set)
+    completed_runs: int = 0
+
+    @classmethod
+    def from_messages(cls, raw: Sequence[str]) -> KernelState:
+        st = cls()
+        for text in raw:
+            try:
+                msg = json.loads(text)
+            except json.JSONDecodeError:
+                continue
+            data = msg.get("data") if isinstance(msg, dict) else None
+            if not isinstance(data, dict):
+                continue
+            op = msg.get("op")
+            if op == "kernel-ready":
+                st.cells = list(data.get("cell_ids") or [])
+            elif op == "completed-run":
+                st.completed_runs += 1
+            elif op == "cell-op":
+                cid = str(data.get("cell_id"))
+                if data.get("status"):
+                    st.statuses[cid] = str(data["status"])
+                out = data.get("output")
+                if isinstance(out, dict):
+                    st.errors.pop(cid, None)  # a new output replaces the old one
+                    st.charts.discard(cid)
+                    if out.get("channel") == "marimo-error":
+                        st.errors[cid] = _error_text(out.get("data"))
+                    elif str(out.get("mimetype", "")).startswith("application/vnd.vegalite"):
+                        st.charts.add(cid)
+        return st
+
+    @property
+    def busy(self) -> list[str]:
+        return [c for c, s in self.statuses.items() if s in ("queued", "running")]
+
+    @property
+    def finished(self) -> bool:
+        return bool(self.cells) and self.completed_runs > 0 and not self.busy
+
+
+def _error_text(data: Any) -> str:
+    if isinstance(data, list) and data and isinstance(data[0], dict):
+        e = data[0]
+        return f"{e.get('exception_type') or e.get('type')}: {e.get('msg')}"
+    return str(data)[:300]
+
+
+def _screenshot(driver: Any, path: Path) -> Path:
+    height = driver.execute_script(
+        "const a = document.getElementById('App');"
+        "return Math.max(a ? a.scrollHeight : 0, document.body.scrollHeight);"
+    )
+    height = int(min(max(int(height) + 40, 800), MAX_SCREENSHOT_HEIGHT))
+    driver.set_window_size(1280, height)
+    time.sleep(0.5)  # let the layout settle at the new size
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    if not driver.save_screenshot(str(tmp)):
+        raise DashboardError(f"chromium could not save a screenshot to {tmp}")
+    os.replace(tmp, path)
+    return path
+
+
+def inspect_page(
+    url: str,
+    *,
+    notebook: str,
+    screenshot: Path | None,
+    timeout: float = 120.0,
+    settle: float = 1.0,
+    work_dir: Path,
+) -> DashboardCheck:
+    """Open ``url`` in headless Chromium, wait for the run to finish, collect what it shows.
+
+    Raises :class:`DashboardError` when the kernel does not finish within ``timeout`` s.
+    """
+    t0 = time.monotonic()
+    driver = _driver(work_dir / "chromium-profile")
+    try:
+        driver.get(url)
+        deadline = t0 + timeout
+        quiet_since, last_n = time.monotonic(), -1
+        while True:
+            raw = driver.execute_script("return window.__perflabWs || [];")
+            st = KernelState.from_messages(raw)
+            if len(raw) != last_n:
+                quiet_since, last_n = time.monotonic(), len(raw)
+            drawn = driver.execute_script(_CHARTS_DRAWN)
+            done = st.finished and time.monotonic() - quiet_since >= settle
+            if done and sum(bool(d) for d in drawn) >= len(st.charts):
+                break
+            if time.monotonic() > deadline:
+                raise DashboardError(
+                    f"{notebook}: not finished after {timeout:g} s: kernel-ready="
+                    f"{bool(st.cells)}, completed runs={st.completed_runs}, busy cells="
+                    f"{st.busy}, charts sent={len(st.charts)}, drawn={sum(map(bool, drawn))}"
+                )
+            time.sleep(0.25)
+        dom_errors = driver.execute_script(
+            "return Array.from(document.querySelectorAll('.marimo-cell.has-error'))"
+            ".map(c => (c.getAttribute('data-cell-id') || '?') + ': ' +"
+            " c.innerText.trim().split('\\n').slice(0, 3).join(' | '));"
+        )
+        errors = [f"kernel: cell {c}: {msg}" for c, msg in sorted(st.errors.items())]
+        errors += [f"page: cell {e}" for e in dom_errors]
+        shot = _screenshot(driver, screenshot) if screenshot else None
+        return DashboardCheck(
+            notebook=notebook,
+            url=url,
+            cells=len(st.cells),
+            statuses=dict(st.statuses),
+            errors=errors,
+            charts_sent=len(st.charts),
+            charts_drawn=sum(bool(d) for d in drawn),
+            seconds=time.monotonic() - t0,
+            screenshot=None if shot is None else str(shot),
+        )
+    finally:
+        driver.quit()
+
+
+def check_notebook(
+    notebook: str | os.PathLike[str],
+    *,
+    screenshot_dir: Path | None = DEFAULT_SCREENSHOTS,
+    args: Sequence[str] | None = None,
+    timeout: float = 120.0,
+) -> DashboardCheck:
+    """Serve ``notebook`` with marimo and check it in Chromium (see the module docstring).
+
+    ``args`` defaults to ``["--smoke", "--out", <a temporary folder>]``.
+    """
+    notebook = Path(notebook)
+    reason = browser_missing_reason()
+    if reason:
+        raise BrowserUnavailable(reason)
+    with tempfile.TemporaryDirectory(prefix=f"dash-{notebook.stem}-") as tmp:
+        work = Path(tmp)
+        nb_args = list(args) if args is not None else ["--smoke", "--out", str(work / "out")]
+        log = work / "marimo.log"
+        shot = None if screenshot_dir is None else Path(screenshot_dir) / f"{notebook.stem}.png"
+        with serve_notebook(notebook, nb_args, log_path=log) as url:
+            check = inspect_page(
+                url, notebook=notebook.name, screenshot=shot, timeout=timeout, work_dir=work
+            )
+        check.server_log_tail = _tail(log)
+        return check
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(
+        prog="python -m perflab.harness.dashboard",
+        description="Serve each notebook with marimo run and check it in headless Chromium.",
+    )
+    p.add_argument("notebooks", nargs="+", type=Path)
+    p.add_argument("--out", type=Path, default=DEFAULT_SCREENSHOTS, help="screenshot folder")
+    p.add_argument("--timeout", type=float, default=120.0)
+    a = p.parse_args(argv)
+    failed = 0
+    for nb in a.notebooks:
+        try:
+            c = check_notebook(nb, screenshot_dir=a.out, timeout=a.timeout)
+        except (BrowserUnavailable, DashboardError) as exc:
+            print(f"{nb}: FAILED: {exc}")
+            failed += 1
+            continue
+        status = "ok" if c.ok else "FAILED"
+        failed += not c.ok
+        print(
+            f"{nb}: {status}: {c.cells} cells, {len(c.errors)} errors, charts drawn "
+            f"{c.charts_drawn}/{c.charts_sent}, {c.seconds:.1f} s, screenshot {c.screenshot}"
+        )
+        for e in c.errors:
+            print(f"    {e}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,36 @@
+"""Notebook flags that work under marimo *and* Jupyter.
+
+``mo.cli_args()`` raises ``ContextNotInitializedError`` outside a marimo runtime, so a
+notebook exported with ``marimo export ipynb`` and opened in Jupyter (or executed by
+``pytest --nbval-lax``) would fail in its first cell. :func:`notebook_args` returns
+``mo.cli_args()`` under marimo (script, ``marimo edit``, ``marimo run``), and elsewhere
+parses the environment variable ``PERFLAB_NOTEBOOK_ARGS`` (e.g. ``"--smoke --out /tmp/x"``)
+with marimo's own parser, so the flags mean the same thing everywhere. As with marimo, a
+flag without a value is an empty string: test ``"smoke" in args``.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from typing import Any
+
+ENV_VAR = "PERFLAB_NOTEBOOK_ARGS"
+
+
+def notebook_args() -> dict[str, Any]:
+    """The notebook's flags as a dict (see the module docstring)."""
+    import marimo as mo
+    from marimo._runtime.context.types import ContextNotInitializedError
+
+    try:
+        return dict(mo.cli_args())
+    except ContextNotInitializedError:
+        return parse_flags(os.environ.get(ENV_VAR, ""))
+
+
+def parse_flags(text: str) -> dict[str, Any]:
+    """Parse a command line such as ``"--smoke --out DIR"`` exactly as ``marimo`` does."""
+    from marimo._cli.parse_args import parse_args
+
+    return dict(parse_args(shlex.split(text)))

@@ -48,12 +48,22 @@ def test_kernel_state_tracks_status_errors_and_charts():
     st = KernelState.from_messages(
         [*msgs, _cell("c", output=CHART), _cell("c", "idle"), _op("completed-run")]
     )
-    assert st.finished and st.charts == {"c"}
+    assert st.finished and st.charts == {"c": 1} and st.n_charts == 1
     # a re-run that replaces the error and the chart clears both
     st = KernelState.from_messages(
         [*msgs, _cell("c", output=CHART), _cell("b", output=MD), _cell("c", output=MD)]
     )
-    assert st.errors == {} and st.charts == set()
+    assert st.errors == {} and st.charts == {}
+    # charts nested in a layout arrive inside an HTML output, one mime renderer each
+    nested = {
+        "channel": "output",
+        "mimetype": "text/html",
+        "data": "<div><marimo-mime-renderer data-mime='&quot;application/vnd.vegalite.v6+json"
+        "&quot;'></marimo-mime-renderer><marimo-mime-renderer data-mime='&quot;application/"
+        "vnd.vegalite.v6+json&quot;'></marimo-mime-renderer></div>",
+    }
+    st = KernelState.from_messages([*msgs, _cell("a", output=nested)])
+    assert st.charts == {"a": 2} and st.n_charts == 2
 
 
 def test_check_ok_needs_no_errors_and_all_charts_drawn():

@@ -18,6 +18,8 @@ from perflab.harness.history import (
     append_history,
     classify,
     compare_runs,
+    history_chart,
+    history_records,
     machine_id,
     noise_threshold,
     read_history,
@@ -195,3 +197,23 @@ def test_bad_inputs_raise_history_error(tmp_path):
     with pytest.raises(HistoryError, match="empty"):
         compare_runs([])
     assert read_history(tmp_path / "absent.csv") == []
+
+
+def test_history_records_and_chart_filter_by_machine_and_group():
+    hist = [
+        _row("r1", 0.002, 0.0002, machine="A"),
+        _row("r2", 0.003, 0.0001, machine="A"),
+        dataclasses.replace(_row("r2", 1.0, 0.1, machine="A", name="other"), group="h"),
+        _row("r3", 9.0, 0.1, machine="B"),
+    ]
+    recs = history_records(hist)  # the latest row's machine: B
+    assert [r["median_ms"] for r in recs] == [9000.0]
+    recs = history_records(hist, "A", groups=["g"])
+    assert [r["median_ms"] for r in recs] == pytest.approx([2.0, 3.0])
+    assert recs[0]["q1_ms"] == pytest.approx(1.9) and recs[0]["commit"] == "cr1"
+    spec = history_chart(hist, "A").to_dict()
+    values = spec["data"]["values"]
+    assert len(values) == 3 and {v["benchmark"] for v in values} == {"b", "other"}
+    assert [lay["mark"]["type"] for lay in spec["layer"]] == ["area", "line"]
+    with pytest.raises(HistoryError, match="no benchmark history"):
+        history_chart(hist, "A", groups=["nope"])

@@ -95,3 +95,20 @@ def test_command_line(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "top 3 functions by self time" in r.stdout
     assert sorted(p.suffix for p in tmp_path.iterdir()) == [".html", ".json", ".prof", ".txt"]
+
+
+def test_cprofile_is_loaded_even_when_a_profile_py_shadows_the_stdlib(tmp_path, monkeypatch):
+    # notebooks/profile.py is first on sys.path when run as a script or served by marimo
+    (tmp_path / "profile.py").write_text("NOTEBOOK = True\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    saved = {m: sys.modules.pop(m) for m in ("profile", "cProfile") if m in sys.modules}
+    try:
+        cprofile = prof._cprofile()
+        assert not hasattr(sys.modules["profile"], "NOTEBOOK")
+        p = cprofile.Profile()
+        p.enable()
+        sum(range(100))
+        p.disable()
+        assert pstats.Stats(p).total_calls >= 1
+    finally:
+        sys.modules.update(saved)

@@ -73,9 +73,18 @@ window.WebSocket.prototype = _PerflabWS.prototype;
 Object.assign(window.WebSocket, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
 """
 
-# Per .vega-embed: is a canvas with painted pixels or an svg with marks inside?
+# Per .vega-embed (also inside the shadow roots of marimo's custom elements, where charts
+# nested in mo.vstack & co. live): is there a canvas with painted pixels, or an svg with marks?
 _CHARTS_DRAWN = """
-return Array.from(document.querySelectorAll('.vega-embed')).map((el) => {
+const found = [];
+const walk = (root) => {
+  for (const el of root.querySelectorAll('*')) {
+    if (el.classList && el.classList.contains('vega-embed')) { found.push(el); }
+    if (el.shadowRoot) { walk(el.shadowRoot); }
+  }
+};
+walk(document);
+return found.map((el) => {
   for (const c of el.querySelectorAll('canvas')) {
     if (c.width > 0 && c.height > 0) {
       const px = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
@@ -86,6 +95,7 @@ return Array.from(document.querySelectorAll('.vega-embed')).map((el) => {
   return !!(svg && svg.querySelector('path, rect, line, circle, text, symbol'));
 });
 """
+VEGA_MIME = "application/vnd.vegalite"
 
 
 class BrowserUnavailable(RuntimeError):
@@ -234,7 +244,7 @@ class KernelState:
     cells: list[str] = field(default_factory=list)
     statuses: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
-    charts: set[str] = field(default_factory=set)
+    charts: dict[str, int] = field(default_factory=dict)
     completed_runs: int = 0
 
     @classmethod
@@ -260,12 +270,20 @@ class KernelState:
                 out = data.get("output")
                 if isinstance(out, dict):
                     st.errors.pop(cid, None)  # a new output replaces the old one
-                    st.charts.discard(cid)
+                    st.charts.pop(cid, None)
+                    mime = str(out.get("mimetype", ""))
                     if out.get("channel") == "marimo-error":
                         st.errors[cid] = _error_text(out.get("data"))
-                    elif str(out.get("mimetype", "")).startswith("application/vnd.vegalite"):
-                        st.charts.add(cid)
+                    elif mime.startswith(VEGA_MIME):
+                        st.charts[cid] = 1
+                    elif mime == "text/html" and VEGA_MIME in str(out.get("data", "")):
+                        # charts nested in layouts: one mime renderer per chart
+                        st.charts[cid] = str(out["data"]).count(VEGA_MIME)
         return st
+
+    @property
+    def n_charts(self) -> int:
+        return sum(self.charts.values())
 
     @property
     def busy(self) -> list[str]:
@@ -284,13 +302,20 @@ def _error_text(data: Any) -> str:
 
 
 def _screenshot(driver: Any, path: Path) -> Path:
-    height = driver.execute_script(
-        "const a = document.getElementById('App');"
-        "return Math.max(a ? a.scrollHeight : 0, document.body.scrollHeight);"
-    )
-    height = int(min(max(int(height) + 40, 800), MAX_SCREENSHOT_HEIGHT))
-    driver.set_window_size(1280, height)
-    time.sleep(0.5)  # let the layout settle at the new size
+    """Screenshot of the whole app: the app scrolls inside ``#App``, so grow the window
+    until the content fits (its height changes with the width of a scroll bar)."""
+    height = 0
+    for _ in range(4):
+        want = driver.execute_script(
+            "const a = document.getElementById('App');"
+            "return Math.max(a ? a.scrollHeight : 0, document.body.scrollHeight);"
+        )
+        want = int(min(max(int(want) + 40, 800), MAX_SCREENSHOT_HEIGHT))
+        if want <= height:
+            break
+        height = want
+        driver.set_window_size(1280, height)
+        time.sleep(0.5)  # let the layout settle at the new size
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp.png")
     if not driver.save_screenshot(str(tmp)):
@@ -325,13 +350,13 @@ def inspect_page(
                 quiet_since, last_n = time.monotonic(), len(raw)
             drawn = driver.execute_script(_CHARTS_DRAWN)
             done = st.finished and time.monotonic() - quiet_since >= settle
-            if done and sum(bool(d) for d in drawn) >= len(st.charts):
+            if done and sum(bool(d) for d in drawn) >= st.n_charts:
                 break
             if time.monotonic() > deadline:
                 raise DashboardError(
                     f"{notebook}: not finished after {timeout:g} s: kernel-ready="
                     f"{bool(st.cells)}, completed runs={st.completed_runs}, busy cells="
-                    f"{st.busy}, charts sent={len(st.charts)}, drawn={sum(map(bool, drawn))}"
+                    f"{st.busy}, charts sent={st.n_charts}, drawn={sum(map(bool, drawn))}"
                 )
             time.sleep(0.25)
         dom_errors = driver.execute_script(
@@ -348,7 +373,7 @@ def inspect_page(
             cells=len(st.cells),
             statuses=dict(st.statuses),
             errors=errors,
-            charts_sent=len(st.charts),
+            charts_sent=st.n_charts,
             charts_drawn=sum(bool(d) for d in drawn),
             seconds=time.monotonic() - t0,
             screenshot=None if shot is None else str(shot),

@@ -54,6 +54,15 @@ DEFAULT_MIN_REL = 0.10
 MIN_ROUNDS_FOR_IQR = 3
 
 
+def default_history_path() -> Path:
+    """The history CSV of the checkout perflab runs from (any working directory), else
+    ``artefacts/benchmarks/history.csv`` relative to the working directory."""
+    import perflab
+
+    root = Path(perflab.__file__).resolve().parents[2]
+    return root / DEFAULT_CSV if (root / "pyproject.toml").exists() else DEFAULT_CSV
+
+
 class HistoryError(ValueError):
     """A benchmark JSON file or history CSV is missing, malformed, or inconsistent."""
 
@@ -368,6 +377,97 @@ def format_comparison(old_id: str, new_id: str, comps: Sequence[Comparison]) -> 
         counts[c.verdict] = counts.get(c.verdict, 0) + 1
     tally = ", ".join(f"{n} {v}" for v, n in sorted(counts.items()))
     return f"run {old_id} -> run {new_id}: {tally}\n\n" + markdown_table(rows)
+
+
+def latest_machine(history: Sequence[HistoryRow]) -> str | None:
+    """The machine id of the most recently appended row (None for an empty history)."""
+    return history[-1].machine_id if history else None
+
+
+def history_records(
+    history: Sequence[HistoryRow],
+    machine: str | None = None,
+    groups: Sequence[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Plot-ready rows of one machine (default: the latest): one per benchmark per run.
+
+    ``groups`` keeps only benchmarks of those pytest-benchmark groups (None: all).
+
+    ``benchmark`` is the test name with its parameters (``test_x[n=10]``), ``commit`` the
+    short commit id (``+`` when the tree was dirty), times in milliseconds.
+    """
+    machine = machine or latest_machine(history)
+    out = []
+    for r in history:
+        if r.machine_id != machine or (groups is not None and r.group not in groups):
+            continue
+        out.append(
+            {
+                "benchmark": r.name,
+                "group": r.group,
+                "timestamp": r.timestamp,
+                "commit": r.git_commit[:8] + ("+" if r.git_dirty else ""),
+                "median_ms": r.median_s * 1e3,
+                "q1_ms": r.q1_s * 1e3,
+                "q3_ms": r.q3_s * 1e3,
+                "rounds": r.rounds,
+                "run_id": r.run_id,
+            }
+        )
+    return out
+
+
+def history_chart(
+    history: Sequence[HistoryRow],
+    machine: str | None = None,
+    *,
+    groups: Sequence[str] | None = None,
+    width: int = 560,
+) -> Any:
+    """Altair chart: median per benchmark over runs (log scale) with its IQR band (q1..q3).
+
+    One colour per benchmark; click the legend to highlight one. Raises
+    :class:`HistoryError` when the machine has no rows.
+    """
+    import altair as alt
+
+    recs = history_records(history, machine, groups)
+    if not recs:
+        raise HistoryError(
+            f"no benchmark history for machine {machine or '(latest)'} in groups {groups}"
+        )
+    pick = alt.selection_point(fields=["benchmark"], bind="legend")
+    base = alt.Chart(alt.Data(values=recs)).encode(
+        x=alt.X("timestamp:T", title="run (UTC)"),
+        color=alt.Color(
+            "benchmark:N", legend=alt.Legend(orient="bottom", columns=2, labelLimit=320)
+        ),
+    )
+    band = base.mark_area().encode(
+        y=alt.Y("q1_ms:Q", scale=alt.Scale(type="log"), title="median per call (ms)"),
+        y2="q3_ms:Q",
+        opacity=alt.condition(pick, alt.value(0.25), alt.value(0.03)),
+    )
+    line = base.mark_line(point=True).encode(
+        y=alt.Y("median_ms:Q", scale=alt.Scale(type="log")),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.15)),
+        tooltip=[
+            "benchmark:N",
+            "group:N",
+            "commit:N",
+            "timestamp:T",
+            "median_ms:Q",
+            "q1_ms:Q",
+            "q3_ms:Q",
+            "rounds:Q",
+        ],
+    )
+    title = f"Benchmark history, machine {machine or latest_machine(history)}"
+    return (
+        alt.layer(band, line)
+        .add_params(pick)
+        .properties(title=title + " (band: IQR)", width=width, height=320)
+    )
 
 
 def _main(argv: Sequence[str] | None = None) -> int:

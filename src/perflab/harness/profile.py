@@ -32,7 +32,6 @@ they run one after the other. Files written under ``out_dir``: ``<target>.html``
 from __future__ import annotations
 
 import argparse
-import cProfile
 import importlib
 import importlib.util
 import json
@@ -40,6 +39,7 @@ import pkgutil
 import pstats
 import re
 import sys
+import sysconfig
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -55,6 +55,30 @@ KNOWN_PACKAGES = ("harness", "symplectic", "atlas", "bragg", "warpgen", "soap")
 DEFAULT_OUT = Path(".profiles")
 
 _registered: dict[str, tuple[Factory, str]] = {}
+
+
+def _cprofile() -> Any:
+    """The stdlib ``cProfile`` module, even when a ``profile.py`` shadows the stdlib one.
+
+    ``cProfile`` does ``import profile``; run as ``python notebooks/profile.py`` (or served
+    by marimo) the notebook's folder is first on ``sys.path``, so that import would load
+    the *notebook*. The stdlib ``profile`` is loaded from its own file first instead.
+    """
+    mod = sys.modules.get("profile")
+    if mod is None or not hasattr(mod, "run") or not hasattr(mod, "Profile"):
+        path = Path(sysconfig.get_path("stdlib")) / "profile.py"
+        spec = importlib.util.spec_from_file_location("profile", path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load the standard library's profile module from {path}")
+        std = importlib.util.module_from_spec(spec)
+        sys.modules["profile"] = std
+        try:
+            spec.loader.exec_module(std)
+        except BaseException:
+            sys.modules.pop("profile", None)
+            raise
+        sys.modules.pop("cProfile", None)  # a failed earlier import may have left it half-made
+    return importlib.import_module("cProfile")
 
 
 class UnknownTargetError(KeyError):
@@ -254,7 +278,7 @@ def profile_target(
 
     prof = Profiler(interval=interval, async_mode="disabled")
     pyinstrument_s = _run_between(prof.start, prof.stop, fn, repeat)
-    cp = cProfile.Profile()
+    cp = _cprofile().Profile()
     cprofile_s = _run_between(cp.enable, cp.disable, fn, repeat)
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -292,6 +316,25 @@ def format_top(rows: list[dict[str, Any]]) -> str:
             f"{r['ncalls']:9d}  {r['function']}"
         )
     return "\n".join(lines)
+
+
+def top_functions_chart(rows: list[dict[str, Any]], *, n: int = 12, title: str = "") -> Any:
+    """Altair bar chart of the ``n`` functions with the most self time (cProfile)."""
+    import altair as alt
+
+    data = [
+        {**r, "self_ms": r["tottime_s"] * 1e3, "cum_ms": r["cumtime_s"] * 1e3} for r in rows[:n]
+    ]
+    return (
+        alt.Chart(alt.Data(values=data))
+        .mark_bar()
+        .encode(
+            x=alt.X("self_ms:Q", title="self time (ms, cProfile)"),
+            y=alt.Y("function:N", sort="-x", title=None, axis=alt.Axis(labelLimit=360)),
+            tooltip=["function:N", "ncalls:Q", "self_ms:Q", "cum_ms:Q", "self_pct:Q"],
+        )
+        .properties(title=title or "Top functions by self time", width=360, height=18 * len(data))
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,201 @@
+"""Profile a workload and plot the benchmark history.
+
+Run as a script:   python notebooks/profile.py -- --smoke --out /tmp/profile
+Edit:              marimo edit notebooks/profile.py
+Serve read-only:   marimo run notebooks/profile.py
+
+Picks a registered workload (``perflab.harness.profile``: the harness's own and every
+domain's ``perflab.<domain>.workloads.PROFILE_TARGETS``), profiles it with pyinstrument and
+cProfile, shows the top functions and the call tree, and plots
+``artefacts/benchmarks/history.csv`` (median per benchmark over runs, with the IQR band).
+
+Flags: ``--smoke`` (seconds), ``--out DIR`` (everything this notebook writes goes under
+DIR; default: profiles in ``.profiles/``, charts and report in ``reports/profile/``),
+``--target NAME`` (default ``harness.python_pairwise`` in smoke mode, else
+``harness.convex_hull_4d``), ``--repeat N``, ``--history CSV``, ``--machine ID``.
+"""
+
+import marimo
+
+__generated_with = "0.25.2"
+app = marimo.App(width="medium")
+
+
+@app.cell
+def _():
+    import marimo as mo
+
+    return (mo,)
+
+
+@app.cell
+def _(mo):
+    from pathlib import Path
+
+    from perflab.harness import notebook_args
+    from perflab.harness.history import default_history_path
+
+    args = notebook_args()
+    smoke = "smoke" in args
+    if args.get("out"):
+        out_dir = Path(str(args["out"]))
+        profile_dir = out_dir / "profiles"
+    else:
+        out_dir, profile_dir = Path("reports/profile"), Path(".profiles")
+    default_target = str(
+        args.get("target") or ("harness.python_pairwise" if smoke else "harness.convex_hull_4d")
+    )
+    repeat = int(args.get("repeat") or (1 if smoke else 5))
+    history_path = Path(str(args.get("history") or default_history_path()))
+    machine_arg = str(args["machine"]) if args.get("machine") else None
+    mo.md(
+        f"**Mode**: {'smoke' if smoke else 'full'} · {repeat} profiled call(s) · "
+        f"profiles in `{profile_dir}` · charts and report in `{out_dir}`"
+    )
+    return (
+        default_target,
+        history_path,
+        machine_arg,
+        out_dir,
+        profile_dir,
+        repeat,
+    )
+
+
+@app.cell
+def _(default_target, mo):
+    from perflab.harness.profile import discover
+
+    discovery = discover()
+    if default_target not in discovery.targets:
+        raise ValueError(f"unknown --target {default_target!r}; known: {sorted(discovery.targets)}")
+    picker = mo.ui.dropdown(
+        options=sorted(discovery.targets), value=default_target, label="Workload"
+    )
+    skipped = "\n".join(f"- {m}" for m in discovery.skipped) or "- (none)"
+    mo.vstack(
+        [
+            picker,
+            mo.accordion({f"Packages without workloads ({len(discovery.skipped)})": skipped}),
+        ]
+    )
+    return discovery, picker
+
+
+@app.cell
+def _(discovery, mo, picker, profile_dir, repeat):
+    from perflab.harness.profile import profile_target
+
+    with mo.status.spinner(title=f"Profiling {picker.value} ..."):
+        result = profile_target(
+            picker.value, out_dir=profile_dir, repeat=repeat, top=15, discovery=discovery
+        )
+    warm = "n/a" if result.warm_s is None else f"{result.warm_s * 1e3:.2f} ms"
+    mo.md(
+        f"### `{result.target}`\n\n"
+        f"{discovery.targets[result.target].description}\n\n"
+        f"set-up {result.setup_s * 1e3:.1f} ms · one warm call {warm} · "
+        f"{result.repeat} call(s) under pyinstrument {result.pyinstrument_s * 1e3:.1f} ms, "
+        f"under cProfile {result.cprofile_s * 1e3:.1f} ms\n\n"
+        f"Files: `{result.html_path}` (open in a browser), `{result.prof_path}` "
+        f"(`snakeviz`, `python -m pstats`)"
+    )
+    return (result,)
+
+
+@app.cell
+def _(mo, result):
+    import polars as pl
+
+    from perflab.harness.profile import top_functions_chart
+
+    top_df = pl.DataFrame(result.top)
+    top_chart = top_functions_chart(result.top, title=f"{result.target}: top functions")
+    mo.vstack([mo.md("#### Top functions (cProfile, by self time)"), top_chart, top_df])
+    return (top_chart,)
+
+
+@app.cell
+def _(mo, result):
+    mo.vstack(
+        [
+            mo.md("#### Call tree (pyinstrument)"),
+            mo.plain_text(result.call_tree),
+        ]
+    )
+    return
+
+
+@app.cell
+def _(history_path, machine_arg, mo):
+    from perflab.harness.history import latest_machine, read_history
+
+    history = read_history(history_path)
+    machine = machine_arg or latest_machine(history)
+    all_groups = sorted({r.group for r in history if r.machine_id == machine})
+    group_picker = mo.ui.multiselect(options=all_groups, value=all_groups, label="Groups")
+    group_picker
+    return group_picker, history, machine
+
+
+@app.cell
+def _(group_picker, history, history_path, machine, mo):
+    from perflab.harness.history import (
+        HistoryError,
+        compare_runs,
+        format_comparison,
+        history_chart,
+    )
+
+    hist_chart = None
+    comparison_md = ""
+    if history and group_picker.value:
+        hist_chart = history_chart(history, machine, groups=list(group_picker.value))
+        try:
+            comparison_md = format_comparison(*compare_runs(history, machine))
+        except HistoryError as exc:
+            comparison_md = f"_No comparison: {exc}_\n"
+        n_runs = len({r.run_id for r in history if r.machine_id == machine})
+        view = mo.vstack(
+            [
+                mo.md(
+                    f"#### Benchmark history (`{history_path}`)\n\n"
+                    f"machine `{machine}` · {n_runs} run(s) · band = interquartile range "
+                    "of each run"
+                ),
+                hist_chart,
+                mo.accordion({"Latest run vs previous (make bench-compare)": comparison_md}),
+            ]
+        )
+    elif history:
+        view = mo.md("_Pick at least one benchmark group._")
+    else:
+        view = mo.md(f"_No benchmark history at `{history_path}` yet: run `make bench`._")
+    view
+    return comparison_md, hist_chart
+
+
+@app.cell
+def _(comparison_md, hist_chart, history_path, machine, out_dir, result, top_chart):
+    from perflab.harness import env_snapshot, markdown_table, save_chart, write_report
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = [save_chart(top_chart, out_dir / "top_functions.png")]
+    if hist_chart is not None:
+        written.append(save_chart(hist_chart, out_dir / "history.png"))
+    md_path, json_path = write_report(
+        out_dir / "report.md",
+        f"# Profile of `{result.target}`\n\n"
+        + markdown_table(result.top, ["function", "ncalls", "tottime_s", "cumtime_s", "self_pct"])
+        + f"\n## Call tree\n\n```text\n{result.call_tree}\n```\n"
+        + f"\n## Benchmark history ({history_path}, machine {machine})\n\n"
+        + (comparison_md or "_no history_\n"),
+        {"profile": result.to_dict(), "machine": machine, "env": env_snapshot()},
+    )
+    written += [md_path, json_path]
+    print("wrote " + " ".join(str(p) for p in written))
+    return
+
+
+if __name__ == "__main__":
+    app.run()

@@ -21,15 +21,30 @@ SUPPORTED_DTYPES = (torch.float32, torch.float64)
 DEFAULT_CHUNK = 1 << 22
 
 
-@functools.cache
-def _warp():
-    """Import and initialise Warp quietly (once per process)."""
+def warp_module(*, init: bool = True):
+    """The ``warp`` module, quiet; initialised (once per process) unless ``init=False``.
+
+    Settings such as ``warp.config.kernel_cache_dir`` must be changed before the first
+    initialisation, hence ``init=False``.
+    """
     import warp as wp
 
     # keep Warp's start-up banner and per-module build messages out of our output
     wp.config.log_level = max(int(wp.config.log_level), 30)  # 30 = warp LOG_WARNING
-    wp.init()
+    if init:
+        _init_once()
     return wp
+
+
+@functools.cache
+def _init_once() -> None:
+    import warp as wp
+
+    wp.init()
+
+
+def _warp():
+    return warp_module(init=True)
 
 
 def available(device: torch.device, dtype: torch.dtype) -> bool:

@@ -1,1 +1,24 @@
-"""nanoBragg-semantics diffraction kernels (tricubic interpolation, detector absorption)."""
+"""nanoBragg-semantics diffraction kernels: tricubic F interpolation, detector absorption.
+
+from perflab.bragg import tricubic_interpolate, capture_fractions, absorb
+"""
+
+from perflab.bragg.absorption import absorb, capture_fractions
+from perflab.bragg.autoenable import interpolation_enabled
+from perflab.bragg.geometry import detector_pixel_positions, layer_positions, layer_step, parallax
+from perflab.bragg.tricubic import BACKENDS, resolve_backend, tricubic_interpolate
+from perflab.bragg.tricubic_reference import tricubic_reference
+
+__all__ = [
+    "BACKENDS",
+    "absorb",
+    "capture_fractions",
+    "detector_pixel_positions",
+    "interpolation_enabled",
+    "layer_positions",
+    "layer_step",
+    "parallax",
+    "resolve_backend",
+    "tricubic_interpolate",
+    "tricubic_reference",
+]

@@ -1,0 +1,96 @@
+"""Detector geometry for sensor-thickness absorption: pixel positions, layers, parallax.
+
+nanoBragg (J. Holton, nanoBragg.c) places pixel (s, f) of a flat detector at
+``pix0 + F fdet + S sdet + O odet`` with F, S the distances of the pixel centre along the
+fast and slow axes and O the depth inside the sensor. Layer t of the sensor sits at depth
+``O = t * dz`` (the detector distance is to the front face). The parallax factor of a pixel
+is ``rho = <unit(position), odet>``, the cosine between the diffracted ray and the detector
+normal; the ray's path through a layer of depth dz is dz / rho.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from perflab.bragg.arrays import array_context, as_float_tensor
+
+STEP_RULES = ("nanobragg", "uniform")
+
+
+def layer_step(thickness: float, steps: int, step_rule: str = "nanobragg") -> float:
+    """Depth between sensor layers.
+
+    ``"nanobragg"``: ``thickness / (steps - 1)`` (nanoBragg when thickness and the number of
+    steps are both given; the last layer then starts at ``thickness`` and ends past it;
+    nanoBragg raises ``steps=1`` to 2, here ``steps`` must be >= 2);
+    ``"uniform"``: ``thickness / steps`` (layers tile the sensor exactly).
+    """
+    if step_rule not in STEP_RULES:
+        raise ValueError(f"step_rule must be one of {STEP_RULES}, got {step_rule!r}")
+    if isinstance(steps, bool) or int(steps) != steps or steps < 1:
+        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    thickness = float(thickness)
+    if not thickness >= 0.0 or thickness == float("inf"):
+        raise ValueError(f"thickness must be finite and >= 0, got {thickness!r}")
+    if step_rule == "nanobragg":
+        if steps < 2:
+            raise ValueError(
+                "step_rule='nanobragg' divides by (steps - 1) and needs steps >= 2 "
+                "(nanoBragg itself raises 1 to 2); use step_rule='uniform' for one layer"
+            )
+        return thickness / (steps - 1)
+    return thickness / steps
+
+
+def detector_pixel_positions(
+    pix0: Any, fdet: Any, sdet: Any, shape: tuple[int, int], pixel_size: float
+):
+    """Pixel-centre positions, shape ``(slow, fast, 3)``: pix0 + (f+1/2) p fdet + (s+1/2) p sdet."""
+    ctx = array_context(pix0, fdet, sdet)
+    p0, f, s = (
+        as_float_tensor(v, n, ctx) for v, n in ((pix0, "pix0"), (fdet, "fdet"), (sdet, "sdet"))
+    )
+    for name, v in (("pix0", p0), ("fdet", f), ("sdet", s)):
+        if v.shape != (3,):
+            raise ValueError(f"{name} must be a 3-vector, got shape {tuple(v.shape)}")
+    ns, nf = (int(x) for x in shape)
+    if ns < 1 or nf < 1:
+        raise ValueError(f"detector shape must be positive, got {shape!r}")
+    dtype = torch.promote_types(torch.promote_types(p0.dtype, f.dtype), s.dtype)
+    fs = (torch.arange(nf, dtype=dtype, device=ctx.device) + 0.5) * pixel_size
+    ss = (torch.arange(ns, dtype=dtype, device=ctx.device) + 0.5) * pixel_size
+    pos = p0.to(dtype) + ss[:, None, None] * s.to(dtype) + fs[None, :, None] * f.to(dtype)
+    return ctx.out(pos)
+
+
+def layer_positions(positions: Any, normal: Any, *, thickness: float, steps: int,
+                    step_rule: str = "nanobragg"):  # fmt: skip
+    """Positions shifted into each sensor layer: shape ``(steps,) + positions.shape``.
+
+    Layer t is at ``positions + t * dz * normal`` with dz from :func:`layer_step`.
+    """
+    ctx = array_context(positions, normal)
+    pos = as_float_tensor(positions, "positions", ctx)
+    n = as_float_tensor(normal, "normal", ctx).to(pos.dtype)
+    if pos.shape[-1:] != (3,) or n.shape != (3,):
+        raise ValueError("positions must have a trailing axis of 3 and normal must be a 3-vector")
+    dz = layer_step(thickness, steps, step_rule)
+    t = torch.arange(steps, dtype=pos.dtype, device=pos.device) * dz
+    shifted = pos.unsqueeze(0) + t.view(-1, *([1] * pos.ndim)) * n
+    return ctx.out(shifted)
+
+
+def parallax(positions: Any, normal: Any):
+    """``rho = <positions / |positions|, unit(normal)>`` over the trailing axis of 3."""
+    ctx = array_context(positions, normal)
+    pos = as_float_tensor(positions, "positions", ctx)
+    n = as_float_tensor(normal, "normal", ctx).to(pos.dtype)
+    if pos.shape[-1:] != (3,) or n.shape != (3,):
+        raise ValueError("positions must have a trailing axis of 3 and normal must be a 3-vector")
+    norm = torch.linalg.vector_norm(pos, dim=-1)
+    if bool((norm == 0).any()):
+        raise ValueError("a pixel position coincides with the sample (zero length)")
+    rho = (pos @ (n / torch.linalg.vector_norm(n))) / norm
+    return ctx.out(rho)

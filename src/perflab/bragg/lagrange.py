@@ -1,0 +1,38 @@
+"""Four-point Lagrange weights on the nodes -1, 0, 1, 2 (nanoBragg's ``polint``), as tensors.
+
+For a fractional index x with x0 = floor(x) and t = x - x0, the cubic through the nodes
+x0-1, x0, x0+1, x0+2 evaluated at x is ``sum_j w_j(t) y_j`` with
+
+    w_0 = -t (t-1) (t-2) / 6        w_1 = (t+1) (t-1) (t-2) / 2
+    w_2 = -(t+1) t (t-2) / 2        w_3 = (t+1) t (t-1) / 6
+
+(Lagrange basis polynomials; Press et al., Numerical Recipes, sec. 3.1). At t = 0 the
+weights are exactly (0, 1, 0, 0), so integer indices return grid values exactly. The
+derivatives dw_j/dt are used for gradients with respect to the fractional index.
+"""
+
+from __future__ import annotations
+
+import torch
+
+
+def lagrange_weights(t: torch.Tensor) -> torch.Tensor:
+    """Weights of shape ``t.shape + (4,)`` for the nodes -1, 0, 1, 2 relative to floor(x)."""
+    tp, tm, tm2 = t + 1, t - 1, t - 2
+    return torch.stack(
+        [-t * tm * tm2 / 6, tp * tm * tm2 / 2, -tp * t * tm2 / 2, tp * t * tm / 6], dim=-1
+    )
+
+
+def lagrange_weight_derivatives(t: torch.Tensor) -> torch.Tensor:
+    """d/dt of :func:`lagrange_weights`, shape ``t.shape + (4,)`` (the four sum to zero)."""
+    t2 = t * t
+    return torch.stack(
+        [
+            -(3 * t2 - 6 * t + 2) / 6,
+            (3 * t2 - 4 * t - 1) / 2,
+            -(3 * t2 - 2 * t - 2) / 2,
+            (3 * t2 - 1) / 6,
+        ],
+        dim=-1,
+    )

@@ -1,0 +1,153 @@
+"""Tricubic interpolation of structure factors F(h, k, l) with nanoBragg's semantics.
+
+``tricubic_interpolate(F, hkl_min, h, k, l)`` evaluates, per query point, nanoBragg's
+``polin3``: a 4x4x4 block of F around floor(h, k, l), contracted with 4-point Lagrange
+weights along l, then k, then h (J. Holton, nanoBragg.c; the same code is in cctbx
+simtbx/nanoBragg). Points that fail nanoBragg's range check get the nearest node or
+``default_F`` (``out_of_range``), decided for each point alone (see :mod:`perflab.bragg.grid`).
+
+Backends (same results, checked against :func:`tricubic_reference` in the tests):
+
+* ``"warp"``: one NVIDIA Warp kernel (CPU and CUDA; float32, float64);
+* ``"torch"``: eager PyTorch (any floating dtype, any device);
+* ``"compile"``: ``torch.compile`` of a fused formulation (fastest warm on a multi-core CPU,
+  but its first call compiles for tens of seconds);
+* ``"auto"`` (default): ``"warp"`` when it supports the device and dtype, else ``"torch"``.
+
+Gradients with respect to F and h, k, l flow through a custom autograd function whose
+backward is computed chunk by chunk in PyTorch (:func:`perflab.bragg.tricubic_torch.backward`),
+whatever the forward backend, so memory stays bounded by the chunk size.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from perflab.bragg import tricubic_compile, tricubic_torch, tricubic_warp
+from perflab.bragg.arrays import array_context, as_float_tensor
+from perflab.bragg.grid import GridSpec, make_grid_spec
+
+BACKENDS = ("auto", "warp", "torch", "compile")
+_MODULES = {"warp": tricubic_warp, "torch": tricubic_torch, "compile": tricubic_compile}
+
+
+def resolve_backend(backend: str, device: torch.device, dtype: torch.dtype) -> str:
+    """The backend that runs for ``backend`` on ``device`` with ``dtype``.
+
+    ``"auto"`` picks Warp when it supports the pair, else eager torch. An explicitly named
+    backend that cannot run raises ``ValueError`` (never a silent substitution).
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    if backend == "auto":
+        return "warp" if tricubic_warp.available(device, dtype) else "torch"
+    if backend != "torch" and not _MODULES[backend].available(device, dtype):
+        raise ValueError(f"backend {backend!r} does not support dtype {dtype} on {device}")
+    return backend
+
+
+def _forward(spec: GridSpec, h, k, l, backend: str, chunk: int | None):
+    out = torch.empty_like(h)
+    mask = torch.empty(h.shape, dtype=torch.bool, device=h.device)
+    if h.numel() == 0:
+        return out, mask
+    # with fewer than 5 nodes on an axis no point can be interpolated; every backend would
+    # return the nearest node or default_F, which the eager path computes directly
+    module = _MODULES[backend] if spec.can_interpolate else tricubic_torch
+    module.forward(spec, h, k, l, out, mask, chunk=chunk)
+    return out, mask
+
+
+class _Tricubic(torch.autograd.Function):
+    """Forward by the chosen backend; backward by the chunked PyTorch gradient."""
+
+    @staticmethod
+    def forward(ctx, F, h, k, l, hkl_min, default_F, out_of_range, backend, chunk):
+        spec = make_grid_spec(F, hkl_min, default_F=default_F, out_of_range=out_of_range)
+        out, mask = _forward(spec, h, k, l, backend, chunk)
+        ctx.mark_non_differentiable(mask)
+        ctx.save_for_backward(F, h, k, l)
+        ctx.args = (hkl_min, default_F, out_of_range)
+        return out, mask
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_out, _grad_mask):
+        F, h, k, l = ctx.saved_tensors
+        hkl_min, default_F, out_of_range = ctx.args
+        spec = make_grid_spec(F, hkl_min, default_F=default_F, out_of_range=out_of_range)
+        need = ctx.needs_input_grad
+        gF, (gh, gk, gl) = tricubic_torch.backward(
+            spec,
+            h,
+            k,
+            l,
+            grad_out.contiguous(),
+            need_F=need[0],
+            need_hkl=(need[1], need[2], need[3]),
+        )
+        gF = gF.view(F.shape) if gF is not None else None
+        return gF, gh, gk, gl, None, None, None, None, None
+
+
+def tricubic_interpolate(
+    F: Any,
+    hkl_min: Any,
+    h: Any,
+    k: Any,
+    l: Any,
+    *,
+    default_F: float = 0.0,
+    out_of_range: str = "nearest",
+    return_mask: bool = False,
+    backend: str = "auto",
+    chunk_size: int | None = None,
+):
+    """Interpolate F at fractional Miller indices (h, k, l), nanoBragg-exact, per point.
+
+    Parameters
+    ----------
+    F : tensor or ndarray, shape (H, K, L)
+        Structure factors on integer indices: ``F[i, j, m] = F(h_min+i, k_min+j, l_min+m)``.
+    hkl_min : three integers (h_min, k_min, l_min).
+    h, k, l : tensors or ndarrays of any (broadcastable) shape, floating dtype.
+    default_F : value for out-of-range points without a usable nearest node.
+    out_of_range : ``"nearest"`` (standalone nanoBragg: nearest node ``ceil(x - 0.5)`` if on
+        the grid, else ``default_F``) or ``"default"`` (``default_F`` for that point).
+    return_mask : also return the boolean mask of points that were interpolated.
+    backend : ``"auto"``, ``"warp"``, ``"torch"`` or ``"compile"`` (see the module doc).
+    chunk_size : queries per chunk (backend default when None); bounds temporary memory.
+
+    Returns
+    -------
+    Values with the broadcast shape of h, k, l, their (promoted) dtype, and the device of
+    the tensor inputs; numpy when every input was numpy. With ``return_mask``, a tuple
+    ``(values, mask)``.
+
+    Raises ``ValueError`` for a malformed grid, bad ``hkl_min``/mode/backend, inputs on
+    different devices or NaN/inf queries; ``TypeError`` for non-floating inputs.
+    """
+    if chunk_size is not None and (int(chunk_size) != chunk_size or chunk_size < 1):
+        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+    ctx = array_context(F, h, k, l)
+    Ft = as_float_tensor(F, "F", ctx)
+    hh, kk, ll = (as_float_tensor(x, name, ctx) for x, name in ((h, "h"), (k, "k"), (l, "l")))
+    query_dtype = torch.promote_types(torch.promote_types(hh.dtype, kk.dtype), ll.dtype)
+    dtype = torch.promote_types(Ft.dtype, query_dtype)
+    shape = torch.broadcast_shapes(hh.shape, kk.shape, ll.shape)
+    name = resolve_backend(backend, ctx.device, dtype)
+    flat = [x.to(dtype).expand(shape).reshape(-1).contiguous() for x in (hh, kk, ll)]
+    args = (Ft.to(dtype), *flat, hkl_min, default_F, out_of_range, name, chunk_size)
+    grad = torch.is_grad_enabled() and any(x.requires_grad for x in (Ft, hh, kk, ll))
+    if grad:
+        out, mask = _Tricubic.apply(*args)
+    else:
+        spec = make_grid_spec(args[0], hkl_min, default_F=default_F, out_of_range=out_of_range)
+        with torch.no_grad():
+            out, mask = _forward(spec, *flat, name, chunk_size)
+    out = ctx.out(out.reshape(shape).to(query_dtype))
+    if return_mask:
+        return out, ctx.out(mask.reshape(shape))
+    return out

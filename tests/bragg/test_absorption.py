@@ -1,0 +1,126 @@
+"""Detector absorption: capture fractions, sum rule, step rules, geometry, absorb modes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from perflab.bragg import (
+    absorb,
+    capture_fractions,
+    detector_pixel_positions,
+    layer_positions,
+    layer_step,
+    parallax,
+)
+
+
+def _rho(n=50, seed=0):
+    return np.random.default_rng(seed).uniform(0.3, 1.0, (n, 2))
+
+
+@pytest.mark.parametrize("rule", ["nanobragg", "uniform"])
+@pytest.mark.parametrize("steps", [2, 3, 5, 10])
+def test_sum_rule_telescopes(rule, steps):
+    rho, thick, att = _rho(), 320e-6, 230e-6
+    cf = capture_fractions(
+        rho, thickness=thick, attenuation_length=att, steps=steps, step_rule=rule
+    )
+    assert cf.shape == (steps, *rho.shape)
+    dz = thick / (steps - 1) if rule == "nanobragg" else thick / steps
+    expected = 1.0 - np.exp(-steps * dz / att / rho)
+    np.testing.assert_allclose(cf.sum(0), expected, rtol=1e-14)
+    assert (cf > 0).all()
+
+
+def test_matches_the_c_expression_per_layer():
+    rho, thick, att, steps = _rho(), 100e-6, 50e-6, 4
+    cf = capture_fractions(rho, thickness=thick, attenuation_length=att, steps=steps)
+    dz = thick / (steps - 1)
+    for t in range(steps):
+        c_expr = np.exp(-t * dz / att / rho) - np.exp(-(t + 1) * dz / att / rho)
+        np.testing.assert_allclose(cf[t], c_expr, rtol=1e-12)
+
+
+def test_step_rules():
+    assert layer_step(300.0, 4, "nanobragg") == 100.0
+    assert layer_step(300.0, 4, "uniform") == 75.0
+    assert layer_step(300.0, 1, "uniform") == 300.0
+    with pytest.raises(ValueError, match="steps >= 2"):
+        layer_step(300.0, 1, "nanobragg")
+    with pytest.raises(ValueError, match="step_rule"):
+        layer_step(300.0, 4, "halves")
+    with pytest.raises(ValueError, match="positive integer"):
+        layer_step(300.0, 0, "uniform")
+
+
+def test_zero_thickness_means_no_absorption():
+    rho = _rho()
+    cf = capture_fractions(rho, thickness=0.0, attenuation_length=1e-4, steps=5)
+    assert cf.shape == (1, *rho.shape) and (cf == 1.0).all()
+    intensity = np.random.default_rng(2).random(rho.shape)
+    np.testing.assert_array_equal(absorb(intensity, cf), intensity)
+    np.testing.assert_array_equal(absorb(intensity, cf, mode="last"), intensity)
+
+
+def test_bad_absorption_input():
+    with pytest.raises(ValueError, match="parallax"):
+        capture_fractions(np.array([0.5, -0.1]), thickness=1.0, attenuation_length=1.0, steps=2)
+    with pytest.raises(ValueError, match="parallax"):
+        capture_fractions(np.array([np.nan]), thickness=1.0, attenuation_length=1.0, steps=2)
+    with pytest.raises(ValueError, match="attenuation_length"):
+        capture_fractions(np.array([0.5]), thickness=1.0, attenuation_length=0.0, steps=2)
+    with pytest.raises(ValueError, match="thickness"):
+        capture_fractions(np.array([0.5]), thickness=-1.0, attenuation_length=1.0, steps=2)
+    cf = capture_fractions(np.ones((2, 3)), thickness=1.0, attenuation_length=1.0, steps=3)
+    with pytest.raises(ValueError, match="layers"):
+        absorb(np.ones((2, 2, 3)), cf)
+    with pytest.raises(ValueError, match="mode"):
+        absorb(np.ones((2, 3)), cf, mode="first")
+    with pytest.raises(ValueError, match="fits neither"):
+        absorb(np.ones((1, 1, 2, 3)), cf)
+
+
+def test_absorb_sum_and_last_modes():
+    rng = np.random.default_rng(4)
+    cf = capture_fractions(_rho(8), thickness=2e-4, attenuation_length=1e-4, steps=3)
+    layers = rng.random((3, 8, 2))
+    np.testing.assert_allclose(absorb(layers, cf), (layers * cf).sum(0), rtol=1e-15)
+    np.testing.assert_allclose(absorb(layers, cf, mode="last"), layers.sum(0) * cf[-1])
+    one = rng.random((8, 2))
+    np.testing.assert_allclose(absorb(one, cf), one * cf.sum(0), rtol=1e-15)
+    np.testing.assert_allclose(absorb(one, cf, mode="last"), 3 * one * cf[-1], rtol=1e-15)
+
+
+def test_geometry_parallax_and_layer_positions():
+    # detector 0.1 m downstream along +x (MOSFLM-like), normal +x, 4x5 pixels of 1 mm
+    pix0 = np.array([0.1, -0.0025, -0.002])
+    fdet, sdet, odet = np.array([0, 0, 1.0]), np.array([0, 1.0, 0]), np.array([1.0, 0, 0])
+    pos = detector_pixel_positions(pix0, fdet, sdet, (5, 4), 1e-3)
+    assert pos.shape == (5, 4, 3)
+    np.testing.assert_allclose(pos[0, 0], pix0 + 0.5e-3 * (fdet + sdet))
+    np.testing.assert_allclose(pos[2, 1] - pos[2, 0], 1e-3 * fdet, atol=1e-15)
+    rho = parallax(pos, odet)
+    np.testing.assert_allclose(rho, 0.1 / np.linalg.norm(pos, axis=-1))
+    assert rho.max() < 1.0  # no pixel sits exactly on the beam
+    layers = layer_positions(pos, odet, thickness=3e-4, steps=4)
+    assert layers.shape == (4, 5, 4, 3)
+    np.testing.assert_allclose(layers[3] - layers[0], np.broadcast_to(3e-4 * odet, pos.shape))
+    # deeper layers see the pixel at a slightly smaller angle: parallax grows with depth
+    assert (parallax(layers[3], odet) > rho).all()
+
+
+def test_on_axis_pixel_has_unit_parallax():
+    rho = parallax(np.array([[0.2, 0.0, 0.0]]), np.array([2.0, 0.0, 0.0]))
+    assert rho.tolist() == [1.0]
+
+
+def test_gradients_through_capture_fractions():
+    rho = torch.rand(6, dtype=torch.float64) * 0.5 + 0.4
+    rho.requires_grad_()
+
+    def fn(r):
+        return capture_fractions(r, thickness=1e-4, attenuation_length=2e-4, steps=3)
+
+    assert torch.autograd.gradcheck(fn, (rho,))

@@ -1,0 +1,166 @@
+"""Vectorised torch backend: the projection of :mod:`perflab.soap.projection` for all pairs
+at once, in batches of pairs (bounded memory), float64 or float32, on CPU or CUDA.
+
+Per batch of ``B`` pairs (centre ``i``, neighbour ``j``, vector ``r``):
+
+1. Gaussian parameters from per-particle matrices: ``mean = K_j r``, covariance ``Sigma_j``,
+   weight ``w = g_j exp(-r.mean / 2 sigma^2)`` (:func:`gaussian_product_parameters`).
+2. Moments by the recurrence of :mod:`perflab.soap.moments`, one total degree at a time: all
+   monomials of degree ``d`` are gathered from degrees ``d-1`` and ``d-2`` with precomputed
+   index tables, stored monomial-major ``(n_monomials, B)`` so the gathers are contiguous.
+3. One matrix product with the stacked projection matrices of every ``l`` gives all
+   coefficients, then ``index_add_`` sums them into ``(centre, neighbour species)`` rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from perflab.soap.moments import recurrence_plan
+from perflab.soap.projection import projection_matrices
+from perflab.soap.radial import HyperparameterError, RadialBasis, gaussian_product_parameters
+from perflab.soap.system import SystemBatch
+
+DTYPES = {"float64": torch.float64, "float32": torch.float32}
+
+#: default number of pairs per batch (memory ~ batch_size * 300 * itemsize bytes)
+DEFAULT_BATCH_SIZE = 8192
+
+
+def resolve_dtype(dtype: str | torch.dtype) -> torch.dtype:
+    if isinstance(dtype, torch.dtype):
+        if dtype not in DTYPES.values():
+            raise HyperparameterError(f"dtype: must be float64 or float32, got {dtype}")
+        return dtype
+    if dtype not in DTYPES:
+        raise HyperparameterError(f"dtype: must be one of {tuple(DTYPES)}, got {dtype!r}")
+    return DTYPES[dtype]
+
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    dev = torch.device(device if device is not None else "cpu")
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device: CUDA requested but torch.cuda.is_available() is False")
+    if dev.type not in ("cpu", "cuda"):
+        raise HyperparameterError(f"device: must be 'cpu' or 'cuda', got {device!r}")
+    return dev
+
+
+@dataclass
+class _Plan:
+    """Device-resident constants of one basis (recurrence tables and projection matrix)."""
+
+    slices: list[slice]
+    axis: list[torch.Tensor]
+    parent: list[torch.Tensor]
+    lower: list[torch.Tensor]  # per degree: (3, T)
+    cov_index: list[torch.Tensor]  # per degree: (3, T) flat index k*3+j into the covariance
+    count: list[torch.Tensor]  # per degree: (3, T, 1)
+    projection: torch.Tensor  # (n_out, n_monomials)
+    n_monomials: int
+    out_sizes: list[int]
+
+
+def _make_plan(basis: RadialBasis, device: torch.device, dtype: torch.dtype) -> _Plan:
+    plan = recurrence_plan(basis.max_degree)
+    axis, parent, lower, cov_index, count = [], [], [], [], []
+    slices = list(plan.slices[1:])
+    for sl in slices:
+        ax = plan.axis[sl]
+        axis.append(torch.as_tensor(ax, device=device))
+        parent.append(torch.as_tensor(plan.parent[sl], device=device))
+        lower.append(torch.as_tensor(plan.lower[:, sl], device=device))
+        cov_index.append(torch.as_tensor(ax[None, :] * 3 + np.arange(3)[:, None], device=device))
+        count.append(torch.as_tensor(plan.count[:, sl, None], dtype=dtype, device=device))
+    mats = projection_matrices(basis)
+    stacked = np.concatenate([m.reshape(-1, m.shape[-1]) for m in mats], axis=0)
+    return _Plan(
+        slices=slices,
+        axis=axis,
+        parent=parent,
+        lower=lower,
+        cov_index=cov_index,
+        count=count,
+        projection=torch.as_tensor(stacked, dtype=dtype, device=device),
+        n_monomials=plan.n_monomials,
+        out_sizes=[m.shape[0] * m.shape[1] for m in mats],
+    )
+
+
+def batched_moments(mean: torch.Tensor, cov: torch.Tensor, plan: _Plan) -> torch.Tensor:
+    """Moments ``(n_monomials, B)`` of ``B`` Gaussians: ``mean`` (3, B), ``cov`` (9, B)."""
+    b = mean.shape[1]
+    moments = torch.empty((plan.n_monomials + 1, b), dtype=mean.dtype, device=mean.device)
+    moments[0] = 1.0
+    moments[plan.n_monomials] = 0.0  # the zero row that absent lower terms point to
+    for sl, ax, par, low, cidx, cnt in zip(
+        plan.slices, plan.axis, plan.parent, plan.lower, plan.cov_index, plan.count, strict=True
+    ):
+        val = mean[ax] * moments[par]
+        val += ((cov[cidx] * cnt) * moments[low]).sum(dim=0)
+        moments[sl] = val
+    return moments[: plan.n_monomials]
+
+
+def raw_coefficients_torch(
+    batch: SystemBatch,
+    basis: RadialBasis,
+    *,
+    device: str | torch.device | None = "cpu",
+    dtype: str | torch.dtype = "float64",
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> list[np.ndarray]:
+    """Same contract as :func:`perflab.soap.projection.raw_coefficients_numpy`, vectorised.
+
+    Returns numpy arrays in the requested precision.
+    """
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise HyperparameterError(f"batch_size: must be a positive int, got {batch_size!r}")
+    dev = resolve_device(device)
+    tdtype = resolve_dtype(dtype)
+    plan = _make_plan(basis, dev, tdtype)
+    sigma, kmat, g = gaussian_product_parameters(batch.rotations, batch.semi_axes, basis)
+    n_species = len(batch.species_list)
+    n_out = int(plan.projection.shape[0])
+
+    def t(x: np.ndarray, dt: torch.dtype = tdtype) -> torch.Tensor:
+        return torch.as_tensor(np.ascontiguousarray(x), dtype=dt, device=dev)
+
+    sigma_t = t(sigma.reshape(-1, 9))
+    kmat_t = t(kmat)
+    g_t = t(g)
+    species_t = t(batch.species_index, torch.int64)
+    first_t = t(batch.pairs.first, torch.int64)
+    second_t = t(batch.pairs.second, torch.int64)
+    vec_t = t(batch.pairs.vectors)
+    inv_two_width2 = 0.5 / basis.radial_gaussian_width**2 if basis.name == "gto" else None
+
+    out = torch.zeros((batch.n_particles * n_species, n_out), dtype=tdtype, device=dev)
+    n_pairs = len(batch.pairs)
+    with torch.no_grad():
+        for start in range(0, n_pairs, batch_size):
+            stop = min(start + batch_size, n_pairs)
+            i = first_t[start:stop]
+            j = second_t[start:stop]
+            r = vec_t[start:stop]
+            mean = torch.einsum("bkl,bl->kb", kmat_t[j], r)
+            cov = sigma_t[j].T
+            weight = g_t[j]
+            if inv_two_width2 is not None:
+                weight = weight * torch.exp(-(r.T * mean).sum(dim=0) * inv_two_width2)
+            moments = batched_moments(mean, cov, plan) * weight
+            coeffs = plan.projection @ moments  # (n_out, B)
+            out.index_add_(0, i * n_species + species_t[j], coeffs.T)
+    out_np = out.cpu().numpy().reshape(batch.n_particles, n_species, n_out)
+    raw = []
+    col = 0
+    for l, nn in enumerate(basis.num_radial):
+        size = plan.out_sizes[l]
+        raw.append(
+            out_np[:, :, col : col + size].reshape(batch.n_particles, n_species, 2 * l + 1, nn)
+        )
+        col += size
+    return raw

@@ -1,4 +1,4 @@
-"""Full neighbour lists with self pairs, from ``ase.neighborlist`` (cell-list, O(N)).
+"""Full neighbour lists with self pairs, from ``vesin`` (cell lists in C++, O(N)).
 
 AniSOAP sums over every neighbour ``j`` of a centre ``i`` with ``|r_ij| < r_c``, including
 ``j = i`` itself (the reference's ``self_pairs=True``) and, in periodic frames, periodic images
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from ase.neighborlist import neighbor_list
+from vesin import NeighborList
 
 from perflab.soap.frames import Frame
 
@@ -30,8 +30,11 @@ class PairList:
 
 def frame_pairs(frame: Frame, cutoff: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(i, j, r_ij)`` of one frame: all pairs closer than ``cutoff``, self pairs included."""
-    atoms = frame.to_ase()
-    i, j, d = neighbor_list("ijD", atoms, cutoff, self_interaction=False)
+    box = frame.cell if frame.cell is not None else np.zeros((3, 3))
+    nl = NeighborList(cutoff=float(cutoff), full_list=True)
+    i, j, d = nl.compute(
+        points=frame.positions, box=box, periodic=frame.periodic, quantities="ijD", copy=True
+    )
     n = len(frame)
     self_idx = np.arange(n)
     i = np.concatenate([self_idx, i]).astype(np.int64)

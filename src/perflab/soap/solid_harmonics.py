@@ -105,12 +105,22 @@ def real_solid_harmonic(l: int, m: int) -> tuple[tuple[tuple[int, int, int], flo
     return tuple(sorted((e, c) for e, c in poly.items() if c != 0.0))
 
 
+@lru_cache(maxsize=256)
+def _projection_matrix_cached(l: int, num_radial: int, max_degree: int) -> np.ndarray:
+    out = _build_projection_matrix(l, num_radial, max_degree)
+    out.setflags(write=False)
+    return out
+
+
 def projection_matrix(l: int, num_radial: int, max_degree: int) -> np.ndarray:
     """Coefficients ``W[m, n, i]`` of ``r^{2n} r^l Y_lm`` on the flat monomials of degree
-    ``<= max_degree``: ``<nlm|rho> = sum_i W[m, n, i] E_rho[x^{mono_i}]``.
-
-    ``r^l Y_lm = R_lm / sqrt(4 pi / (2l + 1))``.
+    ``<= max_degree``: ``<nlm|rho> = sum_i W[m, n, i] E_rho[x^{mono_i}]`` (cached, read-only).
     """
+    return _projection_matrix_cached(int(l), int(num_radial), int(max_degree))
+
+
+def _build_projection_matrix(l: int, num_radial: int, max_degree: int) -> np.ndarray:
+    """Build :func:`projection_matrix`; ``r^l Y_lm = R_lm / sqrt(4 pi / (2l + 1))``."""
     index = monomial_index(max_degree)
     out = np.zeros((2 * l + 1, num_radial, len(index)))
     scale = 1.0 / sqrt(4 * pi / (2 * l + 1))

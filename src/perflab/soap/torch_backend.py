@@ -64,6 +64,19 @@ class _Plan:
     out_sizes: list[int]
 
 
+_PLAN_CACHE: dict[tuple, _Plan] = {}
+
+
+def cached_plan(basis: RadialBasis, device: torch.device, dtype: torch.dtype) -> _Plan:
+    """:func:`_make_plan`, kept per (radial functions per l, device, dtype) for reuse."""
+    key = (basis.num_radial, str(device), dtype)
+    if key not in _PLAN_CACHE:
+        if len(_PLAN_CACHE) >= 16:
+            _PLAN_CACHE.pop(next(iter(_PLAN_CACHE)))
+        _PLAN_CACHE[key] = _make_plan(basis, device, dtype)
+    return _PLAN_CACHE[key]
+
+
 def _make_plan(basis: RadialBasis, device: torch.device, dtype: torch.dtype) -> _Plan:
     plan = recurrence_plan(basis.max_degree)
     axis, parent, lower, cov_index, count = [], [], [], [], []
@@ -121,7 +134,7 @@ def raw_coefficients_torch(
         raise HyperparameterError(f"batch_size: must be a positive int, got {batch_size!r}")
     dev = resolve_device(device)
     tdtype = resolve_dtype(dtype)
-    plan = _make_plan(basis, dev, tdtype)
+    plan = cached_plan(basis, dev, tdtype)
     sigma, kmat, g = gaussian_product_parameters(batch.rotations, batch.semi_axes, basis)
     n_species = len(batch.species_list)
     n_out = int(plan.projection.shape[0])

@@ -51,14 +51,21 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
 
 @dataclass
 class _Plan:
-    """Device-resident constants of one basis (recurrence tables and projection matrix)."""
+    """Device-resident constants of one basis (recurrence tables and projection matrix).
 
-    slices: list[slice]
-    axis: list[torch.Tensor]
+    Rows ``1..n_monomials-1`` of the recurrence (every monomial but the constant) are
+    described by ``axis`` (the axis ``k`` stepped along), ``cov_index`` (3, M) (flat index
+    ``k*3 + j`` into the covariance) and ``count`` (3, M, 1) (the exponent multiplying it);
+    per degree, ``parent`` and ``lower`` (3, T) index the moments already computed.
+    """
+
+    slices: list[slice]  # per degree >= 1, into the flat monomials
+    offsets: list[slice]  # the same rows, shifted to index the row-1.. tables below
+    axis: torch.Tensor  # (M,)
+    cov_index: torch.Tensor  # (3, M)
+    count: torch.Tensor  # (3, M, 1)
     parent: list[torch.Tensor]
-    lower: list[torch.Tensor]  # per degree: (3, T)
-    cov_index: list[torch.Tensor]  # per degree: (3, T) flat index k*3+j into the covariance
-    count: list[torch.Tensor]  # per degree: (3, T, 1)
+    lower: list[torch.Tensor]
     projection: torch.Tensor  # (n_out, n_monomials)
     n_monomials: int
     out_sizes: list[int]
@@ -79,24 +86,19 @@ def cached_plan(basis: RadialBasis, device: torch.device, dtype: torch.dtype) ->
 
 def _make_plan(basis: RadialBasis, device: torch.device, dtype: torch.dtype) -> _Plan:
     plan = recurrence_plan(basis.max_degree)
-    axis, parent, lower, cov_index, count = [], [], [], [], []
     slices = list(plan.slices[1:])
-    for sl in slices:
-        ax = plan.axis[sl]
-        axis.append(torch.as_tensor(ax, device=device))
-        parent.append(torch.as_tensor(plan.parent[sl], device=device))
-        lower.append(torch.as_tensor(plan.lower[:, sl], device=device))
-        cov_index.append(torch.as_tensor(ax[None, :] * 3 + np.arange(3)[:, None], device=device))
-        count.append(torch.as_tensor(plan.count[:, sl, None], dtype=dtype, device=device))
+    offsets = [slice(sl.start - 1, sl.stop - 1) for sl in slices]
+    ax = plan.axis[1:]
     mats = projection_matrices(basis)
     stacked = np.concatenate([m.reshape(-1, m.shape[-1]) for m in mats], axis=0)
     return _Plan(
         slices=slices,
-        axis=axis,
-        parent=parent,
-        lower=lower,
-        cov_index=cov_index,
-        count=count,
+        offsets=offsets,
+        axis=torch.as_tensor(ax, device=device),
+        cov_index=torch.as_tensor(ax[None, :] * 3 + np.arange(3)[:, None], device=device),
+        count=torch.as_tensor(plan.count[:, 1:, None], dtype=dtype, device=device),
+        parent=[torch.as_tensor(plan.parent[sl], device=device) for sl in slices],
+        lower=[torch.as_tensor(plan.lower[:, sl], device=device) for sl in slices],
         projection=torch.as_tensor(stacked, dtype=dtype, device=device),
         n_monomials=plan.n_monomials,
         out_sizes=[m.shape[0] * m.shape[1] for m in mats],
@@ -104,16 +106,20 @@ def _make_plan(basis: RadialBasis, device: torch.device, dtype: torch.dtype) -> 
 
 
 def batched_moments(mean: torch.Tensor, cov: torch.Tensor, plan: _Plan) -> torch.Tensor:
-    """Moments ``(n_monomials, B)`` of ``B`` Gaussians: ``mean`` (3, B), ``cov`` (9, B)."""
+    """Moments ``(n_monomials, B)`` of ``B`` Gaussians: ``mean`` (3, B), ``cov`` (9, B).
+
+    The pair-dependent recurrence coefficients of every row are gathered once up front; the
+    loop over degrees then only gathers earlier moments, multiplies and adds.
+    """
     b = mean.shape[1]
     moments = torch.empty((plan.n_monomials + 1, b), dtype=mean.dtype, device=mean.device)
     moments[0] = 1.0
     moments[plan.n_monomials] = 0.0  # the zero row that absent lower terms point to
-    for sl, ax, par, low, cidx, cnt in zip(
-        plan.slices, plan.axis, plan.parent, plan.lower, plan.cov_index, plan.count, strict=True
-    ):
-        val = mean[ax] * moments[par]
-        val += ((cov[cidx] * cnt) * moments[low]).sum(dim=0)
+    step = mean[plan.axis]  # (M, B): a_k of each row
+    scaled_cov = cov[plan.cov_index] * plan.count  # (3, M, B): Sigma_kj * n_j of each row
+    for sl, off, par, low in zip(plan.slices, plan.offsets, plan.parent, plan.lower, strict=True):
+        val = step[off] * moments[par]
+        val += (scaled_cov[:, off] * moments[low]).sum(dim=0)
         moments[sl] = val
     return moments[: plan.n_monomials]
 

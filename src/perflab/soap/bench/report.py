@@ -53,6 +53,7 @@ COLUMN_TYPES: dict[str, type] = {
     "time_per_n2_s": float,
     "peak_rss_delta_mb": float,
     "peak_cuda_mb": float,
+    "load_1m": float,
 }
 COLUMNS = list(COLUMN_TYPES)
 _POLARS = {str: pl.Utf8, int: pl.Int64, float: pl.Float64}
@@ -226,6 +227,13 @@ def _fmt(x: float | None, spec: str = ".3g") -> str:
     return "n/a" if x is None else format(x, spec)
 
 
+def _load_range(df: pl.DataFrame) -> str:
+    loads = df["load_1m"].drop_nulls()
+    if loads.len() == 0:
+        return "n/a"
+    return f"{loads.min():.1f} to {loads.max():.1f} (median {loads.median():.1f})"
+
+
 def takeaways(df: pl.DataFrame, acc: dict[str, Any], scal: dict[str, Any]) -> list[str]:
     """Plain-language conclusions, each computed from the rows."""
     out = []
@@ -312,7 +320,9 @@ def report_markdown(
         + ", ".join(f"{k} {v}" for k, v in (env.get("versions") or {}).items() if v),
         f"- torch threads (default): {env.get('torch_threads')}; git {env.get('git_commit')}"
         f"{' (dirty)' if env.get('git_dirty') else ''}",
-        "- The machine is shared with other jobs: timings are noisy (see the IQR column).",
+        "- The machine is shared with other jobs: timings are noisy (see the IQR column). "
+        f"1-minute load average when the cases started: {_load_range(df)} "
+        f"(on {env.get('cpu_count')} cores).",
         "",
         "## Commands",
         "",
@@ -376,6 +386,7 @@ def report_markdown(
         "time_per_pair_s",
         "time_per_n2_s",
         "peak_rss_delta_mb",
+        "load_1m",
         "reason",
     ]
     lines += [markdown_table(df.select(show).to_dicts(), show), "## Profiles", ""]

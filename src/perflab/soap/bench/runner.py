@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import math
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -102,6 +103,7 @@ def run_case(case: Case, frames: list[Frame], *, cold_budget_s: float = 120.0) -
         n_species=len(species),
         hypers=dict(HYPERS),
     )
+    row["load_1m"] = os.getloadavg()[0]  # how busy the (shared) machine was
     b = case.backend
     if b.device == "cuda" and not _cuda_available():
         row.update(status="skipped", reason=NO_GPU)

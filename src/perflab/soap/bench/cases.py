@@ -1,0 +1,179 @@
+"""What a benchmark run measures: systems x backends, for the presets and the sweeps.
+
+A :class:`Case` is one (system, backend configuration) pair. Presets:
+
+- ``tiny``: seconds (CI smoke): the small golden systems, a 100-particle fluid, a few rings.
+- ``cpu``: the golden systems (incl. ``golden_bench_2sp``, the acceptance system), benzene-like
+  rings, and ellipsoid fluids of 10^2 to 10^4 particles at fixed density (numpy only up to
+  300 particles: its per-pair loop would take minutes beyond).
+- ``gpu``: ``cpu`` plus CUDA rows at every size (recorded as skipped where there is no GPU).
+
+Sweeps: ``species`` (benzene-like rings with 1 to 4 species, constant particle count),
+``threads`` (torch intra-op threads 1..cpu count), ``batch`` (pairs per torch batch).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+#: the hyperparameters of the golden files (and of every benchmark)
+HYPERS: dict[str, Any] = dict(
+    max_angular=6, radial_basis="gto", cutoff_radius=7.0, radial_gaussian_width=1.5
+)
+PRESETS = ("tiny", "cpu", "gpu")
+SWEEPS = ("species", "threads", "batch")
+
+
+@dataclass(frozen=True)
+class Backend:
+    """A backend configuration: ``numpy``, or ``torch`` on ``device`` in ``dtype``."""
+
+    backend: str
+    device: str = "cpu"
+    dtype: str = "float64"
+    threads: int | None = None  # torch intra-op threads (None: leave as is)
+    batch_size: int | None = None
+
+    @property
+    def label(self) -> str:
+        if self.backend == "numpy":
+            return "numpy"
+        return f"torch-{self.device}-{self.dtype}"
+
+
+def make_calculator(backend: Backend) -> Any:
+    """An :class:`~perflab.soap.AniSOAP` with the benchmark hyperparameters on ``backend``."""
+    from perflab.soap.calculator import AniSOAP
+
+    return AniSOAP(
+        **HYPERS,
+        backend=backend.backend,
+        device=backend.device if backend.backend == "torch" else None,
+        dtype=backend.dtype,
+        batch_size=backend.batch_size,
+    )
+
+
+NUMPY = Backend("numpy")
+TORCH64 = Backend("torch", "cpu", "float64")
+TORCH32 = Backend("torch", "cpu", "float32")
+CUDA64 = Backend("torch", "cuda", "float64")
+CUDA32 = Backend("torch", "cuda", "float32")
+
+
+@dataclass(frozen=True)
+class System:
+    """A benchmark system, built by :func:`perflab.soap.bench.runner.build_system`."""
+
+    family: str  # "golden" | "benzene" | "fluid"
+    name: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    def param(self, key: str, default: Any = None) -> Any:
+        return dict(self.params).get(key, default)
+
+
+def golden(name: str) -> System:
+    return System("golden", name, (("file", name),))
+
+
+def fluid(n: int, seed: int = 0) -> System:
+    return System("fluid", f"fluid_{n}", (("n_particles", n), ("seed", seed)))
+
+
+def benzene(n_species: int, n_frames: int = 10, n_molecules: int = 8) -> System:
+    return System(
+        "benzene",
+        f"benzene_{n_frames}x{6 * n_molecules}_{n_species}sp",
+        (("n_frames", n_frames), ("n_molecules", n_molecules), ("n_species", n_species)),
+    )
+
+
+@dataclass(frozen=True)
+class Case:
+    sweep: str  # "main" for a preset's cases, else the sweep name
+    system: System
+    backend: Backend
+    repeats: int = 5
+    warmup: int = 1
+    tags: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "sweep": self.sweep,
+            "family": self.system.family,
+            "system": self.system.name,
+            "backend": self.backend.label,
+            **{k: v for k, v in asdict(self.backend).items() if k != "backend"},
+            "backend_kind": self.backend.backend,
+            "repeats": self.repeats,
+            "warmup": self.warmup,
+        }
+
+
+def preset_cases(preset: str) -> list[Case]:
+    """The main cases of ``preset``."""
+    if preset not in PRESETS:
+        raise ValueError(f"preset: must be one of {PRESETS}, got {preset!r}")
+    cases: list[Case] = []
+    if preset == "tiny":
+        for b in (NUMPY, TORCH64, TORCH32, CUDA64):
+            for s in (golden("golden_small_1sp"), golden("golden_small_3sp")):
+                cases.append(Case("main", s, b, repeats=2, warmup=0))
+        for n in (30, 100):
+            for b in (TORCH64, TORCH32):
+                cases.append(Case("main", fluid(n), b, repeats=2, warmup=0))
+        return cases
+    torch_backends = [TORCH64, TORCH32]
+    gpu_backends = [CUDA64, CUDA32] if preset == "gpu" else [CUDA64]
+    for name in ("golden_small_1sp", "golden_small_3sp", "golden_bench_2sp"):
+        for b in [NUMPY, *torch_backends, *gpu_backends]:
+            reps = 3 if b is NUMPY else 7
+            cases.append(Case("main", golden(name), b, repeats=reps, warmup=1))
+    for b in [NUMPY, *torch_backends]:
+        reps = 2 if b is NUMPY else 5
+        cases.append(Case("main", benzene(1), b, repeats=reps, warmup=0 if b is NUMPY else 1))
+    sizes = (100, 300, 1000, 3000, 10000)
+    for n in sizes:
+        for b in [*torch_backends, *(gpu_backends if preset == "gpu" else [])]:
+            cases.append(Case("main", fluid(n), b, repeats=5, warmup=1))
+    for n in (100, 300):
+        cases.append(Case("main", fluid(n), NUMPY, repeats=2, warmup=0))
+    return cases
+
+
+def sweep_cases(sweep: str, *, smoke: bool = False) -> list[Case]:
+    """The cases of one sweep (``smoke``: a seconds-long version)."""
+    if sweep not in SWEEPS:
+        raise ValueError(f"sweep: must be one of {SWEEPS}, got {sweep!r}")
+    cases: list[Case] = []
+    if sweep == "species":
+        frames, molecules = (1, 1) if smoke else (10, 8)
+        for k in (1, 2, 3, 4):
+            system = benzene(k, frames, molecules)
+            for b in (TORCH64,) if smoke else (NUMPY, TORCH64, TORCH32):
+                if b is NUMPY:
+                    cases.append(Case(sweep, system, b, repeats=1 if smoke else 2, warmup=0))
+                else:
+                    cases.append(Case(sweep, system, b, repeats=2 if smoke else 5, warmup=1))
+    elif sweep == "threads":
+        n_cpu = os.cpu_count() or 1
+        threads = sorted({1, 2, n_cpu} if n_cpu >= 2 else {1})
+        systems = (
+            [golden("golden_small_1sp")] if smoke else [golden("golden_bench_2sp"), fluid(3000)]
+        )
+        for system in systems:
+            for t in threads:
+                for base in (TORCH64,) if smoke else (TORCH64, TORCH32):
+                    b = Backend(base.backend, base.device, base.dtype, threads=t)
+                    cases.append(Case(sweep, system, b, repeats=2 if smoke else 5, warmup=1))
+    else:
+        sizes = (64, 8192) if smoke else (256, 1024, 4096, 16384, 65536)
+        system = golden("golden_small_1sp") if smoke else fluid(3000)
+        for bs in sizes:
+            for base in (TORCH64,) if smoke else (TORCH64, TORCH32):
+                b = Backend(base.backend, base.device, base.dtype, batch_size=bs)
+                cases.append(Case(sweep, system, b, repeats=2 if smoke else 5, warmup=1))
+    return cases

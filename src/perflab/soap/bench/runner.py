@@ -1,0 +1,179 @@
+"""Run benchmark cases: cold/warm wall time, per-pair and per-N^2 time, peak memory.
+
+What is timed is one full ``AniSOAP.expansion(frames)`` call (input validation, neighbour
+list, projection, orthonormalisation and layout), the same work as the reference's
+``transform``. The first call of a case is its *cold* sample (plan building, first-touch
+allocations; for the first torch case also torch's own warm-up); the *warm* samples follow
+``warmup`` untimed calls. Peak memory is measured on one extra, untimed call: the peak
+resident-set growth over the call (sampled every millisecond by a thread), and on CUDA
+``torch.cuda.max_memory_allocated``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import psutil
+
+from perflab.harness import RunLog, measure
+from perflab.soap.bench.cases import HYPERS, Case, System, make_calculator
+from perflab.soap.frames import Frame
+from perflab.soap.systems import benzene_like_frames, ellipsoid_fluid, golden_frames
+
+NO_GPU = "not measured: no GPU"
+
+
+def build_system(system: System, golden_dir: str | None = None) -> list[Frame]:
+    if system.family == "golden":
+        return golden_frames(system.param("file"), golden_dir)
+    if system.family == "fluid":
+        return [ellipsoid_fluid(system.param("n_particles"), seed=system.param("seed", 0))]
+    if system.family == "benzene":
+        return benzene_like_frames(
+            system.param("n_frames"), system.param("n_molecules"), system.param("n_species")
+        )
+    raise ValueError(f"system: unknown family {system.family!r}")
+
+
+def _release_free_heap() -> None:
+    """Return freed heap pages to the OS (glibc ``malloc_trim``) so that the next call's
+    allocations show up as resident-set growth; a no-op where glibc is absent."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+class PeakRSS:
+    """Peak resident-set growth (bytes) while the ``with`` block runs, sampled by a thread.
+
+    Freed heap memory is released first, so memory reused from the allocator's free lists
+    (which would not raise the RSS) is counted too, within the sampling interval.
+    """
+
+    def __init__(self, interval: float = 0.001) -> None:
+        self.interval = interval
+        self._proc = psutil.Process()
+        self.peak_delta = 0
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self._peak = max(self._peak, self._proc.memory_info().rss)
+            time.sleep(self.interval)
+
+    def __enter__(self) -> PeakRSS:
+        _release_free_heap()
+        self._base = self._proc.memory_info().rss
+        self._peak = self._base
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._peak = max(self._peak, self._proc.memory_info().rss)
+        self.peak_delta = self._peak - self._base
+
+
+def _cuda_available() -> bool:
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
+def run_case(case: Case, frames: list[Frame], *, cold_budget_s: float = 120.0) -> dict[str, Any]:
+    """Measure one case; returns a flat JSON-serialisable row."""
+    import torch
+
+    row: dict[str, Any] = case.describe()
+    n_particles = sum(len(f) for f in frames)
+    species = sorted({int(s) for f in frames for s in f.species})
+    row.update(
+        n_frames=len(frames),
+        n_particles=n_particles,
+        particles_per_frame=n_particles / len(frames),
+        n_species=len(species),
+        hypers=dict(HYPERS),
+    )
+    row["load_1m"] = os.getloadavg()[0]  # how busy the (shared) machine was
+    b = case.backend
+    if b.device == "cuda" and not _cuda_available():
+        row.update(status="skipped", reason=NO_GPU)
+        return row
+    old_threads = torch.get_num_threads()
+    if b.threads is not None:
+        torch.set_num_threads(b.threads)
+    try:
+        calc = make_calculator(b)
+        n_pairs = len(calc.prepare(frames).pairs)
+        row.update(
+            n_pairs=n_pairs,
+            pairs_per_particle=n_pairs / n_particles,
+            threads=torch.get_num_threads() if b.backend == "torch" else 1,
+            batch_size=calc.batch_size,
+        )
+        t0 = time.perf_counter()
+        calc.expansion(frames)
+        cold = time.perf_counter() - t0
+        if cold > cold_budget_s:
+            row.update(status="cold-only", reason=f"cold call took {cold:.1f} s > budget")
+            row.update(cold_s=cold)
+            return row
+        m = measure(lambda: calc.expansion(frames), repeats=case.repeats, warmup=case.warmup)
+        stats = m.warm_stats
+        if b.device == "cuda":
+            torch.cuda.reset_peak_memory_stats()
+        with PeakRSS() as mem:
+            calc.expansion(frames)
+        row.update(
+            status="ok",
+            reason="",
+            cold_s=cold,
+            warm_s=list(m.warm),
+            warm_median_s=stats.median,
+            warm_iqr_s=stats.iqr,
+            warm_min_s=stats.min,
+            time_per_pair_s=stats.median / n_pairs,
+            time_per_n2_s=stats.median / float(n_particles) ** 2,
+            peak_rss_delta_mb=mem.peak_delta / 2**20,
+            peak_cuda_mb=(torch.cuda.max_memory_allocated() / 2**20)
+            if b.device == "cuda"
+            else math.nan,
+        )
+    finally:
+        torch.set_num_threads(old_threads)
+    return row
+
+
+def run_cases(
+    cases: Iterable[Case],
+    log: RunLog,
+    *,
+    run_id: str,
+    golden_dir: str | None = None,
+    progress: Callable[[Iterable[Case]], Iterable[Case]] | None = None,
+    on_row: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Run ``cases`` in order, writing each row to ``log`` as soon as it is measured."""
+    cache: dict[System, list[Frame]] = {}
+    rows = []
+    cases = list(cases)
+    for case in progress(cases) if progress else cases:
+        if case.system not in cache:
+            cache[case.system] = build_system(case.system, golden_dir)
+        row = run_case(case, cache[case.system])
+        row["run_id"] = run_id
+        row["timestamp"] = time.time()
+        log.write(row)
+        rows.append(row)
+        if on_row:
+            on_row(row)
+    return rows

@@ -1,0 +1,151 @@
+"""The public calculator: ``AniSOAP(...).expansion(frames)`` and ``.power_spectrum(frames)``.
+
+Hyperparameters follow the reference's ``EllipsoidalDensityProjection`` (anisoap 0.1.1):
+``max_angular``, ``radial_basis`` (its ``radial_basis_name``: ``"gto"`` or ``"monomial"``),
+``cutoff_radius``, ``radial_gaussian_width`` (GTO only), ``max_radial`` (``None``: ``(lmax-l)//2
++ 1`` functions per ``l``), ``orthonormalize`` (its ``normalize``). Self pairs are included and
+no centre contribution is subtracted, as in the reference's defaults.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from perflab.soap.expansion import LAYOUTS, DensityExpansion, assemble
+from perflab.soap.frames import as_frames
+from perflab.soap.power_spectrum import power_spectrum as _power_spectrum
+from perflab.soap.projection import raw_coefficients_numpy
+from perflab.soap.radial import HyperparameterError, RadialBasis
+from perflab.soap.system import SystemBatch, make_batch
+
+BACKENDS = ("numpy", "torch")
+#: the highest angular channel accepted (solid harmonics are built exactly up to here)
+MAX_ANGULAR_LIMIT = 12
+
+
+class AniSOAP:
+    """AniSOAP descriptors of ellipsoid frames (Lin et al., J. Chem. Phys. 2024).
+
+    ``backend="numpy"`` is the per-pair reference path; ``backend="torch"`` the vectorised
+    one, with ``device`` (``"cpu"``/``"cuda"``), ``dtype`` (``"float64"``/``"float32"``) and
+    ``batch_size`` (pairs per batch). ``species`` fixes the species labels of the feature
+    layout (default: those present in each call). ``layout`` is described in
+    :mod:`perflab.soap.expansion`.
+    """
+
+    def __init__(
+        self,
+        max_angular: int = 6,
+        radial_basis: str = "gto",
+        cutoff_radius: float = 7.0,
+        radial_gaussian_width: float | None = None,
+        *,
+        max_radial: int | list[int] | None = None,
+        orthonormalize: bool = True,
+        backend: str = "torch",
+        device: str | None = None,
+        dtype: str = "float64",
+        batch_size: int | None = None,
+        species: list[int] | None = None,
+        layout: str = "reference",
+    ) -> None:
+        if isinstance(max_angular, bool) or not isinstance(max_angular, int | np.integer):
+            raise HyperparameterError(f"max_angular: must be an int, got {max_angular!r}")
+        if not 0 <= max_angular <= MAX_ANGULAR_LIMIT:
+            raise HyperparameterError(
+                f"max_angular: must be in [0, {MAX_ANGULAR_LIMIT}], got {max_angular}"
+            )
+        try:
+            cutoff = float(cutoff_radius)
+        except (TypeError, ValueError) as exc:
+            raise HyperparameterError(
+                f"cutoff_radius: must be a number, got {cutoff_radius!r}"
+            ) from exc
+        if not np.isfinite(cutoff) or cutoff <= 0:
+            raise HyperparameterError(f"cutoff_radius: must be positive, got {cutoff_radius!r}")
+        if backend not in BACKENDS:
+            raise HyperparameterError(f"backend: must be one of {BACKENDS}, got {backend!r}")
+        if layout not in LAYOUTS:
+            raise HyperparameterError(f"layout: must be one of {LAYOUTS}, got {layout!r}")
+        if backend == "numpy":
+            if dtype != "float64":
+                raise HyperparameterError("dtype: the numpy backend computes in float64 only")
+            if device not in (None, "cpu"):
+                raise HyperparameterError("device: the numpy backend runs on the CPU only")
+        self.basis = RadialBasis.create(
+            radial_basis,
+            int(max_angular),
+            cutoff,
+            radial_gaussian_width,
+            max_radial=max_radial,
+            orthonormalize=orthonormalize,
+        )
+        self.max_angular = int(max_angular)
+        self.cutoff_radius = cutoff
+        self.backend = backend
+        self.layout = layout
+        self.species = None if species is None else tuple(int(s) for s in species)
+        self.device = device or "cpu"
+        self.dtype = dtype
+        if backend == "torch":
+            from perflab.soap import torch_backend
+
+            torch_backend.resolve_dtype(dtype)
+            torch_backend.resolve_device(self.device)
+            self.batch_size = torch_backend.DEFAULT_BATCH_SIZE if batch_size is None else batch_size
+            if (
+                isinstance(self.batch_size, bool)
+                or not isinstance(self.batch_size, int)
+                or self.batch_size < 1
+            ):
+                raise HyperparameterError(f"batch_size: must be a positive int, got {batch_size!r}")
+        else:
+            self.batch_size = None
+
+    def hypers(self) -> dict[str, Any]:
+        return {
+            "max_angular": self.max_angular,
+            "radial_basis": self.basis.name,
+            "cutoff_radius": self.cutoff_radius,
+            "radial_gaussian_width": self.basis.radial_gaussian_width,
+            "num_radial": list(self.basis.num_radial),
+            "orthonormalize": self.basis.orthonormalize,
+            "backend": self.backend,
+            "device": self.device,
+            "dtype": self.dtype,
+            "batch_size": self.batch_size,
+            "layout": self.layout,
+        }
+
+    def prepare(self, frames: Any) -> SystemBatch:
+        """Validate frames and build their neighbour list (the non-backend part of a call)."""
+        return make_batch(as_frames(frames), self.cutoff_radius, self.species)
+
+    def raw(self, batch: SystemBatch) -> list[np.ndarray]:
+        """Un-orthonormalised per-(centre, neighbour species) sums from the chosen backend."""
+        if self.backend == "numpy":
+            return raw_coefficients_numpy(batch, self.basis)
+        from perflab.soap.torch_backend import raw_coefficients_torch
+
+        return raw_coefficients_torch(
+            batch, self.basis, device=self.device, dtype=self.dtype, batch_size=self.batch_size
+        )
+
+    def expand(self, frames: Any) -> DensityExpansion:
+        """Density expansion coefficients with sample and property labels."""
+        batch = self.prepare(frames)
+        return assemble(self.raw(batch), batch, self.basis, self.layout)
+
+    def expansion(self, frames: Any) -> dict[tuple[int, int], np.ndarray]:
+        """``{(center_species, l): (samples, 2l+1, properties)}`` (see :meth:`expand`)."""
+        return self.expand(frames).blocks
+
+    def power_spectrum(self, frames: Any, *, per_center: bool = False) -> np.ndarray:
+        """(frames, features): per frame, the mean over centres (per centre species slot);
+        ``per_center=True`` gives one row per particle instead (see
+        :func:`perflab.soap.power_spectrum.power_spectrum`)."""
+        batch = self.prepare(frames)
+        exp = assemble(self.raw(batch), batch, self.basis, self.layout)
+        return _power_spectrum(exp, batch.n_frames, self.max_angular, per_center=per_center)

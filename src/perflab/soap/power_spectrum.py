@@ -1,0 +1,80 @@
+"""The AniSOAP power spectrum: rotation-invariant products of expansion coefficients.
+
+For a centre with coefficients ``c[l][m, p]`` (``p`` runs over the block's properties) the
+invariants are the ``L = 0`` Clebsch-Gordan couplings of two copies of the density::
+
+    P[l, p, q] = sum_m CG(l m, l m | 0 0) c[l][m, p] c[l][m, q]
+               = (-1)^l / sqrt(2l + 1) * sum_m c[l][m, p] c[l][m, q]
+
+(the real-harmonic Clebsch-Gordan coefficient coupling ``l x l -> 0`` is diagonal in ``m``).
+Features are ordered as the reference's ``cg_combine(..., lcut=0)``: ``l`` outer, then ``p``,
+then ``q`` (all ordered pairs, so ``sum_l P_l^2`` features per centre species).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from perflab.soap.expansion import DensityExpansion
+
+
+def coupling_l0(l: int) -> float:
+    """Real Clebsch-Gordan coefficient ``<l m; l m | 0 0>`` (the same for every ``m``)."""
+    return (-1.0) ** l / np.sqrt(2 * l + 1)
+
+
+def per_center_invariants(blocks_by_l: list[np.ndarray]) -> np.ndarray:
+    """(rows, features) invariants of one centre species from its blocks ``[(rows, 2l+1, P_l)]``."""
+    parts = []
+    for l, c in enumerate(blocks_by_l):
+        prod = np.einsum("rmp,rmq->rpq", c, c) * coupling_l0(l)
+        parts.append(prod.reshape(c.shape[0], -1))
+    return np.concatenate(parts, axis=1)
+
+
+def n_features_per_species(expansion: DensityExpansion, max_angular: int) -> int:
+    z = expansion.species[0]
+    for zz in expansion.species:
+        if (zz, 0) in expansion.blocks:
+            z = zz
+            break
+    return sum(expansion.blocks[(z, l)].shape[2] ** 2 for l in range(max_angular + 1))
+
+
+def power_spectrum(
+    expansion: DensityExpansion, n_frames: int, max_angular: int, *, per_center: bool = False
+) -> np.ndarray:
+    """Power spectrum of a batch.
+
+    The feature vector has one slot of ``F = sum_l P_l^2`` features per centre species (in
+    ``expansion.species`` order). With ``per_center=False`` row ``f`` is, in each slot, the
+    mean over frame ``f``'s centres of that species (zeros if the frame has none): for one
+    species this is the reference's ``power_spectrum(mean_over_samples=True)``. With
+    ``per_center=True`` there is one row per particle, ordered by species then
+    ``(frame, particle)`` as the expansion's samples, with the other species' slots zero; the
+    sample labels are ``expansion.samples[(z, 0)]``.
+    """
+    species = expansion.species
+    n_feat = n_features_per_species(expansion, max_angular)
+    if per_center:
+        rows = []
+        for s, z in enumerate(species):
+            if (z, 0) not in expansion.blocks:
+                continue
+            inv = per_center_invariants([expansion.blocks[(z, l)] for l in range(max_angular + 1)])
+            full = np.zeros((inv.shape[0], len(species) * n_feat))
+            full[:, s * n_feat : (s + 1) * n_feat] = inv
+            rows.append(full)
+        return np.concatenate(rows, axis=0)
+    out = np.zeros((n_frames, len(species) * n_feat))
+    for s, z in enumerate(species):
+        if (z, 0) not in expansion.blocks:
+            continue
+        inv = per_center_invariants([expansion.blocks[(z, l)] for l in range(max_angular + 1)])
+        frame_of = expansion.samples[(z, 0)][:, 0]
+        sums = np.zeros((n_frames, n_feat))
+        np.add.at(sums, frame_of, inv)
+        counts = np.bincount(frame_of, minlength=n_frames)
+        has = counts > 0
+        out[has, s * n_feat : (s + 1) * n_feat] = sums[has] / counts[has, None]
+    return out

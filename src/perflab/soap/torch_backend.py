@@ -1,0 +1,185 @@
+"""Vectorised torch backend: the projection of :mod:`perflab.soap.projection` for all pairs
+at once, in batches of pairs (bounded memory), float64 or float32, on CPU or CUDA.
+
+Per batch of ``B`` pairs (centre ``i``, neighbour ``j``, vector ``r``):
+
+1. Gaussian parameters from per-particle matrices: ``mean = K_j r``, covariance ``Sigma_j``,
+   weight ``w = g_j exp(-r.mean / 2 sigma^2)`` (:func:`gaussian_product_parameters`).
+2. Moments by the recurrence of :mod:`perflab.soap.moments`, one total degree at a time: all
+   monomials of degree ``d`` are gathered from degrees ``d-1`` and ``d-2`` with precomputed
+   index tables, stored monomial-major ``(n_monomials, B)`` so the gathers are contiguous.
+3. One matrix product with the stacked projection matrices of every ``l`` gives all
+   coefficients, then ``index_add_`` sums them into ``(centre, neighbour species)`` rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from perflab.soap.moments import recurrence_plan
+from perflab.soap.projection import projection_matrices
+from perflab.soap.radial import HyperparameterError, RadialBasis, gaussian_product_parameters
+from perflab.soap.system import SystemBatch
+
+DTYPES = {"float64": torch.float64, "float32": torch.float32}
+
+#: default number of pairs per batch (memory ~ batch_size * 300 * itemsize bytes)
+DEFAULT_BATCH_SIZE = 8192
+
+
+def resolve_dtype(dtype: str | torch.dtype) -> torch.dtype:
+    if isinstance(dtype, torch.dtype):
+        if dtype not in DTYPES.values():
+            raise HyperparameterError(f"dtype: must be float64 or float32, got {dtype}")
+        return dtype
+    if dtype not in DTYPES:
+        raise HyperparameterError(f"dtype: must be one of {tuple(DTYPES)}, got {dtype!r}")
+    return DTYPES[dtype]
+
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    dev = torch.device(device if device is not None else "cpu")
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device: CUDA requested but torch.cuda.is_available() is False")
+    if dev.type not in ("cpu", "cuda"):
+        raise HyperparameterError(f"device: must be 'cpu' or 'cuda', got {device!r}")
+    return dev
+
+
+@dataclass
+class _Plan:
+    """Device-resident constants of one basis (recurrence tables and projection matrix).
+
+    Rows ``1..n_monomials-1`` of the recurrence (every monomial but the constant) are
+    described by ``axis`` (the axis ``k`` stepped along), ``cov_index`` (3, M) (flat index
+    ``k*3 + j`` into the covariance) and ``count`` (3, M, 1) (the exponent multiplying it);
+    per degree, ``parent`` and ``lower`` (3, T) index the moments already computed.
+    """
+
+    slices: list[slice]  # per degree >= 1, into the flat monomials
+    offsets: list[slice]  # the same rows, shifted to index the row-1.. tables below
+    axis: torch.Tensor  # (M,)
+    cov_index: torch.Tensor  # (3, M)
+    count: torch.Tensor  # (3, M, 1)
+    parent: list[torch.Tensor]
+    lower: list[torch.Tensor]
+    projection: torch.Tensor  # (n_out, n_monomials)
+    n_monomials: int
+    out_sizes: list[int]
+
+
+_PLAN_CACHE: dict[tuple, _Plan] = {}
+
+
+def cached_plan(basis: RadialBasis, device: torch.device, dtype: torch.dtype) -> _Plan:
+    """:func:`_make_plan`, kept per (radial functions per l, device, dtype) for reuse."""
+    key = (basis.num_radial, str(device), dtype)
+    if key not in _PLAN_CACHE:
+        if len(_PLAN_CACHE) >= 16:
+            _PLAN_CACHE.pop(next(iter(_PLAN_CACHE)))
+        _PLAN_CACHE[key] = _make_plan(basis, device, dtype)
+    return _PLAN_CACHE[key]
+
+
+def _make_plan(basis: RadialBasis, device: torch.device, dtype: torch.dtype) -> _Plan:
+    plan = recurrence_plan(basis.max_degree)
+    slices = list(plan.slices[1:])
+    offsets = [slice(sl.start - 1, sl.stop - 1) for sl in slices]
+    ax = plan.axis[1:]
+    mats = projection_matrices(basis)
+    stacked = np.concatenate([m.reshape(-1, m.shape[-1]) for m in mats], axis=0)
+    return _Plan(
+        slices=slices,
+        offsets=offsets,
+        axis=torch.as_tensor(ax, device=device),
+        cov_index=torch.as_tensor(ax[None, :] * 3 + np.arange(3)[:, None], device=device),
+        count=torch.as_tensor(plan.count[:, 1:, None], dtype=dtype, device=device),
+        parent=[torch.as_tensor(plan.parent[sl], device=device) for sl in slices],
+        lower=[torch.as_tensor(plan.lower[:, sl], device=device) for sl in slices],
+        projection=torch.as_tensor(stacked, dtype=dtype, device=device),
+        n_monomials=plan.n_monomials,
+        out_sizes=[m.shape[0] * m.shape[1] for m in mats],
+    )
+
+
+def batched_moments(mean: torch.Tensor, cov: torch.Tensor, plan: _Plan) -> torch.Tensor:
+    """Moments ``(n_monomials, B)`` of ``B`` Gaussians: ``mean`` (3, B), ``cov`` (9, B).
+
+    The pair-dependent recurrence coefficients of every row are gathered once up front; the
+    loop over degrees then only gathers earlier moments, multiplies and adds.
+    """
+    b = mean.shape[1]
+    moments = torch.empty((plan.n_monomials + 1, b), dtype=mean.dtype, device=mean.device)
+    moments[0] = 1.0
+    moments[plan.n_monomials] = 0.0  # the zero row that absent lower terms point to
+    step = mean[plan.axis]  # (M, B): a_k of each row
+    scaled_cov = cov[plan.cov_index] * plan.count  # (3, M, B): Sigma_kj * n_j of each row
+    for sl, off, par, low in zip(plan.slices, plan.offsets, plan.parent, plan.lower, strict=True):
+        val = step[off] * moments[par]
+        val += (scaled_cov[:, off] * moments[low]).sum(dim=0)
+        moments[sl] = val
+    return moments[: plan.n_monomials]
+
+
+def raw_coefficients_torch(
+    batch: SystemBatch,
+    basis: RadialBasis,
+    *,
+    device: str | torch.device | None = "cpu",
+    dtype: str | torch.dtype = "float64",
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> list[np.ndarray]:
+    """Same contract as :func:`perflab.soap.projection.raw_coefficients_numpy`, vectorised.
+
+    Returns numpy arrays in the requested precision.
+    """
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise HyperparameterError(f"batch_size: must be a positive int, got {batch_size!r}")
+    dev = resolve_device(device)
+    tdtype = resolve_dtype(dtype)
+    plan = cached_plan(basis, dev, tdtype)
+    sigma, kmat, g = gaussian_product_parameters(batch.rotations, batch.semi_axes, basis)
+    n_species = len(batch.species_list)
+    n_out = int(plan.projection.shape[0])
+
+    def t(x: np.ndarray, dt: torch.dtype = tdtype) -> torch.Tensor:
+        return torch.as_tensor(np.ascontiguousarray(x), dtype=dt, device=dev)
+
+    sigma_t = t(sigma.reshape(-1, 9))
+    kmat_t = t(kmat)
+    g_t = t(g)
+    species_t = t(batch.species_index, torch.int64)
+    first_t = t(batch.pairs.first, torch.int64)
+    second_t = t(batch.pairs.second, torch.int64)
+    vec_t = t(batch.pairs.vectors)
+    inv_two_width2 = 0.5 / basis.radial_gaussian_width**2 if basis.name == "gto" else None
+
+    out = torch.zeros((batch.n_particles * n_species, n_out), dtype=tdtype, device=dev)
+    n_pairs = len(batch.pairs)
+    with torch.no_grad():
+        for start in range(0, n_pairs, batch_size):
+            stop = min(start + batch_size, n_pairs)
+            i = first_t[start:stop]
+            j = second_t[start:stop]
+            r = vec_t[start:stop]
+            mean = torch.einsum("bkl,bl->kb", kmat_t[j], r)
+            cov = sigma_t[j].T
+            weight = g_t[j]
+            if inv_two_width2 is not None:
+                weight = weight * torch.exp(-(r.T * mean).sum(dim=0) * inv_two_width2)
+            moments = batched_moments(mean, cov, plan) * weight
+            coeffs = plan.projection @ moments  # (n_out, B)
+            out.index_add_(0, i * n_species + species_t[j], coeffs.T)
+    out_np = out.cpu().numpy().reshape(batch.n_particles, n_species, n_out)
+    raw = []
+    col = 0
+    for l, nn in enumerate(basis.num_radial):
+        size = plan.out_sizes[l]
+        raw.append(
+            out_np[:, :, col : col + size].reshape(batch.n_particles, n_species, 2 * l + 1, nn)
+        )
+        col += size
+    return raw

@@ -1,0 +1,152 @@
+"""The benchmark harness: systems, one measured case per backend, and the report maths."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+from perflab.harness import RunLog
+from perflab.soap.bench import NO_GPU, Backend, Case, plan_cases, run_case
+from perflab.soap.bench.cases import CUDA64, NUMPY, TORCH32, golden
+from perflab.soap.bench.report import acceptance, metrics_frame, scaling, takeaways
+from perflab.soap.bench.runner import build_system, run_cases
+from perflab.soap.neighbours import frame_pairs
+from perflab.soap.systems import (
+    GOLDEN_DENSITY,
+    RING_RADIUS,
+    benzene_like_frames,
+    ellipsoid_fluid,
+)
+
+
+def test_benzene_rings_are_rigid_hexagons_with_constant_particle_count():
+    counts = set()
+    for k in (1, 2, 3, 4):
+        frames = benzene_like_frames(n_frames=2, n_molecules=3, n_species=k, seed=1)
+        counts.add(sum(len(f) for f in frames))
+        species = frames[0].species
+        assert sorted(set(species.tolist())) == list(range(1, k + 1))
+    assert counts == {36}
+    f = benzene_like_frames(n_frames=1, n_molecules=1, seed=2)[0]
+    box = f.cell[0, 0]
+    d = np.diff(np.vstack([f.positions, f.positions[:1]]), axis=0)
+    d -= box * np.round(d / box)  # minimum image
+    np.testing.assert_allclose(np.linalg.norm(d, axis=1), RING_RADIUS, rtol=1e-12)
+    with pytest.raises(ValueError, match="n_species"):
+        benzene_like_frames(n_species=5)
+
+
+def test_fluid_density_and_neighbour_count_are_size_independent():
+    per_particle = []
+    for n in (100, 1000):
+        f = ellipsoid_fluid(n, seed=0)
+        assert len(f) == n
+        assert n / abs(np.linalg.det(f.cell)) == pytest.approx(GOLDEN_DENSITY)
+        per_particle.append(len(frame_pairs(f, 7.0)[0]) / n)
+    expected = 1 + GOLDEN_DENSITY * 4 / 3 * np.pi * 7.0**3
+    for p in per_particle:
+        assert p == pytest.approx(expected, rel=0.15)
+
+
+def test_run_case_measures_a_golden_system():
+    frames = build_system(golden("golden_small_1sp"))
+    for backend in (NUMPY, TORCH32, Backend("torch", threads=1, batch_size=50)):
+        row = run_case(
+            Case("main", golden("golden_small_1sp"), backend, repeats=2, warmup=0), frames
+        )
+        assert row["status"] == "ok"
+        assert row["n_pairs"] == 192 and row["n_particles"] == 36
+        assert len(row["warm_s"]) == 2 and row["warm_median_s"] > 0
+        assert row["time_per_pair_s"] == pytest.approx(row["warm_median_s"] / 192)
+        assert row["peak_rss_delta_mb"] >= 0
+    assert row["threads"] == 1 and row["batch_size"] == 50
+
+
+def test_cuda_case_is_recorded_as_skipped_without_a_gpu():
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    frames = build_system(golden("golden_small_1sp"))
+    row = run_case(Case("main", golden("golden_small_1sp"), CUDA64), frames)
+    assert row["status"] == "skipped" and row["reason"] == NO_GPU
+
+
+def test_run_cases_writes_rows_to_the_log(tmp_path):
+    cases = [Case("main", golden("golden_small_1sp"), TORCH32, repeats=1, warmup=0)]
+    with RunLog(tmp_path / "x.jsonl") as log:
+        rows = run_cases(cases, log, run_id="r1")
+    back = RunLog.read(tmp_path / "x.jsonl")
+    assert len(back) == 1 and back[0]["run_id"] == "r1" == rows[0]["run_id"]
+    df = metrics_frame(back)
+    assert df.height == 1 and df["status"][0] == "ok"
+
+
+def _row(**kw):
+    base = dict(run_id="r", sweep="main", family="golden", status="ok", n_particles=400)
+    return {**base, **kw}
+
+
+def test_acceptance_and_scaling_are_computed_from_rows():
+    rows = [
+        _row(system="golden_bench_2sp", backend="numpy", warm_median_s=2.0),
+        _row(system="golden_bench_2sp", backend="torch-cpu-float64", warm_median_s=0.1),
+        _row(system="golden_bench_2sp", backend="torch-cpu-float32", warm_median_s=0.5),
+        _row(
+            system="golden_bench_2sp", backend="torch-cuda-float64", status="skipped", reason=NO_GPU
+        ),
+    ]
+    for n, tpp in ((100, 1e-6), (1000, 1.5e-6), (10000, 1.9e-6)):
+        rows.append(
+            _row(
+                family="fluid",
+                system=f"fluid_{n}",
+                backend="torch-cpu-float64",
+                n_particles=n,
+                time_per_pair_s=tpp,
+                pairs_per_particle=35.0,
+                warm_median_s=tpp * n * 35,
+            )
+        )
+    for n, tpp in ((100, 1e-6), (10000, 3e-6)):
+        rows.append(
+            _row(
+                family="fluid",
+                system=f"fluid_{n}",
+                backend="torch-cpu-float32",
+                n_particles=n,
+                time_per_pair_s=tpp,
+                pairs_per_particle=35.0,
+                warm_median_s=tpp * n * 35,
+            )
+        )
+    df = metrics_frame(rows)
+    acc = acceptance(df)
+    assert acc["torch_cpu_float64_vs_reference"] == pytest.approx(50.0)
+    assert acc["torch_cpu_float64_vs_numpy"] == pytest.approx(20.0)
+    assert acc["pass_vs_reference"] and acc["pass_vs_numpy"]
+    assert acc["torch_cpu_float32_vs_numpy"] == pytest.approx(4.0)
+    sc = scaling(df)
+    assert sc["torch-cpu-float64"]["spread"] == pytest.approx(1.9)
+    assert sc["torch-cpu-float64"]["flat_within_2x"]
+    assert not sc["torch-cpu-float32"]["flat_within_2x"]
+    text = " ".join(takeaways(df, acc, sc))
+    assert "50x faster than the reference" in text and "NOT flat" in text
+    assert NO_GPU in text
+    slow = metrics_frame(rows[:1] + [{**rows[1], "warm_median_s": 0.5}])
+    assert not acceptance(slow)["pass_vs_reference"]
+    assert isinstance(df, pl.DataFrame)
+
+
+def test_presets_keep_the_largest_sizes_out_of_the_smoke_tier():
+    tiny = plan_cases("tiny", ["species", "threads", "batch"], smoke=True)
+    assert (
+        max(int(c.system.param("n_particles", 0) or 0) for cs in tiny.values() for c in cs) <= 100
+    )
+    cpu = plan_cases("cpu", [], smoke=False)["main"]
+    sizes = {c.system.param("n_particles") for c in cpu if c.system.family == "fluid"}
+    assert {100, 10000} <= sizes
+    assert any(c.system.name == "golden_bench_2sp" and c.backend is NUMPY for c in cpu)
+    with pytest.raises(ValueError, match="preset"):
+        plan_cases("huge", [], smoke=False)

@@ -1,0 +1,201 @@
+"""Exact c_EHZ of a convex polytope in R^{2n} by the Haim-Kislev formula.
+
+Haim-Kislev (GAFA 2019, arXiv:1712.03494, Thm 1.1): for K = {<n_i, x> <= h_i} with 0 in
+its interior,
+
+    c_EHZ(K) = 1/2 * [ max_{sigma, beta in M(K)} Q_sigma(beta) ]^(-1),
+    Q_sigma(beta) = sum_{i<j} beta_sigma(i) beta_sigma(j) omega(n_sigma(i), n_sigma(j)),
+    M(K) = { beta >= 0 : sum beta_i h_i = 1, sum beta_i n_i = 0 },
+
+(written here with sigma the order in which the characteristic visits the facets; the notes'
+form with sum_{j<i} is the same with sigma reversed).
+
+Exact maximisation. For a fixed order, Q_sigma = 1/2 beta^T W beta is an indefinite
+quadratic form, so its maximum over the polytope M(K) may lie in the relative interior of any
+face {beta in M(K) : supp beta = S}. There it is a stationary point on the face's affine hull:
+the KKT system  W beta = A_S^T mu,  A_S beta = e_0  with A_S = [h_S; N_S^T]. We solve this
+system for every (support, order) candidate and keep the solutions with beta >= 0; at a
+solution Q = 1/2 mu_0. When the system is singular its solutions form an affine set on which
+Q is constant, and a point with beta >= 0 on it is found by an LP.
+
+Candidates. By Thm 1.5 some maximiser visits each facet at most once; consecutive facets
+a -> b of a closed characteristic meet and satisfy omega(n_a, n_b) >= 0 (Rem. 3.11). So the
+supports and orders to examine are exactly the simple cycles of that facet-transition graph,
+each with its first element fixed (Q is invariant under cyclic shifts on M(K)). A support
+without a strictly positive feasible beta produces no non-negative stationary point, so it
+is skipped implicitly. The systems of all cycles of one length are solved in one batched SVD.
+
+The maximiser (sigma, beta) gives the minimal-action closed characteristic: edges
+2 c beta_i J n_sigma(i) in order, translated onto the boundary by an LP.
+
+Complexity: NP-hard in general (Leipold-Vallentin, arXiv:2402.09914); the number of cycles
+grows quickly with the facet count. Runs under the harness ``time_budget``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import linprog
+from scipy.sparse import coo_matrix
+
+from perflab.harness import time_budget
+from perflab.symplectic.capacity.result import CapacityResult, require_symplectic
+from perflab.symplectic.cycles import (
+    apply_J,
+    candidate_cycles,
+    omega_matrix,
+    place_on_boundary,
+)
+from perflab.symplectic.polytope import Polytope
+
+__all__ = ["haim_kislev", "stationary_values"]
+
+#: beta_i >= -BETA_TOL (relative to max beta) counts as non-negative
+BETA_TOL = 1e-10
+
+
+def _kkt_batch(cycles: np.ndarray, Om: np.ndarray, N: np.ndarray, h: np.ndarray) -> dict:
+    """Solve the KKT systems of all cycles (m, k) of one length k in one batched SVD.
+
+    Returns beta (m, k) (minimum-norm solution), Q (m,), residual (m,), null (m, s) (True
+    for the right singular vectors spanning the solution set's directions), Vt, W.
+    """
+    m, k = cycles.shape
+    d = N.shape[1]
+    sub = Om[cycles[:, :, None], cycles[:, None, :]]  # (m, k, k): omega(n_ci, n_cj)
+    W = np.triu(sub, 1)
+    W = W + np.swapaxes(W, 1, 2)
+    A = np.concatenate([h[cycles][:, None, :], np.swapaxes(N[cycles], 1, 2)], axis=1)
+    s = k + d + 1
+    M = np.zeros((m, s, s))
+    M[:, :k, :k] = W
+    M[:, :k, k:] = -np.swapaxes(A, 1, 2)
+    M[:, k:, :k] = A
+    rhs = np.zeros(s)
+    rhs[k] = 1.0
+    U, S, Vt = np.linalg.svd(M)
+    null = S <= 1e-11 * S[:, :1]
+    inv = np.where(null, 0.0, 1.0 / np.where(null, 1.0, S))
+    x = np.einsum("mji,mj,mlj,l->mi", Vt, inv, U, rhs)
+    residual = np.linalg.norm(np.einsum("mij,mj->mi", M, x) - rhs, axis=1)
+    beta = x[:, :k]
+    Q = 0.5 * np.einsum("mi,mij,mj->m", beta, W, beta)
+    return {"beta": beta, "Q": Q, "residual": residual, "null": null, "Vt": Vt, "W": W}
+
+
+def _nonneg_points(cases: list[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray | None]:
+    """For each (beta0 (k,), Z (k, p)): a point beta0 + Z y >= 0, or None if there is none.
+
+    All cases are solved in one LP: minimise sum_b s_b subject to beta0_b + Z_b y_b >= -s_b,
+    s_b >= 0; the objective is separable, so case b is feasible iff its s_b is 0.
+    """
+    if not cases:
+        return []
+    rows, cols, vals, rhs = [], [], [], []
+    nvar = 0
+    layout = []
+    r = 0
+    for beta0, Z in cases:
+        k, p = Z.shape
+        ycols = np.arange(nvar, nvar + p)
+        scol = nvar + p
+        for i in range(k):
+            rows.extend([r] * (p + 1))
+            cols.extend(ycols.tolist() + [scol])
+            vals.extend((-Z[i]).tolist() + [-1.0])
+            rhs.append(beta0[i])
+            r += 1
+        layout.append((ycols, scol))
+        nvar += p + 1
+    c = np.zeros(nvar)
+    for _, scol in layout:
+        c[scol] = 1.0
+    bounds = [(None, None)] * nvar
+    for _, scol in layout:
+        bounds[scol] = (0, None)
+    res = linprog(
+        c,
+        A_ub=coo_matrix((vals, (rows, cols)), shape=(r, nvar)).tocsr(),
+        b_ub=np.array(rhs),
+        bounds=bounds,
+        method="highs",
+    )
+    if res.status != 0:  # pragma: no cover - always feasible (large s) and bounded below
+        raise RuntimeError(f"haim_kislev: singular-case LP failed: {res.message}")
+    out: list[np.ndarray | None] = []
+    for (beta0, Z), (ycols, scol) in zip(cases, layout, strict=True):
+        scale = max(1.0, float(np.max(np.abs(beta0))))
+        if res.x[scol] > 1e-10 * scale:
+            out.append(None)
+        else:
+            out.append(np.clip(beta0 + Z @ res.x[ycols], 0.0, None))
+    return out
+
+
+def stationary_values(P: Polytope) -> tuple[list[tuple[int, ...]], np.ndarray, list]:
+    """All candidate cycles of P (0 must be interior), with the value Q and beta of a
+    non-negative stationary point of Q on their face (Q = -inf where there is none)."""
+    N, h = P.normals, P.offsets
+    Om = omega_matrix(N)
+    cycles = candidate_cycles(P)
+    by_len: dict[int, list[int]] = {}
+    for i, c in enumerate(cycles):
+        by_len.setdefault(len(c), []).append(i)
+    Q_all = np.full(len(cycles), -np.inf)
+    betas: list[np.ndarray | None] = [None] * len(cycles)
+    singular: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
+    for k, idx in sorted(by_len.items()):
+        C = np.array([cycles[i] for i in idx], dtype=np.int64)
+        for lo in range(0, len(idx), 4096):
+            sol = _kkt_batch(C[lo : lo + 4096], Om, N, h)
+            beta, Q = sol["beta"], sol["Q"]
+            bmax = np.max(np.abs(beta), axis=1, keepdims=True)
+            consistent = sol["residual"] <= 1e-9
+            ok = consistent & np.all(beta >= -BETA_TOL * bmax, axis=1) & (Q > 0)
+            for j in np.flatnonzero(ok):
+                Q_all[idx[lo + j]] = Q[j]
+                betas[idx[lo + j]] = np.clip(beta[j], 0.0, None)
+            # singular consistent systems whose minimum-norm solution is not >= 0: the
+            # solutions form beta0 + span(Z) and Q is constant there; look for beta >= 0
+            full = ~np.any(sol["null"], axis=1)
+            for j in np.flatnonzero(~ok & ~full & consistent):
+                Z = sol["Vt"][j][sol["null"][j]][:, :k].T
+                singular.append((idx[lo + j], beta[j], Z, sol["W"][j]))
+    points = _nonneg_points([(b0, Z) for _, b0, Z, _ in singular])
+    for (i, _, _, W), b in zip(singular, points, strict=True):
+        if b is not None:
+            q = 0.5 * b @ W @ b
+            if q > 0:
+                Q_all[i] = q
+                betas[i] = b
+    return cycles, Q_all, betas
+
+
+def haim_kislev(P: Polytope, *, time_limit: float | None = None) -> CapacityResult:
+    """c_EHZ(P) by the Haim-Kislev formula (exact; see the module docstring).
+
+    Raises ``InvalidPolytope`` for odd dimension and ``TimeBudgetExceeded`` past
+    ``time_limit`` seconds (default: ``PERFLAB_SOLVER_TIMEOUT`` or 30 s).
+    """
+    require_symplectic(P, "haim_kislev")
+    with time_budget(time_limit, what="haim_kislev"):
+        Pc, _ = P.centred()
+        cycles, Q, betas = stationary_values(Pc)
+        if not np.any(np.isfinite(Q)):  # pragma: no cover - a polytope always has one
+            raise RuntimeError("haim_kislev found no admissible cycle (numerical failure)")
+        best = int(np.argmax(Q))
+        c = 1.0 / (2.0 * Q[best])
+        order = list(cycles[best])
+        beta = betas[best]
+        keep = beta > 0
+        facets = [f for f, kp in zip(order, keep, strict=True) if kp]
+        edges = 2.0 * c * beta[keep][:, None] * apply_J(P.normals[facets])
+        X, viol = place_on_boundary(P, facets, edges)
+    return CapacityResult(
+        value=float(c),
+        cycle=X,
+        method="haim_kislev",
+        facets=tuple(int(f) for f in facets),
+        candidates=len(cycles),
+        details={"placement_violation": viol, "beta": beta[keep].tolist()},
+    )

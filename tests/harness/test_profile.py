@@ -98,7 +98,7 @@ def test_command_line(tmp_path):
 
 
 def test_cprofile_is_loaded_even_when_a_profile_py_shadows_the_stdlib(tmp_path, monkeypatch):
-    # notebooks/profile.py is first on sys.path when run as a script or served by marimo
+    # a folder holding a profile.py is first on sys.path when a script there runs
     (tmp_path / "profile.py").write_text("NOTEBOOK = True\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     saved = {m: sys.modules.pop(m) for m in ("profile", "cProfile") if m in sys.modules}

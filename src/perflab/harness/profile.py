@@ -64,9 +64,10 @@ _registered: dict[str, tuple[Factory, str]] = {}
 def _cprofile() -> Any:
     """The stdlib ``cProfile`` module, even when a ``profile.py`` shadows the stdlib one.
 
-    ``cProfile`` does ``import profile``; run as ``python notebooks/profile.py`` (or served
-    by marimo) the notebook's folder is first on ``sys.path``, so that import would load
-    the *notebook*. The stdlib ``profile`` is loaded from its own file first instead.
+    ``cProfile`` does ``import profile``; when a script runs from a folder that holds a
+    ``profile.py`` (``python somedir/x.py``, ``marimo run somedir/x.py``), that folder is
+    first on ``sys.path`` and the import would load the wrong file. The stdlib ``profile``
+    is loaded from its own file first instead.
     """
     mod = sys.modules.get("profile")
     if mod is None or not hasattr(mod, "run") or not hasattr(mod, "Profile"):

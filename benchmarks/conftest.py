@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from perflab.harness import env_snapshot
+from perflab.harness.history import code_dirty
 from perflab.harness.tiers import apply_default_tier, tier_of
 
 
@@ -23,8 +24,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.fixture(scope="session")
 def bench_env() -> dict[str, Any]:
-    """The environment snapshot of this benchmark session."""
-    return env_snapshot()
+    """The environment snapshot of this benchmark session, plus ``code_dirty``: uncommitted
+    changes outside artefacts/ and reports/ (the history CSV changes on every run)."""
+    return {**env_snapshot(), "code_dirty": code_dirty()}
 
 
 @pytest.fixture(autouse=True)

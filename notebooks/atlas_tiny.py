@@ -15,9 +15,9 @@ def _():
 
     import marimo as mo
 
-    from perflab.harness import env_snapshot, notebook_args
+    from perflab.harness import env_snapshot
 
-    args = notebook_args()
+    args = mo.cli_args()
     snap = env_snapshot()
     print(json.dumps(snap, indent=2))
     mo.md("```json\n" + json.dumps(snap, indent=2) + "\n```")

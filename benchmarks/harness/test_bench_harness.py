@@ -30,7 +30,7 @@ def test_bench_atomic_write(benchmark, tmp_path, nbytes):
     benchmark(atomic_write_bytes, tmp_path / "f.bin", data)
 
 
-@pytest.mark.parametrize("n", [10, 10_000])
+@pytest.mark.parametrize("n", [10, 10_000, pytest.param(100_000, marks=pytest.mark.deep)])
 def test_bench_sample_stats(benchmark, n):
     benchmark.group = "harness:sample_stats"
     x = np.random.default_rng(0).random(n)

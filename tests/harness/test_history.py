@@ -17,6 +17,7 @@ from perflab.harness.history import (
     _main,
     append_history,
     classify,
+    code_dirty,
     compare_runs,
     history_chart,
     history_records,
@@ -105,6 +106,7 @@ def test_rows_from_real_pytest_benchmark_json(real_run_json, tmp_path):
         )
         assert env["cpu_model"] in r.env_summary
         assert r.load_1m == env["load_avg"][0] >= 0
+        assert r.git_dirty == env["code_dirty"]
     assert rows[0].git_commit == doc["commit_info"]["id"]
 
     csv_path = tmp_path / "h" / "history.csv"
@@ -175,6 +177,15 @@ def test_compare_uses_previous_run_of_the_same_machine():
     assert [c.verdict for c in comps] == ["same"]
     gone = compare_runs([*hist, _row("r5", 1.0, 0.0, machine="A", name="x")], machine="A")[2]
     assert {c.verdict for c in gone} == {"gone", "new"}
+    # a deep run is compared with the previous deep run, never with a smoke run
+    deep = [
+        dataclasses.replace(_row(r, t, 0.0, machine="A"), tier="deep")
+        for r, t in (("d1", 1.0), ("d2", 1.5))
+    ]
+    hist2 = [deep[0], *hist, deep[1]]
+    assert compare_runs(hist2, machine="A")[:2] == ("d1", "d2")
+    with pytest.raises(HistoryError, match="1 run\\(s\\) of tier deep"):
+        compare_runs([*hist, deep[1]], machine="A")
 
 
 def test_bad_inputs_raise_history_error(tmp_path):
@@ -217,3 +228,21 @@ def test_history_records_and_chart_filter_by_machine_and_group():
     assert [lay["mark"]["type"] for lay in spec["layer"]] == ["area", "line"]
     with pytest.raises(HistoryError, match="no benchmark history"):
         history_chart(hist, "A", groups=["nope"])
+
+
+def test_code_dirty_ignores_outputs(tmp_path):
+    def git(*a):
+        subprocess.run(["git", *a], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "artefacts").mkdir()
+    (tmp_path / "artefacts" / "h.csv").write_text("a\n")
+    (tmp_path / "code.py").write_text("x = 1\n")
+    git("add", ".")
+    git("-c", "user.email=a@b", "-c", "user.name=n", "commit", "-qm", "init")
+    assert code_dirty(tmp_path) is False
+    (tmp_path / "artefacts" / "h.csv").write_text("a\nb\n")
+    assert code_dirty(tmp_path) is False  # the history file changing is not dirt
+    (tmp_path / "code.py").write_text("x = 2\n")
+    assert code_dirty(tmp_path) is True
+    assert code_dirty(tmp_path / "nonexistent") is None

@@ -98,7 +98,7 @@ def test_command_line(tmp_path):
 
 
 def test_cprofile_is_loaded_even_when_a_profile_py_shadows_the_stdlib(tmp_path, monkeypatch):
-    # notebooks/profile.py is first on sys.path when run as a script or served by marimo
+    # a folder holding a profile.py is first on sys.path when a script there runs
     (tmp_path / "profile.py").write_text("NOTEBOOK = True\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     saved = {m: sys.modules.pop(m) for m in ("profile", "cProfile") if m in sys.modules}
@@ -112,3 +112,36 @@ def test_cprofile_is_loaded_even_when_a_profile_py_shadows_the_stdlib(tmp_path, 
         assert pstats.Stats(p).total_calls >= 1
     finally:
         sys.modules.update(saved)
+
+
+def test_any_benchmark_node_id_is_a_target(tmp_path):
+    node = "benchmarks/harness/test_bench_harness.py::test_bench_sample_stats[10000]"
+    r = subprocess.run(
+        [sys.executable, "-m", "perflab.harness.profile", node, "--out", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    assert "from_samples (timing.py" in r.stdout  # the benchmarked function is profiled
+    summary = json.loads(next(tmp_path.glob("*.json")).read_text())
+    assert summary["target"] == node
+    assert not any("fixture" in row["function"] for row in summary["top"])
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "perflab.harness.profile",
+            "benchmarks/nope.py::test_x",
+            "--out",
+            str(tmp_path / "no"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert r.returncode == 2 and "no benchmark ran for 'benchmarks/nope.py::test_x'" in r.stderr

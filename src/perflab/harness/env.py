@@ -28,10 +28,17 @@ def _git_commit(cwd: str | os.PathLike[str] | None = None) -> str | None:
     return commit if out.returncode == 0 and commit else None
 
 
-def _git_dirty(cwd: str | os.PathLike[str] | None = None) -> bool | None:
+def git_dirty(
+    cwd: str | os.PathLike[str] | None = None, exclude: tuple[str, ...] = ()
+) -> bool | None:
+    """True when tracked files (outside the ``exclude`` paths) have uncommitted changes.
+
+    None outside a git checkout or without git.
+    """
+    spec = ["--", ".", *(f":(exclude){p}" for p in exclude)] if exclude else []
     try:
         out = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            ["git", "status", "--porcelain", "--untracked-files=no", *spec],
             cwd=cwd or Path(__file__).resolve().parent,
             capture_output=True,
             text=True,
@@ -41,6 +48,9 @@ def _git_dirty(cwd: str | os.PathLike[str] | None = None) -> bool | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return bool(out.stdout.strip()) if out.returncode == 0 else None
+
+
+_git_dirty = git_dirty
 
 
 def _cpu_model() -> str:

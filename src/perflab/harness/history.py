@@ -63,6 +63,21 @@ def default_history_path() -> Path:
     return root / DEFAULT_CSV if (root / "pyproject.toml").exists() else DEFAULT_CSV
 
 
+#: Paths whose changes do not make a measured tree "dirty": outputs, not code (the history
+#: file itself changes on every ``make bench``).
+OUTPUT_PATHS = ("artefacts", "reports")
+
+
+def code_dirty(root: str | os.PathLike[str] | None = None) -> bool | None:
+    """True when tracked files outside :data:`OUTPUT_PATHS` have uncommitted changes.
+
+    ``root`` defaults to the working directory; None outside a git checkout (or without git).
+    """
+    from perflab.harness.env import git_dirty
+
+    return git_dirty(root or Path.cwd(), exclude=OUTPUT_PATHS)
+
+
 class HistoryError(ValueError):
     """A benchmark JSON file or history CSV is missing, malformed, or inconsistent."""
 
@@ -117,6 +132,13 @@ def machine_id(
     mem_gib = round(memory_bytes / 2**30) if memory_bytes else None
     text = f"{cpu_model}|{cpu_count}|{mem_gib}|{arch}|{gpu or 'none'}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def _dirty(commit: dict[str, Any], env: dict[str, Any] | None) -> bool:
+    """``env["code_dirty"]`` (changes outside outputs) when recorded, else pytest-benchmark's."""
+    if env and env.get("code_dirty") is not None:
+        return bool(env["code_dirty"])
+    return bool(commit.get("dirty"))
 
 
 def _load_1m(env: dict[str, Any] | None) -> float:
@@ -184,7 +206,7 @@ def rows_from_benchmark_json(path: str | os.PathLike[str]) -> list[HistoryRow]:
                     run_id=run_id,
                     timestamp=stamp,
                     git_commit=str(commit.get("id") or ""),
-                    git_dirty=bool(commit.get("dirty")),
+                    git_dirty=_dirty(commit, extra.get("env")),
                     branch=str(commit.get("branch") or ""),
                     machine_id=mid,
                     env_summary=summary,
@@ -313,12 +335,21 @@ def classify(
     return Comparison(new.fullname, new.group, old.median_s, new.median_s, ratio, t, verdict)
 
 
-def runs_of_machine(history: Sequence[HistoryRow], machine: str) -> list[str]:
-    """Run ids of ``machine`` in the order they were appended."""
+def run_tiers(history: Sequence[HistoryRow], run_id: str) -> str:
+    """The tiers a run measured, e.g. ``"smoke"`` or ``"deep+smoke"`` (sorted, joined)."""
+    return "+".join(sorted({r.tier for r in history if r.run_id == run_id}))
+
+
+def runs_of_machine(
+    history: Sequence[HistoryRow], machine: str, tiers: str | None = None
+) -> list[str]:
+    """Run ids of ``machine`` (of the given :func:`run_tiers`, if any) in appended order."""
     order: list[str] = []
     for r in history:
         if r.machine_id == machine and r.run_id not in order:
             order.append(r.run_id)
+    if tiers is not None:
+        order = [run for run in order if run_tiers(history, run) == tiers]
     return order
 
 
@@ -328,19 +359,26 @@ def compare_runs(
     k: float = DEFAULT_K,
     min_rel: float = DEFAULT_MIN_REL,
 ) -> tuple[str, str, list[Comparison]]:
-    """Compare the newest run of ``machine`` (default: that of the last row) with the previous.
+    """Compare the newest run of ``machine`` (default: that of the last row) with the
+    previous run of the same machine *and the same tiers* (a deep run is compared with the
+    previous deep run, not with a smoke run).
 
-    Returns ``(old_run_id, new_run_id, comparisons)``. Raises :class:`HistoryError` when the
-    machine has fewer than two runs.
+    Returns ``(old_run_id, new_run_id, comparisons)``. Raises :class:`HistoryError` when
+    there is no such earlier run.
     """
     if not history:
         raise HistoryError("the benchmark history is empty: run `make bench` first")
     machine = machine or history[-1].machine_id
-    runs = runs_of_machine(history, machine)
+    all_runs = runs_of_machine(history, machine)
+    if not all_runs:
+        raise HistoryError(f"machine {machine} has no runs in the history")
+    tiers = run_tiers(history, all_runs[-1])
+    runs = runs_of_machine(history, machine, tiers)
     if len(runs) < 2:
         raise HistoryError(
-            f"machine {machine} has {len(runs)} run(s) in the history; "
-            "`make bench` twice to get a comparison"
+            f"machine {machine} has {len(runs)} run(s) of tier {tiers} in the history; "
+            f"`make bench{'' if tiers == 'smoke' else ' BENCH_TIER=' + tiers}` twice "
+            "to get a comparison"
         )
     old_id, new_id = runs[-2], runs[-1]
     old = {r.key: r for r in history if r.run_id == old_id}

@@ -4,6 +4,7 @@ Usage::
 
     python -m perflab.harness.profile --list
     python -m perflab.harness.profile harness.convex_hull_4d [--out .profiles] [--repeat 3]
+    python -m perflab.harness.profile "benchmarks/harness/test_bench_harness.py::test_bench_x"
 
 **Targets** come from a registry filled lazily, by module name, when a target is asked for
 (this module imports no domain code at import time):
@@ -14,7 +15,10 @@ Usage::
    ``PROFILE_TARGETS = {"key": factory}``; the target's name is ``"<package>.<key>"``.
    A domain without such a module, or whose module fails to import, is skipped with a
    message saying why (printed by the command line, kept in :attr:`Discovery.skipped`);
-2. anything registered at run time with :func:`register`.
+2. anything registered at run time with :func:`register`;
+3. any pytest-benchmark test, by its pytest node id (``benchmarks/<domain>/test_x.py::
+   test_y[param]``): :func:`profile_benchmark` runs it in-process with the benchmark
+   fixture disabled (the benchmarked callable runs once) and profiles only the test call.
 
 A *factory* is a zero-argument callable that does the set-up and returns the zero-argument
 callable to profile, so input generation never shows in the profile.
@@ -60,9 +64,10 @@ _registered: dict[str, tuple[Factory, str]] = {}
 def _cprofile() -> Any:
     """The stdlib ``cProfile`` module, even when a ``profile.py`` shadows the stdlib one.
 
-    ``cProfile`` does ``import profile``; run as ``python notebooks/profile.py`` (or served
-    by marimo) the notebook's folder is first on ``sys.path``, so that import would load
-    the *notebook*. The stdlib ``profile`` is loaded from its own file first instead.
+    ``cProfile`` does ``import profile``; when a script runs from a folder that holds a
+    ``profile.py`` (``python somedir/x.py``, ``marimo run somedir/x.py``), that folder is
+    first on ``sys.path`` and the import would load the wrong file. The stdlib ``profile``
+    is loaded from its own file first instead.
     """
     mod = sys.modules.get("profile")
     if mod is None or not hasattr(mod, "run") or not hasattr(mod, "Profile"):
@@ -256,15 +261,8 @@ def profile_target(
     """Profile the target ``name`` (see the module docstring) and write its files."""
     if repeat < 1:
         raise ValueError(f"repeat must be >= 1, got {repeat}")
-    from pyinstrument import Profiler
-
     target = get_target(name, discovery)
     out_dir = Path(out_dir)
-    base = _safe(name)  # names hold dots: build file names by suffixing, not with_suffix
-
-    def path_for(ext: str) -> Path:
-        return out_dir / f"{base}{ext}"
-
     t0 = time.perf_counter()
     fn = target.factory()
     setup_s = time.perf_counter() - t0
@@ -276,10 +274,41 @@ def profile_target(
         fn()
         warm_s = time.perf_counter() - t0
 
+    return _profile_and_write(
+        name,
+        lambda start, stop: _run_between(start, stop, fn, repeat),
+        out_dir=out_dir,
+        top=top,
+        interval=interval,
+        repeat=repeat,
+        setup_s=setup_s,
+        warm_s=warm_s,
+    )
+
+
+def _profile_and_write(
+    name: str,
+    run_between: Callable[[Callable[[], Any], Callable[[], Any]], float],
+    *,
+    out_dir: Path,
+    top: int,
+    interval: float,
+    repeat: int,
+    setup_s: float,
+    warm_s: float | None,
+) -> ProfileResult:
+    """Run the workload under pyinstrument, then under cProfile, and write the files."""
+    from pyinstrument import Profiler
+
+    base = _safe(name)  # names hold dots: build file names by suffixing, not with_suffix
+
+    def path_for(ext: str) -> Path:
+        return out_dir / f"{base}{ext}"
+
     prof = Profiler(interval=interval, async_mode="disabled")
-    pyinstrument_s = _run_between(prof.start, prof.stop, fn, repeat)
+    pyinstrument_s = run_between(prof.start, prof.stop)
     cp = _cprofile().Profile()
-    cprofile_s = _run_between(cp.enable, cp.disable, fn, repeat)
+    cprofile_s = run_between(cp.enable, cp.disable)
 
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path = atomic_write_text(path_for(".html"), prof.output_html())
@@ -305,6 +334,77 @@ def profile_target(
     summary = {k: v for k, v in result.to_dict().items() if k != "call_tree"}
     atomic_write_text(result.json_path, json.dumps(summary, indent=2) + "\n")
     return result
+
+
+class BenchmarkRunError(RuntimeError):
+    """A benchmark given by node id did not run (no such test, or it failed)."""
+
+
+def is_benchmark_node(target: str) -> bool:
+    """True for a pytest node id or file (``benchmarks/x/test_y.py::test_z[p]``)."""
+    return "::" in target or target.endswith(".py")
+
+
+def _run_pytest(nodeid: str, start: Callable[[], Any], stop: Callable[[], Any]) -> float:
+    """Run the benchmark ``nodeid`` in this process, ``start``/``stop`` around each test call.
+
+    pytest-benchmark is disabled (``--benchmark-disable``), so the benchmarked callable runs
+    exactly once per test; only the test function's call is between start and stop (not
+    collection, not fixtures). Returns the seconds spent in test calls.
+    """
+    import pytest
+
+    class _Around:
+        calls = 0
+        seconds = 0.0
+
+        @pytest.hookimpl(hookwrapper=True)
+        def pytest_pyfunc_call(self, pyfuncitem: Any) -> Any:
+            t0 = time.perf_counter()
+            start()
+            try:
+                yield
+            finally:
+                stop()
+                self.seconds += time.perf_counter() - t0
+                self.calls += 1
+
+    around = _Around()
+    args = [nodeid, "-q", "-p", "no:cacheprovider", "--benchmark-disable", "--no-header"]
+    code = pytest.main(args, plugins=[around])
+    if around.calls == 0:
+        raise BenchmarkRunError(f"no benchmark ran for {nodeid!r} (pytest exit code {code})")
+    if code != 0:
+        raise BenchmarkRunError(f"benchmark {nodeid!r} failed (pytest exit code {code})")
+    return around.seconds
+
+
+def profile_benchmark(
+    nodeid: str,
+    *,
+    out_dir: str | Path = DEFAULT_OUT,
+    top: int = 20,
+    warmup: bool = True,
+    interval: float = 0.001,
+) -> ProfileResult:
+    """Profile a pytest-benchmark test given by node id (every benchmark is a target).
+
+    The test runs in this process with ``--benchmark-disable`` (its benchmarked callable
+    once): once unprofiled as a warm-up (imports, JIT, caches), then under pyinstrument,
+    then under cProfile. Input set-up written inside the test body is part of the profile;
+    fixtures and collection are not. A node id matching several tests profiles them all.
+    """
+    warm_s = _run_pytest(nodeid, lambda: None, lambda: None) if warmup else None
+    return _profile_and_write(
+        nodeid,
+        lambda start, stop: _run_pytest(nodeid, start, stop),
+        out_dir=Path(out_dir),
+        top=top,
+        interval=interval,
+        repeat=1,
+        setup_s=0.0,
+        warm_s=warm_s,
+    )
 
 
 def format_top(rows: list[dict[str, Any]]) -> str:
@@ -342,7 +442,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m perflab.harness.profile",
         description="Profile a registered workload with pyinstrument and cProfile.",
     )
-    p.add_argument("target", nargs="?", help="target name (see --list)")
+    p.add_argument(
+        "target",
+        nargs="?",
+        help="target name (see --list), or a benchmark's pytest node id "
+        "(benchmarks/<domain>/test_x.py::test_y[param])",
+    )
     p.add_argument("--list", action="store_true", help="list the targets and exit")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder (.profiles)")
     p.add_argument("--repeat", type=int, default=1, help="profiled calls per profiler")
@@ -358,15 +463,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{t.name:40s} {t.description}")
         return 0 if args.list else 2
     try:
-        r = profile_target(
-            args.target,
-            out_dir=args.out,
-            repeat=args.repeat,
-            top=args.top,
-            warmup=not args.no_warmup,
-            discovery=d,
-        )
-    except (UnknownTargetError, ValueError) as exc:
+        if is_benchmark_node(args.target) and args.target not in d.targets:
+            r = profile_benchmark(
+                args.target, out_dir=args.out, top=args.top, warmup=not args.no_warmup
+            )
+        else:
+            r = profile_target(
+                args.target,
+                out_dir=args.out,
+                repeat=args.repeat,
+                top=args.top,
+                warmup=not args.no_warmup,
+                discovery=d,
+            )
+    except (UnknownTargetError, BenchmarkRunError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     warm = "n/a" if r.warm_s is None else f"{r.warm_s:.4f} s"

@@ -1,0 +1,75 @@
+"""Build + report in one call, with the folder conventions shared by the CLI and notebooks.
+
+Without ``out``: the dataset goes to ``artefacts/datasets/<atlas>``, raw timings to
+``artefacts/benchmarks/<atlas>`` and the report to ``reports/`` of this checkout. With
+``out=DIR``: ``DIR/datasets/<atlas>``, ``DIR/benchmarks/<atlas>`` and ``DIR/reports``, and
+nothing is written outside ``DIR``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from perflab.atlas.builder import BuildResult, Progress, RowFn, build
+from perflab.atlas.load import REPO_ROOT
+from perflab.atlas.plan import BuildPlan, get_plan
+from perflab.atlas.report import benchmark_report
+
+
+@dataclass(frozen=True)
+class AtlasPaths:
+    dataset: Path
+    bench: Path
+    reports: Path
+
+
+def paths_for(atlas: str, out: str | os.PathLike[str] | None = None) -> AtlasPaths:
+    if out is None:
+        root, reports = REPO_ROOT / "artefacts", REPO_ROOT / "reports"
+    else:
+        root = Path(out)
+        reports = root / "reports"
+    return AtlasPaths(root / "datasets" / atlas, root / "benchmarks" / atlas, reports)
+
+
+def build_and_report(
+    plan: str | BuildPlan,
+    *,
+    out: str | os.PathLike[str] | None = None,
+    only: str | None = None,
+    resume: bool = True,
+    workers: int = 1,
+    progress: Progress | None = None,
+    row_fn: RowFn | None = None,
+    charts: bool = True,
+) -> tuple[BuildResult, dict[str, Any] | None]:
+    """Build (or resume) the atlas, then write its benchmark report when it is complete."""
+    plan = get_plan(plan) if isinstance(plan, str) else plan
+    paths = paths_for(plan.atlas, out)
+    result = build(
+        plan,
+        paths.dataset,
+        bench_dir=paths.bench,
+        only=only,
+        resume=resume,
+        workers=workers,
+        progress=progress,
+        row_fn=row_fn,
+    )
+    report = None
+    if result.complete:
+        ids = {pid for info in _done(result) for pid in info["ids"]}
+        report = benchmark_report(
+            plan.atlas, paths.bench, paths.reports, polytope_ids=ids, charts=charts
+        )
+    return result, report
+
+
+def _done(result: BuildResult) -> list[dict[str, Any]]:
+    import json
+
+    m = json.loads(result.manifest_path.read_text(encoding="utf-8"))
+    return [v for v in m["done"].values() if isinstance(v, dict)]

@@ -43,6 +43,17 @@ def test_plan_expansion_order_and_round_trip():
     assert again == plan and plan.size == 8
 
 
+def test_explicit_points_come_first_then_the_grid():
+    spec = FamilySpec("p", {"n": [3, 4]}, seeds=[0], points=[{"n": 5, "r": 1}])
+    assert spec.param_sets() == [{"n": 5, "r": 1}, {"n": 3}, {"n": 4}]
+    assert FamilySpec("q", {}, seeds=[1, 2]).param_sets() == [{}]
+    assert FamilySpec("q", {}, points=[{"a": 1}]).param_sets() == [{"a": 1}]
+    plan = BuildPlan("a", (spec, FamilySpec("q", {}, seeds=[1, 2])))
+    small = plan.restricted(per_family=1)
+    assert small.atlas == "a-smoke" and [i.params for i in small.items()] == [{"n": 5, "r": 1}, {}]
+    assert BuildPlan.from_dict(plan.to_dict()) == plan
+
+
 @pytest.mark.parametrize(
     "bad, msg",
     [
@@ -54,6 +65,7 @@ def test_plan_expansion_order_and_round_trip():
         ({"atlas": "a", "families": [{"family": "f"}], "bogus": 1}, "unknown plan keys"),
         ({"atlas": "a", "families": [{"family": "f"}], "time_budget_s": 0}, "positive"),
         ({"families": [{"family": "f"}]}, "malformed plan"),
+        ({"atlas": "a", "families": [{"family": "f", "gird": {}}]}, "unknown family keys"),
     ],
 )
 def test_bad_plans_are_refused_with_a_message(bad, msg):

@@ -47,7 +47,7 @@ def generator_for(family: str) -> Any:
     """The generator callable of ``family`` in the core's registry."""
     from perflab.symplectic import generators
 
-    registry = generators.REGISTRY
+    registry = generators.FAMILIES
     if family not in registry:
         raise UnknownFamily(f"no generator family {family!r}; known: {sorted(registry)}")
     return registry[family]
@@ -56,7 +56,7 @@ def generator_for(family: str) -> Any:
 def make_polytope(family: str, params: dict[str, Any], seed: int) -> tuple[Any, dict[str, Any]]:
     """``(polytope, provenance)`` from the core generator of ``family``."""
     gen = generator_for(family)
-    return gen(rng=np.random.default_rng(seed), **params)
+    return gen(int(seed), **params)
 
 
 def generator_name(family: str) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 from perflab.atlas.builder import BuildResult, Progress, RowFn, build
 from perflab.atlas.load import REPO_ROOT
 from perflab.atlas.plan import BuildPlan, get_plan
+from perflab.atlas.readme import write_dataset_readme
 from perflab.atlas.report import benchmark_report
 
 
@@ -61,6 +62,7 @@ def build_and_report(
     )
     report = None
     if result.complete:
+        write_dataset_readme(paths.dataset)
         ids = {pid for info in _done(result) for pid in info["ids"]}
         report = benchmark_report(
             plan.atlas, paths.bench, paths.reports, polytope_ids=ids, charts=charts
@@ -73,3 +75,26 @@ def _done(result: BuildResult) -> list[dict[str, Any]]:
 
     m = json.loads(result.manifest_path.read_text(encoding="utf-8"))
     return [v for v in m["done"].values() if isinstance(v, dict)]
+
+
+class BarProgress:
+    """Adapts :func:`build`'s ``progress(done, total)`` to a bar made by ``make_bar(total)``
+    (e.g. ``lambda n: mo.status.progress_bar(total=n, title=...)``), opened on first use."""
+
+    def __init__(self, make_bar: Any) -> None:
+        self.make_bar = make_bar
+        self.bar: Any = None
+        self.last = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = self.make_bar(max(total, 1))
+            self.bar.__enter__()
+        if done > self.last:
+            self.bar.update(increment=done - self.last)
+            self.last = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None

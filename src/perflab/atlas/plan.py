@@ -58,30 +58,43 @@ class PlanItem:
 
 @dataclass(frozen=True)
 class FamilySpec:
-    """A family's parameter grid and seeds."""
+    """A family's parameter sets and seeds.
+
+    The parameter sets are the explicit ``points`` (each a dict, in the order listed)
+    followed by the cartesian product of ``grid`` (names in lexicographic order, values in
+    the order listed); an empty spec has the single empty parameter set. Each parameter set
+    is combined with every seed.
+    """
 
     family: str
     grid: dict[str, list[Any]] = field(default_factory=dict)
     seeds: list[int] = field(default_factory=lambda: [0])
+    points: list[dict[str, Any]] = field(default_factory=list)
+
+    def param_sets(self) -> list[dict[str, Any]]:
+        sets = [dict(p) for p in self.points]
+        if self.grid or not self.points:
+            names = sorted(self.grid)
+            for values in itertools.product(*(self.grid[n] for n in names)):
+                sets.append(dict(zip(names, values, strict=True)))
+        return sets
 
     def items(self) -> Iterator[PlanItem]:
-        names = sorted(self.grid)
         index = 0
-        for values in itertools.product(*(self.grid[n] for n in names)):
-            params = dict(zip(names, values, strict=True))
+        for params in self.param_sets():
             for seed in self.seeds:
                 yield PlanItem(self.family, params, int(seed), index)
                 index += 1
 
     @property
     def size(self) -> int:
-        n = 1
-        for v in self.grid.values():
-            n *= len(v)
-        return n * len(self.seeds)
+        return len(self.param_sets()) * len(self.seeds)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"family": self.family, "grid": self.grid, "seeds": list(self.seeds)}
+        d: dict[str, Any] = {"family": self.family, "grid": self.grid, "seeds": list(self.seeds)}
+        if self.points:
+            d["points"] = self.points
+        return d
 
 
 @dataclass(frozen=True)
@@ -160,6 +173,29 @@ class BuildPlan:
             out.setdefault(shard_key(item.family, k), []).append(item)
         return out
 
+    def restricted(
+        self, families: list[str] | None = None, per_family: int | None = None
+    ) -> BuildPlan:
+        """A smaller plan (for smoke runs): some families, the first ``per_family`` seeds
+        of the first grid point each. Named ``<atlas>-smoke`` so it never mixes with the
+        full build."""
+        specs = []
+        for s in self.families:
+            if families is not None and s.family not in families:
+                continue
+            if per_family:
+                first = s.param_sets()[0]
+                specs.append(FamilySpec(s.family, {}, s.seeds[:per_family], [first]))
+            else:
+                specs.append(s)
+        return BuildPlan(
+            atlas=f"{self.atlas}-smoke",
+            families=tuple(specs),
+            time_budget_s=self.time_budget_s,
+            rows_per_shard=self.rows_per_shard,
+            description=f"smoke subset of {self.atlas}",
+        )
+
     # -- (de)serialisation ---------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -174,6 +210,10 @@ class BuildPlan:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> BuildPlan:
         known = {"format", "atlas", "description", "time_budget_s", "rows_per_shard", "families"}
+        for f in data.get("families", []):
+            extra = set(f) - {"family", "grid", "seeds", "points"} if isinstance(f, dict) else set()
+            if extra:
+                raise PlanError(f"unknown family keys {sorted(extra)} in {f.get('family')!r}")
         unknown = set(data) - known
         if unknown:
             raise PlanError(f"unknown plan keys {sorted(unknown)}")
@@ -185,6 +225,7 @@ class BuildPlan:
                     family=str(f["family"]),
                     grid={str(k): list(v) for k, v in dict(f.get("grid", {})).items()},
                     seeds=[int(s) for s in f.get("seeds", [0])],
+                    points=[dict(p) for p in f.get("points", [])],
                 )
                 for f in data["families"]
             )

@@ -38,6 +38,15 @@ def frame(ds: Any) -> Any:
     return pl.from_arrow(ds.select_columns(cols).data.table)
 
 
+def row_by_id(ds: Any, polytope_id: str) -> dict[str, Any]:
+    """The full row (arrays included) of ``polytope_id``."""
+    ids = ds.select_columns(["polytope_id"]).to_dict()["polytope_id"]
+    try:
+        return ds[ids.index(polytope_id)]
+    except ValueError:
+        raise KeyError(f"no polytope {polytope_id!r} in this atlas") from None
+
+
 def filter_family(df: Any, family: str | None) -> Any:
     """Rows of one family (``None`` or ``"all"``: every row)."""
     import polars as pl

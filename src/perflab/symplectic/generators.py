@@ -1,0 +1,322 @@
+"""Seeded generators of convex polytopes for the symplectic atlas.
+
+Every generator has the signature
+
+    gen(rng, **params) -> tuple[Polytope, dict]
+
+``rng`` is a ``numpy.random.Generator`` or an ``int`` seed (required; ``None`` is refused so
+that nothing is drawn from global state). Parameters left out (``None``) are drawn from
+``rng`` where the family has a natural random choice, otherwise they have fixed defaults.
+The second element is a JSON-serialisable *provenance* dict::
+
+    {"family": str,            # the key of the family in FAMILIES
+     "params": {...},          # every parameter actually used (drawn ones included)
+     "seed": int | None,       # the int seed when one was given
+     "rng_state": dict | None} # the Generator's bit_generator.state before drawing,
+                               # when a Generator (not an int) was given
+
+Calling the generator again with the same seed (or a Generator restored to ``rng_state``)
+and the same parameters returns the same polytope. :data:`FAMILIES` maps family names to
+generators so that callers can enumerate them; :func:`polygon_product_grid` enumerates the
+parameters of the rotated regular-polygon products.
+
+Families: regular n-gon; random convex polygon; Lagrangian product of a regular n-gon and a
+regular m-gon rotated by r/s of a turn; Lagrangian product of two random polygons; random
+4D vertex hulls (points on S^3 or in B^4); random 4D halfspace polytopes (normals on S^3,
+offsets in [0.5, 2]); simplex (standard, regular), cube, cross-polytope, 24-cell; symplectic
+products (q1,p1) x (q2,p2) of random polygons; small perturbations of any family.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from perflab.symplectic.polytope import InvalidPolytope, Polytope
+
+__all__ = [
+    "FAMILIES",
+    "Generated",
+    "cross_polytope",
+    "cube",
+    "halfspace_polytope_4d",
+    "hull_ball_4d",
+    "hull_sphere_4d",
+    "perturbed",
+    "polygon_product",
+    "polygon_product_grid",
+    "random_polygon",
+    "random_polygon_product",
+    "regular_polygon",
+    "simplex",
+    "symplectic_polygon_product",
+    "twenty_four_cell",
+]
+
+Generated = tuple[Polytope, dict[str, Any]]
+RngLike = np.random.Generator | int
+
+
+def _rng(rng: RngLike) -> tuple[np.random.Generator, int | None, dict | None]:
+    if isinstance(rng, np.random.Generator):
+        return rng, None, _jsonable(rng.bit_generator.state)
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        return np.random.default_rng(int(rng)), int(rng), None
+    raise TypeError(f"rng must be a numpy.random.Generator or an int seed, got {type(rng)!r}")
+
+
+def _jsonable(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return _jsonable(x.tolist())
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, np.floating):
+        return float(x)
+    return x
+
+
+def _prov(family: str, params: dict, seed: int | None, state: dict | None) -> dict[str, Any]:
+    return {"family": family, "params": _jsonable(params), "seed": seed, "rng_state": state}
+
+
+def _regular_polygon_vertices(n: int, radius: float = 1.0, turn: float = 0.0) -> np.ndarray:
+    t = 2 * np.pi * (np.arange(n) / n + turn)
+    return radius * np.column_stack([np.cos(t), np.sin(t)])
+
+
+def _pick(g: np.random.Generator, lo: int, hi: int, value: int | None) -> int:
+    """Draw an int from [lo, hi) *always* (so the stream is the same whether or not the
+    value is given, which makes provenance replays exact), keep ``value`` when given."""
+    drawn = int(g.integers(lo, hi))
+    return drawn if value is None else int(value)
+
+
+def _check_n(n: int, name: str = "n") -> int:
+    if int(n) != n or n < 3:
+        raise InvalidPolytope(f"{name} must be an integer >= 3, got {n}")
+    return int(n)
+
+
+# ---------------------------------------------------------------------------- planar
+def regular_polygon(
+    rng: RngLike, *, n: int | None = None, radius: float = 1.0, turn: float = 0.0
+) -> Generated:
+    """Regular n-gon with circumradius ``radius``, first vertex at angle 2 pi ``turn``.
+
+    ``n`` is drawn uniformly from 3..12 when not given.
+    """
+    g, seed, state = _rng(rng)
+    n = _check_n(_pick(g, 3, 13, n))
+    P = Polytope.from_vertices(_regular_polygon_vertices(n, radius, turn))
+    return P, _prov("regular_polygon", {"n": n, "radius": radius, "turn": turn}, seed, state)
+
+
+def _random_polygon_vertices(g: np.random.Generator, n: int) -> np.ndarray:
+    """n points at sorted uniform angles on the unit circle (a convex n-gon), redrawn while
+    the polygon does not contain the origin in its interior (keeps it well shaped)."""
+    for _ in range(1000):
+        t = np.sort(g.uniform(0, 2 * np.pi, n))
+        gaps = np.diff(np.concatenate([t, [t[0] + 2 * np.pi]]))
+        if gaps.max() < np.pi * 0.95 and gaps.min() > 1e-3:
+            return np.column_stack([np.cos(t), np.sin(t)])
+    raise RuntimeError("could not draw a well-shaped random polygon")  # pragma: no cover
+
+
+def random_polygon(rng: RngLike, *, n: int | None = None) -> Generated:
+    """Random convex n-gon inscribed in the unit circle (uniform angles, origin inside).
+
+    ``n`` is drawn uniformly from 3..10 when not given.
+    """
+    g, seed, state = _rng(rng)
+    n = _check_n(_pick(g, 3, 11, n))
+    P = Polytope.from_vertices(_random_polygon_vertices(g, n))
+    return P, _prov("random_polygon", {"n": n}, seed, state)
+
+
+# ---------------------------------------------------------------------------- products
+def polygon_product(
+    rng: RngLike, *, n: int | None = None, m: int | None = None, r: int = 0, s: int = 1
+) -> Generated:
+    """Lagrangian product K x T: K the regular n-gon, T the regular m-gon rotated by r/s of a
+    turn (both with circumradius 1). ``n``, ``m`` drawn from 3..8 when not given.
+
+    ``n = m = 5, r/s = 1/4`` is the Haim-Kislev-Ostrover counterexample to Viterbo's
+    conjecture (pentagon x pentagon rotated by 90 degrees).
+    """
+    g, seed, state = _rng(rng)
+    n = _check_n(_pick(g, 3, 9, n))
+    m = _check_n(_pick(g, 3, 9, m), "m")
+    if s <= 0 or int(s) != s or int(r) != r:
+        raise InvalidPolytope(f"rotation r/s needs integers with s > 0, got {r}/{s}")
+    K = Polytope.from_vertices(_regular_polygon_vertices(n))
+    T = Polytope.from_vertices(_regular_polygon_vertices(m, turn=r / s))
+    P = Polytope.lagrangian_product(K, T)
+    return P, _prov("polygon_product", {"n": n, "m": m, "r": int(r), "s": int(s)}, seed, state)
+
+
+def polygon_product_grid(max_n: int = 6, max_s: int = 4) -> Iterator[dict[str, int]]:
+    """Parameters (n, m, r, s) of :func:`polygon_product` for 3 <= n <= m <= max_n and reduced
+    fractions 0 <= r/s < 1/m (rotating the m-gon by 1/m of a turn is the identity), s <= max_s."""
+    for n in range(3, max_n + 1):
+        for m in range(n, max_n + 1):
+            for s in range(1, max_s + 1):
+                for r in range(s):
+                    if math.gcd(r, s) == 1 and r * m < s:
+                        yield {"n": n, "m": m, "r": r, "s": s}
+
+
+def _two_random_polygons(
+    family: str, combine: Callable[[Polytope, Polytope], Polytope], rng: RngLike, n, m
+) -> Generated:
+    g, seed, state = _rng(rng)
+    n = _check_n(_pick(g, 3, 9, n))
+    m = _check_n(_pick(g, 3, 9, m), "m")
+    P1 = Polytope.from_vertices(_random_polygon_vertices(g, n))
+    P2 = Polytope.from_vertices(_random_polygon_vertices(g, m))
+    return combine(P1, P2), _prov(family, {"n": n, "m": m}, seed, state)
+
+
+def random_polygon_product(
+    rng: RngLike, *, n: int | None = None, m: int | None = None
+) -> Generated:
+    """Lagrangian product K x T of two random convex polygons (see :func:`random_polygon`);
+    n, m drawn from 3..8 when not given."""
+    return _two_random_polygons("random_polygon_product", Polytope.lagrangian_product, rng, n, m)
+
+
+def symplectic_polygon_product(
+    rng: RngLike, *, n: int | None = None, m: int | None = None
+) -> Generated:
+    """Symplectic product (q1, p1) x (q2, p2) of two random convex polygons."""
+    return _two_random_polygons(
+        "symplectic_polygon_product", Polytope.symplectic_product, rng, n, m
+    )
+
+
+# ---------------------------------------------------------------------------- random 4D
+def _sphere(g: np.random.Generator, k: int, d: int) -> np.ndarray:
+    X = g.standard_normal((k, d))
+    return X / np.linalg.norm(X, axis=1, keepdims=True)
+
+
+def hull_sphere_4d(rng: RngLike, *, points: int | None = None) -> Generated:
+    """Convex hull of ``points`` uniform points on S^3 (drawn from 6..10 when not given)."""
+    g, seed, state = _rng(rng)
+    k = _pick(g, 6, 11, points)
+    P = Polytope.from_vertices(_sphere(g, k, 4))
+    return P, _prov("hull_sphere_4d", {"points": k}, seed, state)
+
+
+def hull_ball_4d(rng: RngLike, *, points: int | None = None) -> Generated:
+    """Convex hull of ``points`` uniform points in B^4 (drawn from 6..10 when not given)."""
+    g, seed, state = _rng(rng)
+    k = _pick(g, 6, 11, points)
+    X = _sphere(g, k, 4) * g.uniform(0, 1, (k, 1)) ** 0.25
+    P = Polytope.from_vertices(X)
+    return P, _prov("hull_ball_4d", {"points": k}, seed, state)
+
+
+def halfspace_polytope_4d(rng: RngLike, *, facets: int | None = None) -> Generated:
+    """{x : <n_i, x> <= h_i}: normals uniform on S^3, offsets uniform in [0.5, 2]; normals are
+    redrawn until the set is bounded. ``facets`` (halfspaces) from 6..10 when not given;
+    redundant halfspaces are dropped, so the result can have fewer facets."""
+    g, seed, state = _rng(rng)
+    k = _pick(g, 6, 11, facets)
+    if k < 5:
+        raise InvalidPolytope(f"need at least 5 halfspaces in R^4, got {k}")
+    for _ in range(1000):
+        N = _sphere(g, k, 4)
+        h = g.uniform(0.5, 2.0, k)
+        try:
+            P = Polytope.from_halfspaces(N, h)
+        except InvalidPolytope:
+            continue
+        return P, _prov("halfspace_polytope_4d", {"facets": k}, seed, state)
+    raise RuntimeError("could not draw a bounded halfspace polytope")  # pragma: no cover
+
+
+# ---------------------------------------------------------------------------- structured
+def simplex(rng: RngLike, *, dim: int = 4, kind: str = "standard") -> Generated:
+    """``kind="standard"``: conv(0, e_1..e_d); ``kind="regular"``: regular simplex with
+    vertices on the unit sphere centred at 0."""
+    _, seed, state = _rng(rng)
+    if kind == "standard":
+        V = np.vstack([np.zeros(dim), np.eye(dim)])
+    elif kind == "regular":
+        E = np.eye(dim + 1) - 1.0 / (dim + 1)
+        U, _, _ = np.linalg.svd(E)
+        V = E @ U[:, :dim]
+        V /= np.linalg.norm(V, axis=1, keepdims=True)
+    else:
+        raise InvalidPolytope(f"simplex kind must be 'standard' or 'regular', got {kind!r}")
+    return Polytope.from_vertices(V), _prov("simplex", {"dim": dim, "kind": kind}, seed, state)
+
+
+def cube(rng: RngLike, *, dim: int = 4, half_width: float = 1.0) -> Generated:
+    """The cube [-a, a]^d."""
+    _, seed, state = _rng(rng)
+    A = np.vstack([np.eye(dim), -np.eye(dim)])
+    P = Polytope.from_halfspaces(A, np.full(2 * dim, float(half_width)))
+    return P, _prov("cube", {"dim": dim, "half_width": half_width}, seed, state)
+
+
+def cross_polytope(rng: RngLike, *, dim: int = 4) -> Generated:
+    """conv(+-e_i): the unit ball of the l1 norm."""
+    _, seed, state = _rng(rng)
+    P = Polytope.from_vertices(np.vstack([np.eye(dim), -np.eye(dim)]))
+    return P, _prov("cross_polytope", {"dim": dim}, seed, state)
+
+
+def twenty_four_cell(rng: RngLike) -> Generated:
+    """The 24-cell: the 24 permutations of (+-1, +-1, 0, 0)."""
+    _, seed, state = _rng(rng)
+    V = set()
+    for i, j in itertools.combinations(range(4), 2):
+        for si, sj in itertools.product((1.0, -1.0), repeat=2):
+            v = [0.0] * 4
+            v[i], v[j] = si, sj
+            V.add(tuple(v))
+    P = Polytope.from_vertices(np.array(sorted(V)))
+    return P, _prov("twenty_four_cell", {}, seed, state)
+
+
+def perturbed(
+    rng: RngLike, *, base: str = "cube", eps: float = 0.05, base_params: dict | None = None
+) -> Generated:
+    """A family member moved by a small random perturbation of its vertices: each vertex gets
+    an independent uniform offset in [-eps, eps]^d times the polytope's scale."""
+    g, seed, state = _rng(rng)
+    if base == "perturbed" or base not in FAMILIES:
+        raise InvalidPolytope(f"unknown base family {base!r}")
+    P0, prov0 = FAMILIES[base](g, **(base_params or {}))
+    V = P0.vertices
+    V = V + eps * P0.scale * g.uniform(-1, 1, V.shape)
+    P = Polytope.from_vertices(V)
+    params = {"base": base, "eps": eps, "base_params": prov0["params"]}
+    return P, _prov("perturbed", params, seed, state)
+
+
+#: every family by name; each value has the signature ``gen(rng, **params) -> (P, provenance)``
+FAMILIES: dict[str, Callable[..., Generated]] = {
+    "regular_polygon": regular_polygon,
+    "random_polygon": random_polygon,
+    "polygon_product": polygon_product,
+    "random_polygon_product": random_polygon_product,
+    "hull_sphere_4d": hull_sphere_4d,
+    "hull_ball_4d": hull_ball_4d,
+    "halfspace_polytope_4d": halfspace_polytope_4d,
+    "simplex": simplex,
+    "cube": cube,
+    "cross_polytope": cross_polytope,
+    "twenty_four_cell": twenty_four_cell,
+    "symplectic_polygon_product": symplectic_polygon_product,
+    "perturbed": perturbed,
+}

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from perflab.atlas.plan import BuildPlan, FamilySpec, PlanError, polytope_id
+from perflab.atlas.plan import BuildPlan, FamilySpec, PlanError, get_plan, plan_names, polytope_id
 from perflab.atlas.schema import COLUMNS, SCHEMA_VERSION, arrow_schema, features
 
 
@@ -81,3 +81,18 @@ def test_schema_is_versioned_and_matches_arrow():
     assert schema.metadata[b"perflab_atlas_schema_version"] == SCHEMA_VERSION.encode()
     for col in ("vertices", "normals", "min_action_cycle"):
         assert str(schema.field(col).type) == "list<item: list<item: double>>"
+
+
+def test_shipped_plans_parse_and_cover_every_family():
+    from perflab.symplectic.generators import FAMILIES
+
+    assert {"atlas-tiny", "atlas-small"} <= set(plan_names())
+    for name in ("atlas-tiny", "atlas-small"):
+        plan = get_plan(name)
+        assert plan.atlas == name and set(plan.family_names()) == set(FAMILIES)
+    # the Haim-Kislev-Ostrover pentagon product (the Viterbo counterexample) is in both
+    hko = polytope_id("polygon_product", {"n": 5, "m": 5, "r": 1, "s": 4}, 0)
+    assert hko in {i.polytope_id for i in get_plan("atlas-tiny").items()}
+    assert hko in {i.polytope_id for i in get_plan("atlas-small").items()}
+    with pytest.raises(PlanError, match="no plan named"):
+        get_plan("atlas-huge")

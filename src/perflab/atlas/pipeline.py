@@ -98,3 +98,65 @@ class BarProgress:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
             self.bar = None
+
+
+def describe(result: BuildResult, paths: AtlasPaths) -> str:
+    """A one-paragraph Markdown account of a build run (for notebooks and logs)."""
+    t = result.summary["totals"]
+    return (
+        f"**{result.atlas}**: built in **{result.wall_s:.1f} s** ({result.rows_computed} rows "
+        f"computed, {result.rows_reused} reused from journals, {len(result.shards_skipped)} "
+        f"shards already done); complete: {result.complete}. {t['rows']} rows, "
+        f"{t['with_capacity']} with a capacity, {t['timeouts']} timeouts, {t['errors']} "
+        f"errors. Dataset `{paths.dataset}`, benchmark report "
+        f"`{paths.reports / (result.atlas + '_benchmark.md')}`."
+    )
+
+
+@dataclass(frozen=True)
+class NotebookRun:
+    """What a notebook's flags asked for (see :func:`notebook_options`)."""
+
+    plan: BuildPlan
+    out: str | None
+    only: str | None
+    resume: bool
+    workers: int
+    smoke: bool
+
+    @property
+    def paths(self) -> AtlasPaths:
+        return paths_for(self.plan.atlas, self.out)
+
+
+def notebook_options(
+    atlas: str, args: dict[str, str], mode: str, *, smoke_families: int = 3
+) -> NotebookRun:
+    """Interpret a notebook's ``mo.cli_args()``: ``--smoke``, ``--out DIR``, ``--only F``,
+    ``--resume``, ``--workers N`` (a flag without a value arrives as ``""``).
+
+    As a script (``mode == "script"``) the build is fresh unless ``--resume``; under
+    ``marimo run``/``edit`` it always resumes, so a dashboard opens on the committed build.
+    ``--smoke`` keeps the first parameter set of the first ``smoke_families`` families and
+    writes into a new temporary folder unless ``--out`` is given.
+    """
+    import tempfile
+
+    plan = get_plan(atlas)
+    out = args.get("out") or None
+    smoke = "smoke" in args
+    if smoke:
+        plan = plan.restricted(families=plan.family_names()[:smoke_families], per_family=1)
+        out = out or tempfile.mkdtemp(prefix=f"{plan.atlas}-")
+    try:
+        workers = int(args.get("workers") or 1)
+    except ValueError as exc:
+        raise ValueError(f"--workers must be an integer, got {args.get('workers')!r}") from exc
+    return NotebookRun(
+        plan=plan,
+        out=out,
+        only=args.get("only") or None,
+        resume="resume" in args or mode != "script",
+        workers=workers,
+        smoke=smoke,
+    )

@@ -47,6 +47,16 @@ def row_by_id(ds: Any, polytope_id: str) -> dict[str, Any]:
         raise KeyError(f"no polytope {polytope_id!r} in this atlas") from None
 
 
+def selected_id(selection: Any, fallback: Any, ds: Any) -> str:
+    """The id of the row picked in a table (``selection``: a frame, maybe empty), else the
+    first of ``fallback`` (a frame), else the atlas's first row."""
+    if selection is not None and len(selection) > 0:
+        return str(selection["polytope_id"][0])
+    if fallback is not None and len(fallback) > 0:
+        return str(fallback["polytope_id"][0])
+    return str(ds[0]["polytope_id"])
+
+
 def filter_family(df: Any, family: str | None) -> Any:
     """Rows of one family (``None`` or ``"all"``: every row)."""
     import polars as pl
@@ -64,6 +74,24 @@ def top_systolic(df: Any, k: int = 10) -> Any:
         df.filter(pl.col("systolic_ratio").is_not_null())
         .sort(["systolic_ratio", "polytope_id"], descending=[True, False])
         .head(k)
+    )
+
+
+def agreement(df: Any) -> Any:
+    """Per row: which capacity algorithms succeeded and their spread (max - min)."""
+    import polars as pl
+
+    methods = [
+        c for c in ("status_billiards", "status_reeb", "status_haim_kislev") if c in df.columns
+    ]
+    return df.select(
+        "polytope_id",
+        "family",
+        "num_facets",
+        *methods,
+        "capacity_method",
+        "ehz_capacity",
+        pl.col("capacity_spread"),
     )
 
 

@@ -1,0 +1,253 @@
+"""Closed characteristics as polygons: symplectic form, facet-transition graph, action, check.
+
+Conventions (``/work/shared/notes/symplectic.md``): coordinates (q, p) in R^{2n},
+J = [[0, I], [-I, 0]] so J(q, p) = (p, -q), and omega(x, y) = <J x, y>.
+
+A closed characteristic of a polytope K = {<n_i, x> <= h_i} is a closed polygon on the
+boundary whose velocity lies in J N_K(x): on the relative interior of facet i it runs along
++J n_i. Its action is A(x) = 1/2 closed-integral <J x, dx>; for a polygon x_0..x_{k-1} this is
+1/2 sum_j omega(x_j, x_{j+1}), and for an edge t J n_i on facet i the contribution is
+1/2 t h_i > 0, so traversing along +J n_i gives positive action. c_EHZ(K) is the minimal action.
+
+Facet-transition graph (Haim-Kislev, GAFA 2019, Rem. 3.11 and Thm 1.5): some minimiser
+visits each facet at most once, moving on facet a along J n_a and then on facet b; this needs
+F_a and F_b to meet and <n_b, J n_a> = omega(n_a, n_b) >= 0 (the velocity on F_a must not point
+out of the half-space of b). So only simple cycles of the directed graph a -> b (F_a meets F_b,
+omega(n_a, n_b) >= 0) need to be considered, each up to rotation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linprog, nnls
+
+from perflab.symplectic.polytope import Polytope
+
+__all__ = [
+    "CycleCheck",
+    "action",
+    "apply_J",
+    "check_cycle",
+    "omega_matrix",
+    "place_on_boundary",
+    "candidate_cycles",
+    "simple_cycles",
+    "transition_graph",
+]
+
+#: omega(n_a, n_b) >= -OMEGA_TOL counts as a possible transition a -> b (unit normals)
+OMEGA_TOL = 1e-10
+
+
+def apply_J(X: np.ndarray) -> np.ndarray:
+    """J x for the rows x of X: (q, p) -> (p, -q)."""
+    X = np.asarray(X, dtype=np.float64)
+    n = X.shape[-1] // 2
+    return np.concatenate([X[..., n:], -X[..., :n]], axis=-1)
+
+
+def omega_matrix(N: np.ndarray) -> np.ndarray:
+    """Omega[a, b] = omega(n_a, n_b) = <J n_a, n_b> for the rows of N."""
+    return apply_J(N) @ N.T
+
+
+def action(X: np.ndarray) -> float:
+    """Action 1/2 closed-integral <J x, dx> of the closed polygon with vertices X (k, d)."""
+    X = np.asarray(X, dtype=np.float64)
+    Y = np.roll(X, -1, axis=0)
+    return 0.5 * float(np.sum(apply_J(X) * Y))
+
+
+def transition_graph(P: Polytope, omega_tol: float = OMEGA_TOL) -> list[list[int]]:
+    """Adjacency lists: a -> b when facets a, b share a vertex and omega(n_a, n_b) >= -tol."""
+    inc = P.incidence.astype(np.int64)
+    meet = (inc @ inc.T) > 0
+    Om = omega_matrix(P.normals)
+    ok = meet & (Om >= -omega_tol)
+    np.fill_diagonal(ok, False)
+    return [np.flatnonzero(row).tolist() for row in ok]
+
+
+def simple_cycles(adj: list[list[int]], min_len: int = 3) -> list[tuple[int, ...]]:
+    """All simple directed cycles of a graph, each once, starting at its smallest vertex."""
+    return [c for c in _cycles(adj, [(v,) for v in range(len(adj))]) if len(c) >= min_len]
+
+
+def _cycles(adj: list[list[int]], groups: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
+    """Simple cycles of a graph on ``groups`` (tuples of facets) whose groups are pairwise
+    disjoint; each is returned once (started at the group holding its smallest facet) as the
+    concatenated facet tuple."""
+    out: list[tuple[int, ...]] = []
+    lo = [min(g) for g in groups]
+    masks = [sum(1 << f for f in g) for g in groups]
+    for s in range(len(groups)):
+        path = [s]
+        used = masks[s]
+        stack = [iter([v for v in adj[s] if lo[v] > lo[s]])]
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                stack.pop()
+                used &= ~masks[path.pop()]
+                continue
+            if nxt == s:
+                out.append(tuple(f for g in path for f in groups[g]))
+                continue
+            if used & masks[nxt]:
+                continue
+            path.append(nxt)
+            used |= masks[nxt]
+            stack.append(iter([v for v in adj[nxt] if lo[v] > lo[s] or v == s]))
+    return out
+
+
+def candidate_cycles(P: Polytope, omega_tol: float = OMEGA_TOL) -> list[tuple[int, ...]]:
+    """Facet cycles that can carry a minimal closed characteristic visiting each facet once.
+
+    Consecutive facets with omega(n_a, n_b) = 0 (Lagrangian products, cubes, ...) are grouped
+    into *runs*: sets R of facets with pairwise omega = 0 and a common point. On a run the
+    characteristic stays in the intersection of its facets (moving along J n_a keeps <n_b, x>
+    constant), and the order inside a run does not change the Haim-Kislev form (swapping
+    omega-orthogonal neighbours leaves Q_sigma unchanged), so each run is listed once, sorted.
+    Run R -> run S needs: R and S disjoint and not mergeable into one run, the facets of R u S
+    share a point (the transition point), some x in R with omega(n_x, n_y) >= 0 for all y in
+    S (the last segment of R approaches every facet of S), and some y in S with
+    omega(n_x, n_y) >= 0 for all x in R (the first segment of S leaves every facet of R).
+    For polytopes without omega-orthogonal facet pairs this is the plain facet-transition
+    graph of Haim-Kislev Rem. 3.11. Returns concatenated facet tuples.
+    """
+    inc = P.incidence
+    Om = omega_matrix(P.normals)
+    F = P.num_facets
+    zero = np.abs(Om) <= omega_tol
+    runs: set[tuple[int, ...]] = set()
+    for v in range(inc.shape[1]):
+        fs = np.flatnonzero(inc[:, v]).tolist()
+        # cliques of the omega-zero graph among the facets through vertex v
+        stack: list[tuple[tuple[int, ...], list[int]]] = [((), fs)]
+        while stack:
+            cur, cand = stack.pop()
+            if cur:
+                runs.add(cur)
+            for i, f in enumerate(cand):
+                if all(zero[f, g] for g in cur):
+                    stack.append((cur + (f,), cand[i + 1 :]))
+    groups = sorted(runs, key=lambda r: (len(r), r))
+    gm = np.zeros((len(groups), F), dtype=bool)
+    for i, g in enumerate(groups):
+        gm[i, list(g)] = True
+    # common point of a union: some vertex lies on all its facets
+    on = [np.all(inc[list(g)], axis=0) for g in groups]
+    adj: list[list[int]] = [[] for _ in groups]
+    for i, R in enumerate(groups):
+        for j, S in enumerate(groups):
+            if i == j or np.any(gm[i] & gm[j]) or not np.any(on[i] & on[j]):
+                continue
+            sub = Om[np.ix_(R, S)]
+            if np.all(np.abs(sub) <= omega_tol):
+                continue  # R u S is a single run
+            if np.any(np.all(sub >= -omega_tol, axis=1)) and np.any(
+                np.all(sub >= -omega_tol, axis=0)
+            ):
+                adj[i].append(j)
+    return [c for c in _cycles(adj, groups) if len(c) >= 3]
+
+
+def place_on_boundary(
+    P: Polytope, facets: list[int] | np.ndarray, edges: np.ndarray
+) -> tuple[np.ndarray, float]:
+    """Translate the closed polygon with the given edge vectors so that edge j lies on facet
+    ``facets[j]`` and every vertex lies in P: an LP minimising the largest violation s.
+
+    Returns (vertices (k, d), s). s is ~0 for a closed characteristic of P.
+    """
+    N, h = P.normals, P.offsets
+    d = P.dim
+    k = len(facets)
+    S = np.vstack([np.zeros(d), np.cumsum(edges, axis=0)[:-1]])  # x_j = x_0 + S_j
+    rows, rhs = [], []
+    # |<n_f, x_0 + S_j> - h_f| <= s
+    for j, f in enumerate(facets):
+        nf = N[f]
+        rows.append(np.r_[nf, -1.0])
+        rhs.append(h[f] - nf @ S[j])
+        rows.append(np.r_[-nf, -1.0])
+        rhs.append(-(h[f] - nf @ S[j]))
+    # N (x_0 + S_j) <= h + s
+    for j in range(k):
+        rows.extend(np.hstack([N, -np.ones((len(N), 1))]))
+        rhs.extend(h - N @ S[j])
+    c = np.zeros(d + 1)
+    c[-1] = 1.0
+    res = linprog(
+        c,
+        A_ub=np.array(rows),
+        b_ub=np.array(rhs),
+        bounds=[(None, None)] * d + [(0, None)],
+        method="highs",
+    )
+    if res.status != 0:  # pragma: no cover - the LP is always feasible and bounded
+        raise RuntimeError(f"placing the cycle on the boundary failed: {res.message}")
+    x0 = res.x[:d]
+    return x0 + S, float(res.x[d])
+
+
+@dataclass(frozen=True)
+class CycleCheck:
+    """Residuals of a candidate minimal-action closed characteristic (all relative).
+
+    boundary: largest distance of a vertex from the boundary (inside or outside), / scale.
+    direction: largest relative distance of an edge from J * cone(normals of the facets that
+        contain the edge); an edge on one facet i must be a positive multiple of J n_i.
+    action: |A(cycle) - value| / value (NaN when no value was given).
+    """
+
+    boundary: float
+    direction: float
+    action: float
+    cycle_action: float
+    num_edges: int
+    tol: float
+
+    @property
+    def ok(self) -> bool:
+        res = [self.boundary, self.direction]
+        if not np.isnan(self.action):
+            res.append(self.action)
+        return self.num_edges >= 2 and all(r <= self.tol for r in res)
+
+
+def check_cycle(
+    P: Polytope, X: np.ndarray, value: float | None = None, tol: float = 1e-7
+) -> CycleCheck:
+    """Check that the closed polygon X (k, d) is a closed characteristic of P with action
+    ``value``: vertices on the boundary, every edge along J of a non-negative combination of
+    the normals of the facets containing it (just +J n_i on a single facet i), action = value.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    N, h = P.normals, P.offsets
+    scale = P.scale
+    slack = X @ N.T - h  # <= 0 inside, max = 0 on the boundary
+    boundary = float(np.max(np.abs(slack.max(axis=1)))) / scale
+    ftol = max(1e-7 * scale, 1e3 * P.tol)
+    direction = 0.0
+    num_edges = 0
+    Y = np.roll(X, -1, axis=0)
+    for a, b in zip(X, Y, strict=True):
+        e = b - a
+        ne = np.linalg.norm(e)
+        if ne <= 1e-12 * scale:
+            continue
+        num_edges += 1
+        active = np.flatnonzero((np.abs(a @ N.T - h) <= ftol) & (np.abs(b @ N.T - h) <= ftol))
+        if active.size == 0:
+            direction = max(direction, 1.0)
+            continue
+        G = apply_J(N[active]).T  # columns J n_i
+        _, rnorm = nnls(G, e)
+        direction = max(direction, rnorm / ne)
+    A = action(X)
+    act = float("nan") if value is None else abs(A - value) / abs(value)
+    return CycleCheck(boundary, direction, act, A, num_edges, tol)

@@ -9,15 +9,14 @@ For a plan item (family, params, seed) the row function
    other exact algorithm, each under the harness :class:`~perflab.harness.time_budget`;
    an algorithm that does not apply is ``not_applicable``, one that runs over the budget
    ``timeout``, one that raises ``error: <Type>`` (message kept in the manifest);
-4. computes the systolic ratio c^n / (n! vol) from that capacity and volume, the formula of
-   :func:`perflab.symplectic.systolic_ratio`.
+4. computes the systolic ratio c^n / (n! vol) of that capacity with
+   :func:`perflab.symplectic.systolic_ratio` (``capacity=`` reuses the value).
 
 Every step is timed; the timings go to the raw timing log, never into the row.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from typing import Any
 
@@ -117,7 +116,7 @@ def compute_row(item: PlanItem, budget: float) -> dict[str, Any]:
 
     ``row`` is None when the generator itself fails (the failure is recorded).
     """
-    from perflab.symplectic import ehz_capacity, volume
+    from perflab.symplectic import ehz_capacity, systolic_ratio, volume
 
     timings: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
@@ -165,13 +164,12 @@ def compute_row(item: PlanItem, budget: float) -> dict[str, Any]:
     values = [float(r.value) for r in results.values()]
     spread = float(max(values) - min(values)) if len(values) >= 2 else None
 
-    n = dim // 2
     if cap is not None and vol_status == STATUS_OK:
         sys_status, sysr = step.run(
             "systolic_ratio",
             "formula",
             budget,
-            lambda: cap**n / (math.factorial(n) * vol),
+            lambda: float(systolic_ratio(P, capacity=cap)),
         )
     else:
         sys_status, sysr = (vol_status if vol_status != STATUS_OK else _cap_status(statuses)), None

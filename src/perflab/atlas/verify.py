@@ -56,7 +56,9 @@ def recompute_row(row: dict[str, Any]) -> Deviation:
         dev.rel["ehz_capacity"] = _rel(row["ehz_capacity"], r.value)
         dev.rel["min_action_cycle"] = _rel(row["min_action_cycle"], r.cycle)
         if row["systolic_ratio"] is not None:
-            dev.rel["systolic_ratio"] = _rel(row["systolic_ratio"], systolic_ratio(P))
+            dev.rel["systolic_ratio"] = _rel(
+                row["systolic_ratio"], systolic_ratio(P, method=row["capacity_method"])
+            )
     return dev
 
 

@@ -43,7 +43,7 @@ def polygon_row(item: PlanItem, budget: float) -> dict[str, Any]:
             "timings": [
                 {
                     "quantity": "generate",
-                    "algorithm": item.family,
+                    "algorithm": "generator",
                     "status": "error: ValueError",
                     "seconds": time.perf_counter() - t0,
                 }
@@ -51,7 +51,7 @@ def polygon_row(item: PlanItem, budget: float) -> dict[str, Any]:
             "failures": [
                 {
                     "quantity": "generate",
-                    "algorithm": item.family,
+                    "algorithm": "generator",
                     "status": "error: ValueError",
                     "message": "generator refused these parameters",
                 }

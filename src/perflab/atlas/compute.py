@@ -124,7 +124,7 @@ def compute_row(item: PlanItem, budget: float) -> dict[str, Any]:
 
     status, made = step.run(
         "generate",
-        item.family,
+        "generator",
         budget,
         lambda: make_polytope(item.family, item.params, item.seed),
     )

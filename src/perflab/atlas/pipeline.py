@@ -83,21 +83,22 @@ class BarProgress:
 
     def __init__(self, make_bar: Any) -> None:
         self.make_bar = make_bar
+        self.ctx: Any = None
         self.bar: Any = None
         self.last = 0
 
     def __call__(self, done: int, total: int) -> None:
         if self.bar is None:
-            self.bar = self.make_bar(max(total, 1))
-            self.bar.__enter__()
+            self.ctx = self.make_bar(max(total, 1))
+            self.bar = self.ctx.__enter__()
         if done > self.last:
             self.bar.update(increment=done - self.last)
             self.last = done
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
+        if self.ctx is not None:
+            self.ctx.__exit__(None, None, None)
+            self.ctx = self.bar = None
 
 
 def describe(result: BuildResult, paths: AtlasPaths) -> str:

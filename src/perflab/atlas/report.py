@@ -83,6 +83,13 @@ def slowest(records: list[dict[str, Any]], k: int = 10) -> list[dict[str, Any]]:
     return [{c: r.get(c) for c in keys} for r in top]
 
 
+def _step(rec: dict[str, Any]) -> str:
+    """Chart label: the quantity, with the algorithm where there are several."""
+    if rec["quantity"] == "ehz_capacity":
+        return f"capacity:{rec['algorithm']}"
+    return str(rec["quantity"])
+
+
 def _charts(records: list[dict[str, Any]], atlas: str) -> dict[str, Any]:
     import altair as alt
     import polars as pl
@@ -93,7 +100,7 @@ def _charts(records: list[dict[str, Any]], atlas: str) -> dict[str, Any]:
     df = pl.DataFrame(
         {
             "family": [r["family"] for r in ok],
-            "step": [f"{r['quantity']}:{r['algorithm']}" for r in ok],
+            "step": [_step(r) for r in ok],
             "seconds": [max(r["seconds"], 1e-7) for r in ok],
             "num_facets": [r.get("num_facets") for r in ok],
         }
@@ -109,7 +116,7 @@ def _charts(records: list[dict[str, Any]], atlas: str) -> dict[str, Any]:
         )
         .properties(title=f"{atlas}: seconds per family and step", width=520, height=420)
     )
-    cap = df.filter(pl.col("step").str.starts_with("ehz_capacity"))
+    cap = df.filter(pl.col("step").str.starts_with("capacity:"))
     by_facets = (
         alt.Chart(cap)
         .mark_point(filled=True, opacity=0.6)

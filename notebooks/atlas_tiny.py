@@ -24,22 +24,15 @@ def _():
     import marimo as mo
 
     from perflab.atlas import load, views
-    from perflab.atlas.pipeline import BarProgress, build_and_report, describe, notebook_options
+    from perflab.atlas.pipeline import describe, notebook_build, notebook_options
 
-    return BarProgress, build_and_report, describe, load, mo, notebook_options, views
+    return describe, load, mo, notebook_build, notebook_options, views
 
 
 @app.cell
-def _(BarProgress, build_and_report, describe, mo, notebook_options):
+def _(describe, mo, notebook_build, notebook_options):
     opts = notebook_options("atlas-tiny", mo.cli_args(), mo.app_meta().mode)
-    progress = BarProgress(lambda n: mo.status.progress_bar(total=n, title="atlas-tiny"))
-    try:
-        result, report = build_and_report(
-            opts.plan, out=opts.out, only=opts.only, resume=opts.resume, progress=progress
-        )
-    finally:
-        progress.close()
-    print(describe(result, opts.paths))
+    result = notebook_build(opts, lambda n: mo.status.progress_bar(total=n, title="atlas-tiny"))
     mo.md(describe(result, opts.paths))
     return opts, result
 

@@ -161,3 +161,22 @@ def notebook_options(
         workers=workers,
         smoke=smoke,
     )
+
+
+def notebook_build(opts: NotebookRun, make_bar: Any) -> BuildResult:
+    """Build/resume as ``opts`` says, with a progress bar from ``make_bar(total)``
+    (``lambda n: mo.status.progress_bar(total=n)``); prints and returns the result."""
+    bar = BarProgress(make_bar)
+    try:
+        result, _ = build_and_report(
+            opts.plan,
+            out=opts.out,
+            only=opts.only,
+            resume=opts.resume,
+            workers=opts.workers,
+            progress=bar,
+        )
+    finally:
+        bar.close()
+    print(describe(result, opts.paths))
+    return result

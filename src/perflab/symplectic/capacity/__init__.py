@@ -7,7 +7,8 @@ method that applies; ``r.method`` says which).
 
 from __future__ import annotations
 
-from perflab.symplectic.capacity.haim_kislev import haim_kislev
+from perflab.symplectic.capacity import billiards as _billiards
+from perflab.symplectic.capacity import haim_kislev as _haim_kislev
 from perflab.symplectic.capacity.result import CapacityResult, require_symplectic
 from perflab.symplectic.polytope import Polytope
 
@@ -28,7 +29,16 @@ def ehz_capacity(
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
     if method == "auto":
-        method = "haim_kislev"
+        method = _auto_method(P)
     if method == "haim_kislev":
-        return haim_kislev(P, time_limit=time_limit)
+        return _haim_kislev.haim_kislev(P, time_limit=time_limit)
+    if method == "billiards":
+        return _billiards.billiards(P, time_limit=time_limit)
     raise NotImplementedError(method)
+
+
+def _auto_method(P: Polytope) -> str:
+    """billiards for Lagrangian products of polygons (polynomial), else haim_kislev."""
+    if _billiards.lagrangian_factors(P) is not None:
+        return "billiards"
+    return "haim_kislev"

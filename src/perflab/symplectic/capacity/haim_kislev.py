@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.optimize import linprog
+from scipy.sparse import coo_matrix
 
 from perflab.harness import time_budget
 from perflab.symplectic.capacity.result import CapacityResult, require_symplectic
@@ -53,12 +54,11 @@ __all__ = ["haim_kislev", "stationary_values"]
 BETA_TOL = 1e-10
 
 
-def _kkt_batch(
-    cycles: np.ndarray, Om: np.ndarray, N: np.ndarray, h: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Solve the KKT systems of all cycles (m, k) of one length k in one batch.
+def _kkt_batch(cycles: np.ndarray, Om: np.ndarray, N: np.ndarray, h: np.ndarray) -> dict:
+    """Solve the KKT systems of all cycles (m, k) of one length k in one batched SVD.
 
-    Returns (beta (m, k), Q (m,), residual (m,), full_rank (m,), W, A).
+    Returns beta (m, k) (minimum-norm solution), Q (m,), residual (m,), null (m, s) (True
+    for the right singular vectors spanning the solution set's directions), Vt, W.
     """
     m, k = cycles.shape
     d = N.shape[1]
@@ -74,36 +74,67 @@ def _kkt_batch(
     rhs = np.zeros(s)
     rhs[k] = 1.0
     U, S, Vt = np.linalg.svd(M)
-    cut = 1e-11 * S[:, :1]
-    inv = np.where(S > cut, 1.0 / np.where(S > cut, S, 1.0), 0.0)
+    null = S <= 1e-11 * S[:, :1]
+    inv = np.where(null, 0.0, 1.0 / np.where(null, 1.0, S))
     x = np.einsum("mji,mj,mlj,l->mi", Vt, inv, U, rhs)
     residual = np.linalg.norm(np.einsum("mij,mj->mi", M, x) - rhs, axis=1)
-    full_rank = np.all(S > cut, axis=1)
     beta = x[:, :k]
     Q = 0.5 * np.einsum("mi,mij,mj->m", beta, W, beta)
-    return beta, Q, residual, full_rank, W, A
+    return {"beta": beta, "Q": Q, "residual": residual, "null": null, "Vt": Vt, "W": W}
 
 
-def _nonneg_stationary_point(W: np.ndarray, A: np.ndarray) -> np.ndarray | None:
-    """A beta >= 0 with W beta = A^T mu, A beta = e_0 (singular KKT case), or None."""
-    k = W.shape[0]
-    r = A.shape[0]
-    A_eq = np.block([[W, -A.T], [A, np.zeros((r, r))]])
-    b_eq = np.zeros(k + r)
-    b_eq[k] = 1.0
+def _nonneg_points(cases: list[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray | None]:
+    """For each (beta0 (k,), Z (k, p)): a point beta0 + Z y >= 0, or None if there is none.
+
+    All cases are solved in one LP: minimise sum_b s_b subject to beta0_b + Z_b y_b >= -s_b,
+    s_b >= 0; the objective is separable, so case b is feasible iff its s_b is 0.
+    """
+    if not cases:
+        return []
+    rows, cols, vals, rhs = [], [], [], []
+    nvar = 0
+    layout = []
+    r = 0
+    for beta0, Z in cases:
+        k, p = Z.shape
+        ycols = np.arange(nvar, nvar + p)
+        scol = nvar + p
+        for i in range(k):
+            rows.extend([r] * (p + 1))
+            cols.extend(ycols.tolist() + [scol])
+            vals.extend((-Z[i]).tolist() + [-1.0])
+            rhs.append(beta0[i])
+            r += 1
+        layout.append((ycols, scol))
+        nvar += p + 1
+    c = np.zeros(nvar)
+    for _, scol in layout:
+        c[scol] = 1.0
+    bounds = [(None, None)] * nvar
+    for _, scol in layout:
+        bounds[scol] = (0, None)
     res = linprog(
-        np.zeros(k + r),
-        A_eq=A_eq,
-        b_eq=b_eq,
-        bounds=[(0, None)] * k + [(None, None)] * r,
+        c,
+        A_ub=coo_matrix((vals, (rows, cols)), shape=(r, nvar)).tocsr(),
+        b_ub=np.array(rhs),
+        bounds=bounds,
         method="highs",
     )
-    return res.x[:k] if res.status == 0 else None
+    if res.status != 0:  # pragma: no cover - always feasible (large s) and bounded below
+        raise RuntimeError(f"haim_kislev: singular-case LP failed: {res.message}")
+    out: list[np.ndarray | None] = []
+    for (beta0, Z), (ycols, scol) in zip(cases, layout, strict=True):
+        scale = max(1.0, float(np.max(np.abs(beta0))))
+        if res.x[scol] > 1e-10 * scale:
+            out.append(None)
+        else:
+            out.append(np.clip(beta0 + Z @ res.x[ycols], 0.0, None))
+    return out
 
 
-def stationary_values(P: Polytope) -> tuple[list[tuple[int, ...]], np.ndarray, np.ndarray]:
-    """All cycles of the facet-transition graph of P (0 must be interior), with the value
-    Q and beta of their non-negative stationary point (Q = -inf where there is none)."""
+def stationary_values(P: Polytope) -> tuple[list[tuple[int, ...]], np.ndarray, list]:
+    """All candidate cycles of P (0 must be interior), with the value Q and beta of a
+    non-negative stationary point of Q on their face (Q = -inf where there is none)."""
     N, h = P.normals, P.offsets
     Om = omega_matrix(N)
     cycles = candidate_cycles(P)
@@ -112,25 +143,31 @@ def stationary_values(P: Polytope) -> tuple[list[tuple[int, ...]], np.ndarray, n
         by_len.setdefault(len(c), []).append(i)
     Q_all = np.full(len(cycles), -np.inf)
     betas: list[np.ndarray | None] = [None] * len(cycles)
-    for _k, idx in sorted(by_len.items()):
+    singular: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
+    for k, idx in sorted(by_len.items()):
         C = np.array([cycles[i] for i in idx], dtype=np.int64)
         for lo in range(0, len(idx), 4096):
-            sl = slice(lo, lo + 4096)
-            beta, Q, res, full, W, A = _kkt_batch(C[sl], Om, N, h)
+            sol = _kkt_batch(C[lo : lo + 4096], Om, N, h)
+            beta, Q = sol["beta"], sol["Q"]
             bmax = np.max(np.abs(beta), axis=1, keepdims=True)
-            ok = (res <= 1e-9) & np.all(beta >= -BETA_TOL * bmax, axis=1) & (Q > 0)
+            consistent = sol["residual"] <= 1e-9
+            ok = consistent & np.all(beta >= -BETA_TOL * bmax, axis=1) & (Q > 0)
             for j in np.flatnonzero(ok):
                 Q_all[idx[lo + j]] = Q[j]
                 betas[idx[lo + j]] = np.clip(beta[j], 0.0, None)
-            # singular consistent systems whose min-norm solution is not >= 0: LP
-            for j in np.flatnonzero(~ok & ~full & (res <= 1e-9)):
-                b = _nonneg_stationary_point(W[j], A[j])
-                if b is None:
-                    continue
-                q = 0.5 * b @ W[j] @ b
-                if q > 0:
-                    Q_all[idx[lo + j]] = q
-                    betas[idx[lo + j]] = b
+            # singular consistent systems whose minimum-norm solution is not >= 0: the
+            # solutions form beta0 + span(Z) and Q is constant there; look for beta >= 0
+            full = ~np.any(sol["null"], axis=1)
+            for j in np.flatnonzero(~ok & ~full & consistent):
+                Z = sol["Vt"][j][sol["null"][j]][:, :k].T
+                singular.append((idx[lo + j], beta[j], Z, sol["W"][j]))
+    points = _nonneg_points([(b0, Z) for _, b0, Z, _ in singular])
+    for (i, _, _, W), b in zip(singular, points, strict=True):
+        if b is not None:
+            q = 0.5 * b @ W @ b
+            if q > 0:
+                Q_all[i] = q
+                betas[i] = b
     return cycles, Q_all, betas
 
 

@@ -1,0 +1,84 @@
+"""Minkowski billiards vs Haim-Kislev on Lagrangian products of polygons."""
+
+import numpy as np
+import pytest
+
+from perflab.symplectic import InvalidPolytope, Polytope, ehz_capacity
+from perflab.symplectic import generators as gen
+from perflab.symplectic.capacity.billiards import billiards, lagrangian_factors
+
+
+def rel(a, b):
+    return abs(a - b) / abs(b)
+
+
+def test_pentagon_and_triangles(assert_witness):
+    P, _ = gen.polygon_product(0, n=5, m=5, r=1, s=4)
+    r = billiards(P)
+    assert rel(r.value, 2 * np.cos(np.pi / 10) * (1 + np.cos(np.pi / 5))) < 1e-9
+    assert_witness(P, r)
+    tri = Polytope.from_vertices([[0, 0], [1, 0], [0, 1.0]])
+    for T in (tri, tri.linear_image(-np.eye(2))):
+        P = Polytope.lagrangian_product(tri, T)
+        rb, rh = billiards(P), ehz_capacity(P, "haim_kislev")
+        assert rel(rb.value, rh.value) < 1e-9
+        assert_witness(P, rb)
+
+
+def test_square_product_is_cube():
+    sq = Polytope.from_vertices([[-1, -1], [1, -1], [1, 1], [-1, 1.0]])
+    r = billiards(Polytope.lagrangian_product(sq, sq))
+    assert rel(r.value, 4.0) < 1e-12
+
+
+def test_bounce_points_in_edge_interiors():
+    """Triangle x triangle: the optimum bounces at edge third-points, not at vertices."""
+    tri = Polytope.from_vertices([[0, 0], [1, 0], [0, 1.0]])
+    r = billiards(Polytope.lagrangian_product(tri, tri))
+    q = np.array(r.details["bounce_points"])
+    on_vertex = [np.min(np.linalg.norm(tri.vertices - x, axis=1)) < 1e-9 for x in q]
+    assert not all(on_vertex)
+
+
+def test_recognises_product_from_halfspaces():
+    P, _ = gen.random_polygon_product(4, n=4, m=5)
+    Q = Polytope.from_halfspaces(P.normals, P.offsets)
+    assert Q.lagrangian_factors is None and lagrangian_factors(Q) is not None
+    assert rel(billiards(Q).value, billiards(P).value) < 1e-12
+    assert ehz_capacity(Q).method == "billiards"
+
+
+def test_not_a_product_raises():
+    P, _ = gen.simplex(0)
+    with pytest.raises(InvalidPolytope, match="Lagrangian products"):
+        billiards(P)
+
+
+def _agree(seed, assert_witness, n=None, m=None):
+    P, prov = gen.random_polygon_product(seed, n=n, m=m)
+    if P.num_facets > 11:  # keep haim_kislev quick
+        P, prov = gen.random_polygon_product(seed, n=min(P.num_facets - 3, 5), m=3)
+    rb = billiards(P)
+    rh = ehz_capacity(P, "haim_kislev")
+    assert rel(rb.value, rh.value) < 1e-9, prov
+    assert_witness(P, rb)
+    assert_witness(P, rh)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_agrees_with_haim_kislev_smoke(seed, assert_witness):
+    _agree(seed, assert_witness)
+
+
+@pytest.mark.deep
+@pytest.mark.parametrize("seed", range(100, 220))
+def test_agrees_with_haim_kislev_deep(seed, assert_witness):
+    _agree(seed, assert_witness)
+
+
+@pytest.mark.parametrize("params", list(gen.polygon_product_grid(5, 4))[:12])
+def test_rotated_regular_products_agree(params, assert_witness):
+    P, _ = gen.polygon_product(0, **params)
+    rb, rh = billiards(P), ehz_capacity(P, "haim_kislev")
+    assert rel(rb.value, rh.value) < 1e-9
+    assert_witness(P, rb)

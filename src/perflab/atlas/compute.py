@@ -4,11 +4,13 @@ For a plan item (family, params, seed) the row function
 
 1. calls the family's generator from :mod:`perflab.symplectic.generators` with the seed;
 2. computes ``volume(K)``;
-3. computes the EHZ capacity with ``method="auto"`` (the fastest exact method that applies;
-   its value becomes ``ehz_capacity`` and its cycle ``min_action_cycle``), then with every
-   other exact algorithm, each under the harness :class:`~perflab.harness.time_budget`;
-   an algorithm that does not apply is ``not_applicable``, one that runs over the budget
-   ``timeout``, one that raises ``error: <Type>`` (message kept in the manifest);
+3. computes the EHZ capacity with every exact algorithm that applies (decided by the core's
+   structure tests, :func:`applies`), each under the harness
+   :class:`~perflab.harness.time_budget`, the one ``method="auto"`` would pick first: its
+   value becomes ``ehz_capacity`` and its cycle ``min_action_cycle`` (if it fails, the
+   first success in ``CAPACITY_METHODS`` order). An algorithm that does not apply is
+   ``not_applicable``, one that runs over the budget ``timeout``, one that raises
+   ``error: <Type>`` (the message is kept in the manifest);
 4. computes the systolic ratio c^n / (n! vol) of that capacity with
    :func:`perflab.symplectic.systolic_ratio` (``capacity=`` reuses the value).
 
@@ -65,11 +67,42 @@ def generator_name(family: str) -> str:
 
 
 def is_not_applicable(exc: BaseException) -> bool:
-    """Whether the core raised ``exc`` because an algorithm does not apply to the polytope."""
+    """Whether the core raised ``exc`` because an algorithm does not apply to the polytope
+    (an exception class ``MethodNotApplicable`` when the core defines one)."""
     from perflab import symplectic
 
     cls = getattr(symplectic, "MethodNotApplicable", None)
     return cls is not None and isinstance(exc, cls)
+
+
+def applies(P: Any, method: str) -> bool:
+    """Whether ``method`` applies to ``P``, decided by the core's own structure tests.
+
+    haim_kislev: any R^{2n}. billiards: Lagrangian products of two polygons in R^4
+    (``lagrangian_factors``). reeb: 4D polytopes (the core raises ``MethodNotApplicable``,
+    or reports it otherwise, for those with Lagrangian 2-faces).
+    """
+    if method == "haim_kislev":
+        return P.dim % 2 == 0
+    if method == "billiards":
+        from perflab.symplectic.capacity.billiards import lagrangian_factors
+
+        return lagrangian_factors(P) is not None
+    if method == "reeb":
+        # 4D only; Lagrangian 2-faces are reported by the method itself (not_applicable)
+        return P.dim == 4
+    raise ValueError(f"unknown capacity method {method!r}")
+
+
+def auto_choice(P: Any) -> str | None:
+    """The method ``ehz_capacity(P, "auto")`` runs (the core's choice), or None."""
+    from perflab.symplectic import capacity
+
+    pick = getattr(capacity, "auto_method", None) or getattr(capacity, "_auto_method", None)
+    if pick is None:
+        return None
+    choice = pick(P)
+    return choice if choice in CAPACITY_METHODS else None
 
 
 def _matrix(a: Any) -> list[list[float]]:
@@ -138,26 +171,27 @@ def compute_row(item: PlanItem, budget: float) -> dict[str, Any]:
 
     results: dict[str, Any] = {}
     statuses: dict[str, str] = {}
-    auto_status, auto = step.run(
-        "ehz_capacity", "auto", budget, lambda: ehz_capacity(P, method="auto")
-    )
-    if auto_status == STATUS_OK:
-        # the auto run is the timing of the method it chose
-        timings[-1]["algorithm"] = auto.method
-        results[auto.method] = auto
-        statuses[auto.method] = STATUS_OK
-    for m in CAPACITY_METHODS:
-        if m in statuses:
+    preferred = auto_choice(P)
+    order = ([preferred] if preferred else []) + [m for m in CAPACITY_METHODS if m != preferred]
+    for m in order:
+        if not applies(P, m):
+            statuses[m] = STATUS_NOT_APPLICABLE
+            timings.append(
+                {
+                    "quantity": "ehz_capacity",
+                    "algorithm": m,
+                    "status": STATUS_NOT_APPLICABLE,
+                    "seconds": 0.0,
+                }
+            )
             continue
         s, r = step.run("ehz_capacity", m, budget, lambda m=m: ehz_capacity(P, method=m))
         statuses[m] = s
         if s == STATUS_OK:
             results[m] = r
-    if auto_status != STATUS_OK and not results:
-        # auto failed and no single method succeeded: keep auto's failure in the record
-        pass
 
-    chosen = auto.method if auto_status == STATUS_OK else None
+    # the agreed value: the method auto picks, else the first success in the fixed order
+    chosen = preferred if preferred in results else None
     if chosen is None:
         chosen = next((m for m in CAPACITY_METHODS if m in results), None)
     cap = float(results[chosen].value) if chosen else None
@@ -211,17 +245,16 @@ def compute_row(item: PlanItem, budget: float) -> dict[str, Any]:
     row[status_column("systolic_ratio")] = sys_status
     row["schema_version"] = SCHEMA_VERSION
     row = {c: row[c] for c in COLUMNS}
-    if cap is None:
-        ok_or_na = all(s in (STATUS_OK, STATUS_NOT_APPLICABLE) for s in statuses.values())
-        if ok_or_na:  # no method applied: that is a fact to record, not a silent gap
-            failures.append(
-                {
-                    "quantity": "ehz_capacity",
-                    "algorithm": "auto",
-                    "status": auto_status,
-                    "message": "no capacity algorithm applies to this polytope",
-                }
-            )
+    if cap is None and all(st == STATUS_NOT_APPLICABLE for st in statuses.values()):
+        # no method applied: a fact to record, not a silent gap
+        failures.append(
+            {
+                "quantity": "ehz_capacity",
+                "algorithm": "none",
+                "status": STATUS_NOT_APPLICABLE,
+                "message": "no exact capacity algorithm applies to this polytope",
+            }
+        )
     return {"row": row, "timings": timings, "failures": failures, "shape": shape}
 
 

@@ -19,3 +19,19 @@ def assert_witness():
         return ch
 
     return check
+
+
+@pytest.fixture
+def assert_agree(assert_witness):
+    """Assert that ``method`` and haim_kislev agree to 1e-9 on P, with valid witnesses."""
+    from perflab.symplectic import ehz_capacity
+
+    def check(P, prov, method):
+        r = ehz_capacity(P, method)
+        rh = ehz_capacity(P, "haim_kislev")
+        assert r.method == method
+        assert rel(r.value, rh.value) < 1e-9, (prov, r.value, rh.value)
+        assert_witness(P, r)
+        assert_witness(P, rh)
+
+    return check

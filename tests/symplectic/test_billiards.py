@@ -54,26 +54,20 @@ def test_not_a_product_raises():
         billiards(P)
 
 
-def _agree(seed, assert_witness, n=None, m=None):
-    P, prov = gen.random_polygon_product(seed, n=n, m=m)
+def _product(seed):
+    P, prov = gen.random_polygon_product(seed)
     if P.num_facets > 11:  # keep haim_kislev quick
         P, prov = gen.random_polygon_product(seed, n=min(P.num_facets - 3, 5), m=3)
-    rb = billiards(P)
-    rh = ehz_capacity(P, "haim_kislev")
-    assert rel(rb.value, rh.value) < 1e-9, prov
-    assert_witness(P, rb)
-    assert_witness(P, rh)
+    return P, prov
 
 
-@pytest.mark.parametrize("seed", range(12))
-def test_agrees_with_haim_kislev_smoke(seed, assert_witness):
-    _agree(seed, assert_witness)
+# a representative subset in the smoke tier, the rest (the bulk of the >= 200) in deep
+SEEDS = [*range(12), *(pytest.param(s, marks=pytest.mark.deep) for s in range(100, 220))]
 
 
-@pytest.mark.deep
-@pytest.mark.parametrize("seed", range(100, 220))
-def test_agrees_with_haim_kislev_deep(seed, assert_witness):
-    _agree(seed, assert_witness)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_agrees_with_haim_kislev(seed, assert_agree):
+    assert_agree(*_product(seed), "billiards")
 
 
 @pytest.mark.parametrize("params", list(gen.polygon_product_grid(5, 4))[:12])

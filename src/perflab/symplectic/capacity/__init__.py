@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from perflab.symplectic.capacity import billiards as _billiards
 from perflab.symplectic.capacity import haim_kislev as _haim_kislev
+from perflab.symplectic.capacity import reeb as _reeb
 from perflab.symplectic.capacity.result import CapacityResult, require_symplectic
 from perflab.symplectic.polytope import Polytope
 
@@ -34,7 +35,7 @@ def ehz_capacity(
         return _haim_kislev.haim_kislev(P, time_limit=time_limit)
     if method == "billiards":
         return _billiards.billiards(P, time_limit=time_limit)
-    raise NotImplementedError(method)
+    return _reeb.reeb(P, time_limit=time_limit)
 
 
 def _auto_method(P: Polytope) -> str:

@@ -1,7 +1,7 @@
 """atlas-small: about 1000 symplectic polytopes from every generator family, as a dashboard.
 
 Build (script):    python notebooks/atlas_small.py [--resume] [--only FAMILY] [--workers N]
-                   [--out DIR]
+                   [--out DIR]      (--workers defaults to 2: the machine's two cores)
 Smoke (seconds):   python notebooks/atlas_small.py -- --smoke --out /tmp/x
 Dashboard:         marimo run notebooks/atlas_small.py
 
@@ -32,7 +32,7 @@ def _():
 
 @app.cell
 def _(describe, mo, notebook_build, notebook_options):
-    opts = notebook_options("atlas-small", mo.cli_args(), mo.app_meta().mode)
+    opts = notebook_options("atlas-small", mo.cli_args(), mo.app_meta().mode, default_workers=2)
     result = notebook_build(
         opts, lambda n: mo.status.progress_bar(total=n, title=f"Building {opts.plan.atlas}")
     )

@@ -25,6 +25,7 @@ def test_pentagon_product_row_has_the_known_values():
     assert row["status_billiards"] == "ok" and row["status_haim_kislev"] == "ok"
     assert row["capacity_billiards"] == pytest.approx(row["capacity_haim_kislev"], rel=1e-9)
     assert row["capacity_method"] == "billiards"  # what ehz_capacity(P, "auto") runs
+    assert row["status_reeb"] == "not_applicable"  # Lagrangian 2-faces (LagrangianFaceError)
     assert row["capacity_spread"] is not None and row["capacity_spread"] < 1e-9
     assert len(row["min_action_cycle"]) >= 2 and row["dimension"] == 4
     qs = {(t["quantity"], t["algorithm"]) for t in rec["timings"]}
@@ -42,6 +43,14 @@ def test_a_timeout_is_recorded_and_the_row_kept():
     assert any(
         f["status"] == "timeout" and f["quantity"] == "ehz_capacity" for f in rec["failures"]
     )
+
+
+def test_three_methods_agree_on_a_random_halfspace_polytope():
+    row = compute_row(PlanItem("halfspace_polytope_4d", {"facets": 6}, 3, 0), 30.0)["row"]
+    assert row["status_reeb"] == row["status_haim_kislev"] == "ok"
+    assert row["status_billiards"] == "not_applicable"
+    assert row["capacity_reeb"] == pytest.approx(row["capacity_haim_kislev"], rel=1e-9)
+    assert row["capacity_method"] == "haim_kislev" and row["capacity_spread"] < 1e-9
 
 
 def test_unknown_family_is_an_error_not_a_row():

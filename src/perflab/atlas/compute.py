@@ -67,20 +67,19 @@ def generator_name(family: str) -> str:
 
 
 def is_not_applicable(exc: BaseException) -> bool:
-    """Whether the core raised ``exc`` because an algorithm does not apply to the polytope
-    (an exception class ``MethodNotApplicable`` when the core defines one)."""
-    from perflab import symplectic
+    """Whether the core raised ``exc`` because an algorithm does not apply to the polytope:
+    ``LagrangianFaceError`` from ``reeb`` (a Lagrangian 2-face)."""
+    from perflab.symplectic.capacity.reeb import LagrangianFaceError
 
-    cls = getattr(symplectic, "MethodNotApplicable", None)
-    return cls is not None and isinstance(exc, cls)
+    return isinstance(exc, LagrangianFaceError)
 
 
 def applies(P: Any, method: str) -> bool:
     """Whether ``method`` applies to ``P``, decided by the core's own structure tests.
 
     haim_kislev: any R^{2n}. billiards: Lagrangian products of two polygons in R^4
-    (``lagrangian_factors``). reeb: 4D polytopes (the core raises ``MethodNotApplicable``,
-    or reports it otherwise, for those with Lagrangian 2-faces).
+    (``lagrangian_factors``). reeb: 4D polytopes; for one with a Lagrangian 2-face the core
+    raises ``LagrangianFaceError``, recorded as ``not_applicable``.
     """
     if method == "haim_kislev":
         return P.dim % 2 == 0

@@ -131,10 +131,16 @@ class NotebookRun:
 
 
 def notebook_options(
-    atlas: str, args: dict[str, str], mode: str, *, smoke_families: int = 3
+    atlas: str,
+    args: dict[str, str],
+    mode: str,
+    *,
+    smoke_families: int = 3,
+    default_workers: int = 1,
 ) -> NotebookRun:
     """Interpret a notebook's ``mo.cli_args()``: ``--smoke``, ``--out DIR``, ``--only F``,
-    ``--resume``, ``--workers N`` (a flag without a value arrives as ``""``).
+    ``--resume``, ``--workers N`` (default ``default_workers``; a flag without a value
+    arrives as ``""``).
 
     As a script (``mode == "script"``) the build is fresh unless ``--resume``; under
     ``marimo run``/``edit`` it always resumes, so a dashboard opens on the committed build.
@@ -150,7 +156,7 @@ def notebook_options(
         plan = plan.restricted(families=plan.family_names()[:smoke_families], per_family=1)
         out = out or tempfile.mkdtemp(prefix=f"{plan.atlas}-")
     try:
-        workers = int(args.get("workers") or 1)
+        workers = int(args.get("workers") or default_workers)
     except ValueError as exc:
         raise ValueError(f"--workers must be an integer, got {args.get('workers')!r}") from exc
     return NotebookRun(

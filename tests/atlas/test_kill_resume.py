@@ -94,3 +94,46 @@ def test_sigkill_at_several_points_then_resume_is_byte_identical(tmp_path, worke
     from perflab.atlas.report import latest_timings
 
     assert len(latest_timings(bench)) == 2 * PLAN.size
+
+
+@pytest.mark.deep
+def test_real_core_cli_build_killed_then_resumed_is_byte_identical(tmp_path):
+    """The same with the symplectic core: ``python -m perflab.atlas build`` (2 workers)
+    SIGKILLed twice, then resumed, against an uninterrupted build."""
+    plan = BuildPlan(
+        atlas="atlas-kill-real",
+        families=(
+            FamilySpec("random_polygon_product", {"n": [4, 5], "m": [5]}, seeds=list(range(8))),
+            FamilySpec("halfspace_polytope_4d", {"facets": [7]}, seeds=list(range(10))),
+        ),
+        time_budget_s=30.0,
+        rows_per_shard=6,
+    )
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(plan.to_json())
+
+    def cli(out: Path, *extra: str) -> subprocess.Popen:
+        cmd = [sys.executable, "-m", "perflab.atlas", "build", str(plan_file), "--out", str(out)]
+        return subprocess.Popen(
+            [*cmd, "--no-charts", *extra], start_new_session=True, stdout=subprocess.DEVNULL
+        )
+
+    assert cli(tmp_path / "ref", "--workers", "2").wait(timeout=300) == 0
+    timings = tmp_path / "run/benchmarks/atlas-kill-real/timings.jsonl"
+    kills = 0
+    for threshold in (15, 80):
+        proc = cli(tmp_path / "run", "--workers", "2")
+        deadline = time.monotonic() + 120
+        while _lines(timings) < threshold and proc.poll() is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            kills += 1
+        proc.wait(timeout=30)
+    assert kills == 2
+    assert cli(tmp_path / "run").wait(timeout=300) == 0
+    ref = tmp_path / "ref/datasets/atlas-kill-real"
+    run = tmp_path / "run/datasets/atlas-kill-real"
+    assert data_files(run) == data_files(ref) and len(data_files(ref)) == 5
+    assert manifest_wo_env(run) == manifest_wo_env(ref)

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from perflab.atlas.pipeline import build_and_report, paths_for
+from perflab.atlas.pipeline import build_and_report, done_ids, paths_for
 from perflab.atlas.plan import get_plan
 from perflab.atlas.report import benchmark_report
 
@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0 if res.complete else 1
     paths = paths_for(plan.atlas, args.out)
-    benchmark_report(plan.atlas, paths.bench, paths.reports)
+    benchmark_report(plan.atlas, paths.bench, paths.reports, polytope_ids=done_ids(paths.dataset))
     return 0
 
 

@@ -63,18 +63,19 @@ def build_and_report(
     report = None
     if result.complete:
         write_dataset_readme(paths.dataset)
-        ids = {pid for info in _done(result) for pid in info["ids"]}
+        ids = done_ids(paths.dataset)
         report = benchmark_report(
             plan.atlas, paths.bench, paths.reports, polytope_ids=ids, charts=charts
         )
     return result, report
 
 
-def _done(result: BuildResult) -> list[dict[str, Any]]:
+def done_ids(dataset: str | os.PathLike[str]) -> set[str]:
+    """The polytope ids of the shards a build folder's manifest records as done."""
     import json
 
-    m = json.loads(result.manifest_path.read_text(encoding="utf-8"))
-    return [v for v in m["done"].values() if isinstance(v, dict)]
+    m = json.loads((Path(dataset) / "manifest.json").read_text(encoding="utf-8"))
+    return {pid for info in m["done"].values() if isinstance(info, dict) for pid in info["ids"]}
 
 
 class BarProgress:

@@ -25,6 +25,15 @@ TIMINGS = "timings.jsonl"
 RUNS = "runs.jsonl"
 
 
+def _display(path: Path) -> str:
+    """``path`` relative to the working directory when it lies below it (no machine paths in
+    committed reports), else absolute."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
 def latest_timings(
     bench_dir: str | os.PathLike[str], polytope_ids: set[str] | None = None
 ) -> list[dict[str, Any]]:
@@ -150,7 +159,7 @@ def benchmark_report(
     full_runs = [r for r in runs if r.get("only") is None and r.get("rows_reused") == 0]
     data: dict[str, Any] = {
         "atlas": atlas,
-        "source": str(bench_dir / TIMINGS),
+        "source": _display(bench_dir / TIMINGS),
         "records": len(records),
         "polytopes": len({r["polytope_id"] for r in records}),
         "table": table,

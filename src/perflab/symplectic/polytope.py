@@ -102,7 +102,7 @@ class Polytope:
         scale = max(1.0, float(np.max(np.abs(V))))
         centred = V - V.mean(axis=0)
         sv = np.linalg.svd(centred, compute_uv=False)
-        if sv[-1] <= REL_TOL * scale * max(1.0, sv[0]):
+        if sv[-1] <= REL_TOL * sv[0]:
             raise InvalidPolytope(
                 f"points are lower-dimensional (flat): affine rank < {d} "
                 f"(smallest singular value {sv[-1]:.3g})"

@@ -181,6 +181,11 @@ def haim_kislev(P: Polytope, *, time_limit: float | None = None) -> CapacityResu
         facets = [f for f, kp in zip(order, keep, strict=True) if kp]
         edges = 2.0 * c * beta[keep][:, None] * apply_J(P.normals[facets])
         X, viol = place_on_boundary(P, facets, edges)
+        if viol > 1e-6 * P.scale:
+            raise RuntimeError(
+                f"haim_kislev: the optimal cycle does not fit on the boundary (violation "
+                f"{viol:.3g}); the polytope is too ill-conditioned for a reliable answer"
+            )
     return CapacityResult(
         value=float(c),
         cycle=X,

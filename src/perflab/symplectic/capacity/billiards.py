@@ -140,12 +140,12 @@ def _solve_triples(
     G = np.stack(planes_G, axis=1)  # (E, m, 3)
     r = np.stack(planes_r, axis=1)  # (E, m)
     rel = np.stack(relevant, axis=1)  # (E, m)
-    combos = _combos(G.shape[1])
+    combos = _combos(len(dirs))
     e_idx, c_idx = np.nonzero(np.all(rel[:, combos], axis=2))
     rows = combos[c_idx]  # (L, 3): plane indices of each candidate vertex
     a, b, c = (G[e_idx, rows[:, i]] for i in range(3))  # (L, 3) rows of the 3x3 systems
     R = r[e_idx[:, None], rows]  # (L, 3)
-    bc, ca, ab = np.cross(b, c), np.cross(c, a), np.cross(a, b)
+    bc, ca, ab = _cross3(b, c), _cross3(c, a), _cross3(a, b)
     det = np.sum(a * bc, axis=1)
     scale = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1) * np.linalg.norm(c, axis=1)
     good = np.abs(det) > 1e-12 * scale
@@ -165,8 +165,31 @@ def _solve_triples(
 
 
 @functools.cache
-def _combos(m: int) -> np.ndarray:
-    return np.array(list(itertools.combinations(range(m), 3)), dtype=np.int64)
+def _combos(ndirs: int) -> np.ndarray:
+    """Triples of planes (6 box planes, then ``ndirs`` breakpoint planes per term j, which
+    involve s_j and s_{j+1}) that can be independent: some matching assigns each plane one of
+    its variables, all three variables covered."""
+    support = [{j} for j in range(3) for _ in range(2)]
+    support += [{j, (j + 1) % 3} for j in range(3) for _ in range(ndirs)]
+    out = [
+        c
+        for c in itertools.combinations(range(len(support)), 3)
+        if any(
+            all(p[i] in support[c[i]] for i in range(3)) for p in itertools.permutations(range(3))
+        )
+    ]
+    return np.array(out, dtype=np.int64)
+
+
+def _cross3(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise cross product of (L, 3) arrays."""
+    return np.column_stack(
+        [
+            a[:, 1] * b[:, 2] - a[:, 2] * b[:, 1],
+            a[:, 2] * b[:, 0] - a[:, 0] * b[:, 2],
+            a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0],
+        ]
+    )
 
 
 def _witness(K: Polytope, T: Polytope, q: np.ndarray, c: float) -> tuple[np.ndarray, dict]:

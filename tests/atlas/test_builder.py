@@ -163,3 +163,14 @@ def test_progress_reports_every_row(tmp_path):
 
 def test_fake_rows_sleep_env_is_not_set():
     assert "FAKE_ROW_SLEEP" not in os.environ
+
+
+def test_a_rerun_with_nothing_to_do_touches_no_file(tmp_path):
+    plan = small_plan()
+    build(plan, tmp_path / "ds", bench_dir=tmp_path / "b", row_fn=polygon_row)
+    files = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in files}
+    res = build(plan, tmp_path / "ds", bench_dir=tmp_path / "b", row_fn=polygon_row)
+    assert res.complete and res.rows_computed == 0 and len(res.shards_skipped) == 5
+    after = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in files}
+    assert after == before and sorted(p for p in tmp_path.rglob("*") if p.is_file()) == files

@@ -22,7 +22,8 @@ def test_frame_filters_top_and_charts(tmp_path):
     assert df.height == ds.num_rows and "vertices" not in df.columns
     assert views.filter_family(df, "odd").height == 4
     assert views.filter_family(df, "all").height == df.height
-    top = views.top_systolic(df, 3)
+    assert views.top_systolic(df, 3).height == 0  # the stand-in rows are planar
+    top = views.top_systolic(df, 3, min_dimension=2)
     assert top.height == 3 and top["systolic_ratio"].to_list() == [1.0, 1.0, 1.0]
     for chart in (views.systolic_by_family(df), views.capacity_vs_volume(df)):
         spec = chart.to_dict()
@@ -32,7 +33,8 @@ def test_frame_filters_top_and_charts(tmp_path):
     assert set(cyc["plane"]) == {"(q, p)"}
     closed = cyc.filter(cyc["kind"] == "cycle")
     assert closed.height == len(row["min_action_cycle"]) + 1  # the polygon is closed
-    assert views.cycle_chart(row).to_dict()["facet"]["field"] == "plane"
+    spec = views.cycle_chart(row).to_dict()
+    assert spec["facet"]["field"] == "plane" and spec["facet"]["sort"] == ["(q, p)"]
 
 
 def test_projection_pairs_and_4d_outline():

@@ -134,10 +134,6 @@ def build(
     manifest = Manifest.load_or_create(
         manifest_path, schema_version=SCHEMA_VERSION, params={"plan": plan.to_dict()}
     )
-    manifest.extra = summarise(plan, manifest.done)
-    manifest.save(capture_env=True)
-
-    run_id = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ") + f"-{os.getpid()}"
     shards = plan.shards(only)
     pending: dict[str, list[PlanItem]] = {}
     skipped: list[str] = []
@@ -147,6 +143,23 @@ def build(
         else:
             manifest.done.pop(key, None)
             pending[key] = items
+    if not pending and not fresh:
+        # nothing to do: leave every file as it is (a dashboard opening a finished build
+        # must not touch it), and log no run
+        return BuildResult(
+            atlas=plan.atlas,
+            out_dir=out_dir,
+            bench_dir=bench,
+            complete=bool(manifest.extra.get("complete")),
+            rows_computed=0,
+            rows_reused=0,
+            shards_skipped=skipped,
+            wall_s=time.perf_counter() - t_start,
+            summary=summarise(plan, manifest.done),
+        )
+    manifest.extra = summarise(plan, manifest.done)
+    manifest.save(capture_env=True)
+    run_id = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ") + f"-{os.getpid()}"
 
     journals: dict[str, dict[str, dict[str, Any]]] = {}
     todo: list[tuple[str, PlanItem]] = []

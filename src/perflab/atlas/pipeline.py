@@ -47,7 +47,8 @@ def build_and_report(
     row_fn: RowFn | None = None,
     charts: bool = True,
 ) -> tuple[BuildResult, dict[str, Any] | None]:
-    """Build (or resume) the atlas, then write its benchmark report when it is complete."""
+    """Build (or resume) the atlas, then write its README and benchmark report when it is
+    complete (a run that found nothing to do rewrites neither, if the report exists)."""
     plan = get_plan(plan) if isinstance(plan, str) else plan
     paths = paths_for(plan.atlas, out)
     result = build(
@@ -61,7 +62,9 @@ def build_and_report(
         row_fn=row_fn,
     )
     report = None
-    if result.complete:
+    report_md = paths.reports / f"{plan.atlas}_benchmark.md"
+    idle = result.rows_computed == 0 and not result.shards_written
+    if result.complete and not (idle and report_md.exists()):
         write_dataset_readme(paths.dataset)
         ids = done_ids(paths.dataset)
         report = benchmark_report(

@@ -66,12 +66,13 @@ def filter_family(df: Any, family: str | None) -> Any:
     return df.filter(pl.col("family") == family)
 
 
-def top_systolic(df: Any, k: int = 10) -> Any:
-    """The ``k`` rows with the largest systolic ratio (ties by id, so the order is stable)."""
+def top_systolic(df: Any, k: int = 10, min_dimension: int = 4) -> Any:
+    """The ``k`` rows with the largest systolic ratio (ties by id, so the order is stable),
+    among polytopes of dimension >= ``min_dimension`` (in the plane sys = area/area = 1)."""
     import polars as pl
 
     return (
-        df.filter(pl.col("systolic_ratio").is_not_null())
+        df.filter(pl.col("systolic_ratio").is_not_null() & (pl.col("dimension") >= min_dimension))
         .sort(["systolic_ratio", "polytope_id"], descending=[True, False])
         .head(k)
     )
@@ -194,21 +195,31 @@ def cycle_chart(row: dict[str, Any], columns: int = 3) -> Any:
     import altair as alt
 
     df = cycle_projection_frame(row)
-    base = alt.Chart(df).encode(
-        x=alt.X("x:Q", title=None, scale=alt.Scale(zero=False)),
-        y=alt.Y("y:Q", title=None, scale=alt.Scale(zero=False)),
-        order="order:Q",
+    planes = list(dict.fromkeys(df["plane"].to_list()))  # symplectic planes first
+    color = alt.Color(
+        "kind:N",
+        scale=alt.Scale(domain=["outline", "cycle"], range=["#999999", "#d62728"]),
+        legend=alt.Legend(title=None, orient="bottom"),
     )
-    outline = base.transform_filter(alt.datum.kind == "outline").mark_line(color="#999")
-    cyc = base.transform_filter(alt.datum.kind == "cycle")
-    layer = alt.layer(outline, cyc.mark_line(color="#d62728"), cyc.mark_point(color="#d62728"))
+    xy = {
+        "x": alt.X("x:Q", title=None, scale=alt.Scale(zero=False)),
+        "y": alt.Y("y:Q", title=None, scale=alt.Scale(zero=False)),
+    }
+    lines = alt.Chart().mark_line().encode(**xy, color=color, detail="kind:N", order="order:Q")
+    points = (
+        alt.Chart()
+        .mark_point(filled=True, size=30)
+        .encode(**xy, color=color)
+        .transform_filter(alt.datum.kind == "cycle")
+    )
+    layer = alt.layer(lines, points, data=df)
     title = (
         f"{row['polytope_id']} ({row['family']}): c = {row['ehz_capacity']}, "
         f"sys = {row['systolic_ratio']}"
     )
     return (
         layer.properties(width=180, height=180)
-        .facet(facet=alt.Facet("plane:N", title=None), columns=columns)
+        .facet(facet=alt.Facet("plane:N", title=None, sort=planes), columns=columns)
         .resolve_scale(x="independent", y="independent")
         .properties(title=title)
     )

@@ -56,10 +56,13 @@ BETA_TOL = 1e-10
 
 
 def _kkt_batch(cycles: np.ndarray, Om: np.ndarray, N: np.ndarray, h: np.ndarray) -> dict:
-    """Solve the KKT systems of all cycles (m, k) of one length k in one batched SVD.
+    """Solve the KKT systems of all cycles (m, k) of one length k in one batch.
 
+    The system W beta = A^T mu, A beta = e_0 is written symmetrically as
+    [[W, A^T], [A, 0]] [beta; -mu] = [0; e_0] and solved through a batched symmetric
+    eigendecomposition (pseudo-inverse: eigenvalues below 1e-11 of the largest count as 0).
     Returns beta (m, k) (minimum-norm solution), Q (m,), residual (m,), null (m, s) (True
-    for the right singular vectors spanning the solution set's directions), Vt, W.
+    for the eigenvectors spanning the solution set's directions), V (eigenvectors), W.
     """
     m, k = cycles.shape
     d = N.shape[1]
@@ -70,18 +73,19 @@ def _kkt_batch(cycles: np.ndarray, Om: np.ndarray, N: np.ndarray, h: np.ndarray)
     s = k + d + 1
     M = np.zeros((m, s, s))
     M[:, :k, :k] = W
-    M[:, :k, k:] = -np.swapaxes(A, 1, 2)
+    M[:, :k, k:] = np.swapaxes(A, 1, 2)
     M[:, k:, :k] = A
     rhs = np.zeros(s)
     rhs[k] = 1.0
-    U, S, Vt = np.linalg.svd(M)
-    null = S <= 1e-11 * S[:, :1]
-    inv = np.where(null, 0.0, 1.0 / np.where(null, 1.0, S))
-    x = np.einsum("mji,mj->mi", Vt, inv * (rhs @ U))  # V diag(1/S) U^T rhs
+    lam, V = np.linalg.eigh(M)
+    absl = np.abs(lam)
+    null = absl <= 1e-11 * absl.max(axis=1, keepdims=True)
+    inv = np.where(null, 0.0, 1.0 / np.where(null, 1.0, lam))
+    x = np.einsum("mij,mj->mi", V, inv * (rhs @ V))  # V diag(1/lam) V^T rhs
     residual = np.linalg.norm(np.einsum("mij,mj->mi", M, x) - rhs, axis=1)
     beta = x[:, :k]
     Q = 0.5 * np.einsum("mi,mij,mj->m", beta, W, beta)
-    return {"beta": beta, "Q": Q, "residual": residual, "null": null, "Vt": Vt, "W": W}
+    return {"beta": beta, "Q": Q, "residual": residual, "null": null, "V": V, "W": W}
 
 
 def _nonneg_points(cases: list[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray | None]:
@@ -154,7 +158,7 @@ def best_stationary_point(P: Polytope) -> tuple[float, tuple[int, ...], np.ndarr
         # solutions form beta0 + span(Z) and Q is constant there; look for a beta >= 0
         full = ~np.any(sol["null"], axis=1)
         sing = np.flatnonzero(~ok & ~full & consistent)
-        cases = [(beta[j], sol["Vt"][j][sol["null"][j]][:, :k].T) for j in sing]
+        cases = [(beta[j], sol["V"][j][:k, sol["null"][j]]) for j in sing]
         for j, b in zip(sing, _nonneg_points(cases), strict=True):
             if b is not None:
                 cand.append((float(0.5 * b @ sol["W"][j] @ b), j, b))

@@ -67,3 +67,14 @@ def test_translation_of_known_body():
     P, _ = gen.simplex(0, dim=4)
     r = ehz_capacity(P.translated(np.array([3.0, -1.0, 2.0, 0.5])), "haim_kislev")
     assert rel(r.value, 0.25) < 1e-9
+
+
+def test_six_dimensional_symplectic_product(assert_witness):
+    """R^6: (q1,p1) x (q2,p2) x (q3,p3) of triangles has c = the least area (any R^{2n})."""
+    tris = [gen.random_polygon(s, n=3)[0] for s in (1, 2, 3)]
+    P = Polytope.symplectic_product(Polytope.symplectic_product(tris[0], tris[1]), tris[2])
+    assert P.dim == 6
+    r = ehz_capacity(P)
+    assert r.method == "haim_kislev"
+    assert rel(r.value, min(volume(t) for t in tris)) < 1e-9
+    assert_witness(P, r)

@@ -18,6 +18,7 @@ omega(n_a, n_b) >= 0) need to be considered, each up to rotation.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +33,7 @@ __all__ = [
     "check_cycle",
     "omega_matrix",
     "place_on_boundary",
+    "batches_by_length",
     "candidate_cycles",
     "simple_cycles",
     "transition_graph",
@@ -75,11 +77,10 @@ def simple_cycles(adj: list[list[int]], min_len: int = 3) -> list[tuple[int, ...
     return [c for c in _cycles(adj, [(v,) for v in range(len(adj))]) if len(c) >= min_len]
 
 
-def _cycles(adj: list[list[int]], groups: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
+def _cycles(adj: list[list[int]], groups: list[tuple[int, ...]]) -> Iterator[tuple[int, ...]]:
     """Simple cycles of a graph on ``groups`` (tuples of facets) whose groups are pairwise
     disjoint; each is returned once (started at the group holding its smallest facet) as the
     concatenated facet tuple."""
-    out: list[tuple[int, ...]] = []
     lo = [min(g) for g in groups]
     masks = [sum(1 << f for f in g) for g in groups]
     for s in range(len(groups)):
@@ -93,18 +94,17 @@ def _cycles(adj: list[list[int]], groups: list[tuple[int, ...]]) -> list[tuple[i
                 used &= ~masks[path.pop()]
                 continue
             if nxt == s:
-                out.append(tuple(f for g in path for f in groups[g]))
+                yield tuple(f for g in path for f in groups[g])
                 continue
             if used & masks[nxt]:
                 continue
             path.append(nxt)
             used |= masks[nxt]
             stack.append(iter([v for v in adj[nxt] if lo[v] > lo[s] or v == s]))
-    return out
 
 
-def candidate_cycles(P: Polytope, omega_tol: float = OMEGA_TOL) -> list[tuple[int, ...]]:
-    """Facet cycles that can carry a minimal closed characteristic visiting each facet once.
+def candidate_cycles(P: Polytope, omega_tol: float = OMEGA_TOL) -> Iterator[tuple[int, ...]]:
+    """Facet cycles (a generator) that can carry a minimal closed characteristic.
 
     Consecutive facets with omega(n_a, n_b) = 0 (Lagrangian products, cubes, ...) are grouped
     into *runs*: sets R of facets with pairwise omega = 0 and a common point. On a run the
@@ -152,7 +152,22 @@ def candidate_cycles(P: Polytope, omega_tol: float = OMEGA_TOL) -> list[tuple[in
                 np.all(sub >= -omega_tol, axis=0)
             ):
                 adj[i].append(j)
-    return [c for c in _cycles(adj, groups) if len(c) >= 3]
+    return (c for c in _cycles(adj, groups) if len(c) >= 3)
+
+
+def batches_by_length(cycles: Iterable[tuple[int, ...]], size: int = 4096) -> Iterator[np.ndarray]:
+    """Group a stream of cycles into (m, k) int arrays of equal length k, m <= size, so that
+    the stream is never held in memory at once."""
+    buf: dict[int, list[tuple[int, ...]]] = {}
+    for c in cycles:
+        b = buf.setdefault(len(c), [])
+        b.append(c)
+        if len(b) >= size:
+            yield np.array(b, dtype=np.int64)
+            b.clear()
+    for b in buf.values():
+        if b:
+            yield np.array(b, dtype=np.int64)
 
 
 def place_on_boundary(

@@ -102,7 +102,7 @@ class Polytope:
         scale = max(1.0, float(np.max(np.abs(V))))
         centred = V - V.mean(axis=0)
         sv = np.linalg.svd(centred, compute_uv=False)
-        if sv[-1] <= REL_TOL * scale * max(1.0, sv[0]):
+        if sv[-1] <= REL_TOL * sv[0]:
             raise InvalidPolytope(
                 f"points are lower-dimensional (flat): affine rank < {d} "
                 f"(smallest singular value {sv[-1]:.3g})"
@@ -261,8 +261,13 @@ class Polytope:
 
     @cached_property
     def interior_point(self) -> np.ndarray:
-        """The Chebyshev centre (centre of a largest inscribed ball)."""
-        return _chebyshev_centre(self.normals, self.offsets)[0]
+        """The Chebyshev centre (centre of a largest inscribed ball); the vertex centroid
+        when the LP is numerically unreliable (very elongated bodies). Both are interior."""
+        c, r = _chebyshev_centre(self.normals, self.offsets)
+        slack = self.offsets - self.normals @ c
+        if not (0 < r < 1e11 and np.all(slack > 0.5 * r)):
+            c = self.vertices.mean(axis=0)
+        return c
 
     # ------------------------------------------------------------------ transformations
     def translated(self, v: object) -> Polytope:

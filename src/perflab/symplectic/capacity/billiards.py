@@ -108,46 +108,45 @@ def _solve_triples(
     E = len(triples)
     P0 = VK[triples]  # (E, 3, 2) edge starts
     D = EK[triples]  # (E, 3, 2) edge vectors
-    # planes G s = r in s-space (E, m, 3)
-    planes_G, planes_r = [], []
-    for j in range(3):
-        for val in (0.0, 1.0):
-            g = np.zeros((E, 3))
-            g[:, j] = 1.0
-            planes_G.append(g)
-            planes_r.append(np.full(E, val))
-    # breakpoints of term j: cross(u, v_j(s)) = 0 with v_j = P0[j+1] - P0[j] + s_{j+1} D_{j+1}
-    # - s_j D_j and u an edge normal of T (u and -u give the same plane). A plane matters only
-    # when its line meets the parallelogram that v_j sweeps over the box.
+    # planes G s = r in s-space: 6 box planes s_j in {0, 1}, then for every term j the
+    # breakpoints cross(u, v_j(s)) = 0 with v_j = P0[j+1] - P0[j] + s_{j+1} D_{j+1} - s_j D_j
+    # and u an edge normal of T (u and -u give the same plane). A breakpoint plane matters
+    # only when its line meets the parallelogram that v_j sweeps over the box.
     ang = np.round(np.arctan2(UT[:, 1], UT[:, 0]) % np.pi, 12)
     dirs = UT[np.unique(ang, return_index=True)[1]]
-    relevant = [np.ones(E, dtype=bool)] * 6
+    nd = len(dirs)
+    m = 6 + 3 * nd
+    G = np.zeros((E, m, 3))
+    r = np.zeros((E, m))
     for j in range(3):
-        jn = (j + 1) % 3
-        base = P0[:, jn] - P0[:, j]
-        corners = np.stack(
-            [base, base + D[:, jn], base - D[:, j], base + D[:, jn] - D[:, j]], axis=1
-        )
-        for u in dirs:
-            g = np.zeros((E, 3))
-            g[:, jn] += _cross(u, D[:, jn])
-            g[:, j] -= _cross(u, D[:, j])
-            planes_G.append(g)
-            planes_r.append(-_cross(u, base))
-            cr = _cross(u, corners)
-            tol = 1e-12 * np.max(np.abs(corners), axis=(1, 2))
-            relevant.append((cr.min(axis=1) <= tol) & (cr.max(axis=1) >= -tol))
-    G = np.stack(planes_G, axis=1)  # (E, m, 3)
-    r = np.stack(planes_r, axis=1)  # (E, m)
-    rel = np.stack(relevant, axis=1)  # (E, m)
-    combos = _combos(G.shape[1])
+        G[:, 2 * j : 2 * j + 2, j] = 1.0
+        r[:, 2 * j + 1] = 1.0
+    rel = np.ones((E, m), dtype=bool)
+    Dn = np.roll(D, -1, axis=1)  # D_{j+1}
+    base = np.roll(P0, -1, axis=1) - P0  # (E, 3, 2)
+
+    def cross_u(X: np.ndarray) -> np.ndarray:  # cross(u, X) for every u: (..., nd)
+        return X[..., None, 1] * dirs[:, 0] - X[..., None, 0] * dirs[:, 1]
+
+    cn, cj, cb = cross_u(Dn), cross_u(D), cross_u(base)  # (E, 3, nd)
+    corners = np.stack([base, base + Dn, base - D, base + Dn - D], axis=2)  # (E, 3, 4, 2)
+    cc = cross_u(corners)  # (E, 3, 4, nd)
+    tol = 1e-12 * np.max(np.abs(corners), axis=(2, 3))[..., None]  # (E, 3, 1)
+    meets = (cc.min(axis=2) <= tol) & (cc.max(axis=2) >= -tol)  # (E, 3, nd)
+    for j in range(3):
+        cols = slice(6 + j * nd, 6 + (j + 1) * nd)
+        G[:, cols, (j + 1) % 3] += cn[:, j]
+        G[:, cols, j] -= cj[:, j]
+        r[:, cols] = -cb[:, j]
+        rel[:, cols] = meets[:, j]
+    combos = _combos(len(dirs))
     e_idx, c_idx = np.nonzero(np.all(rel[:, combos], axis=2))
     rows = combos[c_idx]  # (L, 3): plane indices of each candidate vertex
     a, b, c = (G[e_idx, rows[:, i]] for i in range(3))  # (L, 3) rows of the 3x3 systems
     R = r[e_idx[:, None], rows]  # (L, 3)
-    bc, ca, ab = np.cross(b, c), np.cross(c, a), np.cross(a, b)
+    bc, ca, ab = _cross3(b, c), _cross3(c, a), _cross3(a, b)
     det = np.sum(a * bc, axis=1)
-    scale = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1) * np.linalg.norm(c, axis=1)
+    scale = np.sqrt(np.sum(a * a, axis=1) * np.sum(b * b, axis=1) * np.sum(c * c, axis=1))
     good = np.abs(det) > 1e-12 * scale
     # Cramer's rule: s = (r1 (b x c) + r2 (c x a) + r3 (a x b)) / det
     S = (R[:, :1] * bc + R[:, 1:2] * ca + R[:, 2:] * ab) / np.where(good, det, 1.0)[:, None]
@@ -155,7 +154,8 @@ def _solve_triples(
     e_idx, S = e_idx[inside], np.clip(S[inside], 0.0, 1.0)
     Q = P0[e_idx] + S[..., None] * D[e_idx]  # (L, 3, 2)
     Vv = np.roll(Q, -1, axis=1) - Q
-    f = np.max(Vv @ WT.T, axis=2).sum(axis=1)  # (L,)
+    # h_T(v) = max over the vertices w of T of <w, v> (explicit: tiny batched matmuls are slow)
+    f = np.max(Vv[..., :1] * WT[:, 0] + Vv[..., 1:] * WT[:, 1], axis=2).sum(axis=1)  # (L,)
     vals = np.full(E, np.inf)
     np.minimum.at(vals, e_idx, f)
     best_s = np.zeros((E, 3))
@@ -165,8 +165,31 @@ def _solve_triples(
 
 
 @functools.cache
-def _combos(m: int) -> np.ndarray:
-    return np.array(list(itertools.combinations(range(m), 3)), dtype=np.int64)
+def _combos(ndirs: int) -> np.ndarray:
+    """Triples of planes (6 box planes, then ``ndirs`` breakpoint planes per term j, which
+    involve s_j and s_{j+1}) that can be independent: some matching assigns each plane one of
+    its variables, all three variables covered."""
+    support = [{j} for j in range(3) for _ in range(2)]
+    support += [{j, (j + 1) % 3} for j in range(3) for _ in range(ndirs)]
+    out = [
+        c
+        for c in itertools.combinations(range(len(support)), 3)
+        if any(
+            all(p[i] in support[c[i]] for i in range(3)) for p in itertools.permutations(range(3))
+        )
+    ]
+    return np.array(out, dtype=np.int64)
+
+
+def _cross3(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise cross product of (L, 3) arrays."""
+    return np.column_stack(
+        [
+            a[:, 1] * b[:, 2] - a[:, 2] * b[:, 1],
+            a[:, 2] * b[:, 0] - a[:, 0] * b[:, 2],
+            a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0],
+        ]
+    )
 
 
 def _witness(K: Polytope, T: Polytope, q: np.ndarray, c: float) -> tuple[np.ndarray, dict]:

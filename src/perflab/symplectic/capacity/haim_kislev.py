@@ -42,23 +42,27 @@ from perflab.harness import time_budget
 from perflab.symplectic.capacity.result import CapacityResult, require_symplectic
 from perflab.symplectic.cycles import (
     apply_J,
+    batches_by_length,
     candidate_cycles,
     omega_matrix,
     place_on_boundary,
 )
 from perflab.symplectic.polytope import Polytope
 
-__all__ = ["haim_kislev", "stationary_values"]
+__all__ = ["best_stationary_point", "haim_kislev"]
 
 #: beta_i >= -BETA_TOL (relative to max beta) counts as non-negative
 BETA_TOL = 1e-10
 
 
 def _kkt_batch(cycles: np.ndarray, Om: np.ndarray, N: np.ndarray, h: np.ndarray) -> dict:
-    """Solve the KKT systems of all cycles (m, k) of one length k in one batched SVD.
+    """Solve the KKT systems of all cycles (m, k) of one length k in one batch.
 
+    The system W beta = A^T mu, A beta = e_0 is written symmetrically as
+    [[W, A^T], [A, 0]] [beta; -mu] = [0; e_0] and solved through a batched symmetric
+    eigendecomposition (pseudo-inverse: eigenvalues below 1e-11 of the largest count as 0).
     Returns beta (m, k) (minimum-norm solution), Q (m,), residual (m,), null (m, s) (True
-    for the right singular vectors spanning the solution set's directions), Vt, W.
+    for the eigenvectors spanning the solution set's directions), V (eigenvectors), W.
     """
     m, k = cycles.shape
     d = N.shape[1]
@@ -69,18 +73,19 @@ def _kkt_batch(cycles: np.ndarray, Om: np.ndarray, N: np.ndarray, h: np.ndarray)
     s = k + d + 1
     M = np.zeros((m, s, s))
     M[:, :k, :k] = W
-    M[:, :k, k:] = -np.swapaxes(A, 1, 2)
+    M[:, :k, k:] = np.swapaxes(A, 1, 2)
     M[:, k:, :k] = A
     rhs = np.zeros(s)
     rhs[k] = 1.0
-    U, S, Vt = np.linalg.svd(M)
-    null = S <= 1e-11 * S[:, :1]
-    inv = np.where(null, 0.0, 1.0 / np.where(null, 1.0, S))
-    x = np.einsum("mji,mj,mlj,l->mi", Vt, inv, U, rhs)
+    lam, V = np.linalg.eigh(M)
+    absl = np.abs(lam)
+    null = absl <= 1e-11 * absl.max(axis=1, keepdims=True)
+    inv = np.where(null, 0.0, 1.0 / np.where(null, 1.0, lam))
+    x = np.einsum("mij,mj->mi", V, inv * (rhs @ V))  # V diag(1/lam) V^T rhs
     residual = np.linalg.norm(np.einsum("mij,mj->mi", M, x) - rhs, axis=1)
     beta = x[:, :k]
     Q = 0.5 * np.einsum("mi,mij,mj->m", beta, W, beta)
-    return {"beta": beta, "Q": Q, "residual": residual, "null": null, "Vt": Vt, "W": W}
+    return {"beta": beta, "Q": Q, "residual": residual, "null": null, "V": V, "W": W}
 
 
 def _nonneg_points(cases: list[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray | None]:
@@ -132,43 +137,35 @@ def _nonneg_points(cases: list[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarra
     return out
 
 
-def stationary_values(P: Polytope) -> tuple[list[tuple[int, ...]], np.ndarray, list]:
-    """All candidate cycles of P (0 must be interior), with the value Q and beta of a
-    non-negative stationary point of Q on their face (Q = -inf where there is none)."""
+def best_stationary_point(P: Polytope) -> tuple[float, tuple[int, ...], np.ndarray, int]:
+    """Max of Q over the non-negative stationary points of all candidate cycles of P (0 must
+    be interior): returns (Q*, cycle, beta, number of cycles examined). Cycles are streamed
+    in batches of equal length, so memory stays bounded however many there are."""
     N, h = P.normals, P.offsets
     Om = omega_matrix(N)
-    cycles = candidate_cycles(P)
-    by_len: dict[int, list[int]] = {}
-    for i, c in enumerate(cycles):
-        by_len.setdefault(len(c), []).append(i)
-    Q_all = np.full(len(cycles), -np.inf)
-    betas: list[np.ndarray | None] = [None] * len(cycles)
-    singular: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
-    for k, idx in sorted(by_len.items()):
-        C = np.array([cycles[i] for i in idx], dtype=np.int64)
-        for lo in range(0, len(idx), 4096):
-            sol = _kkt_batch(C[lo : lo + 4096], Om, N, h)
-            beta, Q = sol["beta"], sol["Q"]
-            bmax = np.max(np.abs(beta), axis=1, keepdims=True)
-            consistent = sol["residual"] <= 1e-9
-            ok = consistent & np.all(beta >= -BETA_TOL * bmax, axis=1) & (Q > 0)
-            for j in np.flatnonzero(ok):
-                Q_all[idx[lo + j]] = Q[j]
-                betas[idx[lo + j]] = np.clip(beta[j], 0.0, None)
-            # singular consistent systems whose minimum-norm solution is not >= 0: the
-            # solutions form beta0 + span(Z) and Q is constant there; look for beta >= 0
-            full = ~np.any(sol["null"], axis=1)
-            for j in np.flatnonzero(~ok & ~full & consistent):
-                Z = sol["Vt"][j][sol["null"][j]][:, :k].T
-                singular.append((idx[lo + j], beta[j], Z, sol["W"][j]))
-    points = _nonneg_points([(b0, Z) for _, b0, Z, _ in singular])
-    for (i, _, _, W), b in zip(singular, points, strict=True):
-        if b is not None:
-            q = 0.5 * b @ W @ b
-            if q > 0:
-                Q_all[i] = q
-                betas[i] = b
-    return cycles, Q_all, betas
+    best: tuple[float, tuple[int, ...], np.ndarray] = (-np.inf, (), np.zeros(0))
+    count = 0
+    for C in batches_by_length(candidate_cycles(P)):
+        count += len(C)
+        k = C.shape[1]
+        sol = _kkt_batch(C, Om, N, h)
+        beta, Q = sol["beta"], sol["Q"]
+        bmax = np.max(np.abs(beta), axis=1, keepdims=True)
+        consistent = sol["residual"] <= 1e-9
+        ok = consistent & np.all(beta >= -BETA_TOL * bmax, axis=1) & (Q > 0)
+        cand = [(float(Q[j]), j, np.clip(beta[j], 0.0, None)) for j in np.flatnonzero(ok)]
+        # singular consistent systems whose minimum-norm solution is not >= 0: the
+        # solutions form beta0 + span(Z) and Q is constant there; look for a beta >= 0
+        full = ~np.any(sol["null"], axis=1)
+        sing = np.flatnonzero(~ok & ~full & consistent)
+        cases = [(beta[j], sol["V"][j][:k, sol["null"][j]]) for j in sing]
+        for j, b in zip(sing, _nonneg_points(cases), strict=True):
+            if b is not None:
+                cand.append((float(0.5 * b @ sol["W"][j] @ b), j, b))
+        for q, j, b in cand:
+            if q > best[0]:
+                best = (q, tuple(int(f) for f in C[j]), b)
+    return best[0], best[1], best[2], count
 
 
 def haim_kislev(P: Polytope, *, time_limit: float | None = None) -> CapacityResult:
@@ -180,22 +177,24 @@ def haim_kislev(P: Polytope, *, time_limit: float | None = None) -> CapacityResu
     require_symplectic(P, "haim_kislev")
     with time_budget(time_limit, what="haim_kislev"):
         Pc, _ = P.centred()
-        cycles, Q, betas = stationary_values(Pc)
-        if not np.any(np.isfinite(Q)):  # pragma: no cover - a polytope always has one
+        Qmax, order, beta, count = best_stationary_point(Pc)
+        if not np.isfinite(Qmax) or Qmax <= 0:  # pragma: no cover - always one cycle
             raise RuntimeError("haim_kislev found no admissible cycle (numerical failure)")
-        best = int(np.argmax(Q))
-        c = 1.0 / (2.0 * Q[best])
-        order = list(cycles[best])
-        beta = betas[best]
+        c = 1.0 / (2.0 * Qmax)
         keep = beta > 0
         facets = [f for f, kp in zip(order, keep, strict=True) if kp]
         edges = 2.0 * c * beta[keep][:, None] * apply_J(P.normals[facets])
         X, viol = place_on_boundary(P, facets, edges)
+        if viol > 1e-6 * P.scale:
+            raise RuntimeError(
+                f"haim_kislev: the optimal cycle does not fit on the boundary (violation "
+                f"{viol:.3g}); the polytope is too ill-conditioned for a reliable answer"
+            )
     return CapacityResult(
         value=float(c),
         cycle=X,
         method="haim_kislev",
         facets=tuple(int(f) for f in facets),
-        candidates=len(cycles),
+        candidates=count,
         details={"placement_violation": viol, "beta": beta[keep].tolist()},
     )

@@ -37,7 +37,13 @@ from scipy.optimize import linprog
 
 from perflab.harness import time_budget
 from perflab.symplectic.capacity.result import CapacityResult, require_symplectic
-from perflab.symplectic.cycles import OMEGA_TOL, apply_J, candidate_cycles, omega_matrix
+from perflab.symplectic.cycles import (
+    OMEGA_TOL,
+    apply_J,
+    batches_by_length,
+    candidate_cycles,
+    omega_matrix,
+)
 from perflab.symplectic.polytope import InvalidPolytope, Polytope
 
 __all__ = ["LagrangianFaceError", "lagrangian_two_faces", "reeb"]
@@ -88,7 +94,7 @@ def _orbit_systems(cycles: np.ndarray, N: np.ndarray, h: np.ndarray) -> dict:
     U, S, Vt = np.linalg.svd(M)
     null = S <= 1e-11 * S[:, :1]
     inv = np.where(null, 0.0, 1.0 / np.where(null, 1.0, S))
-    x = np.einsum("mji,mj,mlj,ml->mi", Vt, inv, U, rhs)
+    x = np.einsum("mji,mj->mi", Vt, inv * np.einsum("mji,mj->mi", U, rhs))
     residual = np.linalg.norm(np.einsum("mij,mj->mi", M, x) - rhs, axis=1)
     return {"x": x, "residual": residual, "singular": np.any(null, axis=1), "M": M, "rhs": rhs}
 
@@ -144,23 +150,19 @@ def reeb(P: Polytope, *, time_limit: float | None = None) -> CapacityResult:
         N, h = Pc.normals, Pc.offsets
         JN = apply_J(N)
         inc = Pc.incidence
-        cycles = [
+        cycles = (
             c for c in candidate_cycles(Pc, OMEGA_TOL) if not np.any(np.all(inc[list(c)], axis=0))
-        ]
+        )
         best: tuple[float, tuple[int, ...], np.ndarray] | None = None
-        by_len: dict[int, list[tuple[int, ...]]] = {}
-        for c in cycles:
-            by_len.setdefault(len(c), []).append(c)
         ptol = 1e3 * Pc.tol
-        for _k, cs in sorted(by_len.items()):
-            C = np.array(cs, dtype=np.int64)
+        count = 0
+        for C in batches_by_length(cycles):
+            count += len(C)
             sol = _orbit_systems(C, N, h)
-            for j in range(len(cs)):
-                if sol["residual"][j] > 1e-9:
-                    continue
+            for j in np.flatnonzero(sol["residual"] <= 1e-9):
                 z = sol["x"][j]
                 if sol["singular"][j]:
-                    z = _least_action_lp(sol["M"][j], sol["rhs"][j], cs[j], N, h)
+                    z = _least_action_lp(sol["M"][j], sol["rhs"][j], tuple(C[j]), N, h)
                     if z is None:
                         continue
                 t = z[4:]
@@ -171,7 +173,7 @@ def reeb(P: Polytope, *, time_limit: float | None = None) -> CapacityResult:
                     continue
                 X = _positions(z[:4], np.clip(t, 0, None), JN[C[j]])
                 if np.all(X @ N.T <= h + ptol):
-                    best = (act, cs[j], X)
+                    best = (act, tuple(int(f) for f in C[j]), X)
         if best is None:  # pragma: no cover - a polytope always has a closed orbit
             raise RuntimeError("reeb found no closed orbit (numerical failure)")
     act, cyc, X = best
@@ -184,6 +186,6 @@ def reeb(P: Polytope, *, time_limit: float | None = None) -> CapacityResult:
         cycle=X[keep] + shift,
         method="reeb",
         facets=tuple(int(f) for f, kp in zip(cyc, keep, strict=True) if kp),
-        candidates=len(cycles),
+        candidates=count,
         details={"type": 1 if np.all(on == 2) else 2},
     )

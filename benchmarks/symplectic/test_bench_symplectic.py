@@ -1,0 +1,84 @@
+"""Benchmarks of the symplectic core: volume, H<->V conversion, each capacity method by size.
+
+Run with ``make bench`` (or ``.venv/bin/python -m pytest benchmarks/symplectic
+--benchmark-enable --benchmark-only``). Each benchmark runs a few rounds so the suite stays
+quick; the inputs are built outside the timed region.
+"""
+
+import pytest
+
+from perflab.harness import env_snapshot
+from perflab.symplectic import Polytope, ehz_capacity, volume
+from perflab.symplectic import generators as gen
+
+
+@pytest.fixture(autouse=True)
+def _env_info(benchmark):
+    benchmark.extra_info["env"] = env_snapshot()
+
+
+def _run(benchmark, fn, *args, rounds=5, **kwargs):
+    return benchmark.pedantic(fn, args=args, kwargs=kwargs, rounds=rounds, warmup_rounds=1)
+
+
+@pytest.mark.parametrize("points", [8, 16, 32])
+def test_bench_volume(benchmark, points):
+    benchmark.group = "symplectic-volume"
+    benchmark.extra_info["points"] = points
+    P, _ = gen.hull_sphere_4d(points, points=points)
+    benchmark.extra_info["facets"] = P.num_facets
+    _run(benchmark, volume, P, rounds=20)
+
+
+@pytest.mark.parametrize("facets", [8, 16, 32])
+def test_bench_h_to_v(benchmark, facets):
+    benchmark.group = "symplectic-h-to-v"
+    benchmark.extra_info["halfspaces"] = facets
+    P, _ = gen.halfspace_polytope_4d(facets, facets=facets)
+    _run(benchmark, Polytope.from_halfspaces, P.normals, P.offsets, rounds=10)
+
+
+@pytest.mark.parametrize("points", [8, 16, 32])
+def test_bench_v_to_h(benchmark, points):
+    benchmark.group = "symplectic-v-to-h"
+    benchmark.extra_info["points"] = points
+    P, _ = gen.hull_sphere_4d(points, points=points)
+
+    def convert():
+        return Polytope.from_vertices(P.vertices).normals
+
+    _run(benchmark, convert, rounds=10)
+
+
+@pytest.mark.parametrize("facets", [6, 8, 10])
+def test_bench_haim_kislev(benchmark, facets):
+    benchmark.group = "symplectic-haim_kislev"
+    P, _ = gen.halfspace_polytope_4d(1000 + facets, facets=facets)
+    benchmark.extra_info["facets"] = P.num_facets
+    r = _run(benchmark, ehz_capacity, P, "haim_kislev", rounds=3)
+    benchmark.extra_info["cycles"] = r.candidates
+
+
+@pytest.mark.parametrize("facets", [6, 8, 10])
+def test_bench_reeb(benchmark, facets):
+    benchmark.group = "symplectic-reeb"
+    P, _ = gen.halfspace_polytope_4d(1000 + facets, facets=facets)
+    benchmark.extra_info["facets"] = P.num_facets
+    _run(benchmark, ehz_capacity, P, "reeb", rounds=3)
+
+
+@pytest.mark.parametrize("n", [3, 5, 8])
+def test_bench_billiards(benchmark, n):
+    benchmark.group = "symplectic-billiards"
+    P, _ = gen.polygon_product(0, n=n, m=n, r=1, s=4)
+    benchmark.extra_info["facets"] = P.num_facets
+    _run(benchmark, ehz_capacity, P, "billiards", rounds=20)
+
+
+@pytest.mark.parametrize("method", ["haim_kislev", "billiards"])
+def test_bench_pentagon_product(benchmark, method):
+    """The acceptance benchmark: pentagon x pentagon rotated by 90 degrees (10 facets)."""
+    benchmark.group = "symplectic-pentagon"
+    P, _ = gen.polygon_product(0, n=5, m=5, r=1, s=4)
+    r = _run(benchmark, ehz_capacity, P, method, rounds=5 if method == "haim_kislev" else 30)
+    benchmark.extra_info["capacity"] = r.value

@@ -1,0 +1,281 @@
+"""One atlas row: generate a polytope and compute every invariant with every algorithm.
+
+For a plan item (family, params, seed) the row function
+
+1. calls the family's generator from :mod:`perflab.symplectic.generators` with the seed;
+2. computes ``volume(K)``;
+3. computes the EHZ capacity with every exact algorithm that applies (decided by the core's
+   structure tests, :func:`applies`), each under the harness
+   :class:`~perflab.harness.time_budget`, the one ``method="auto"`` would pick first: its
+   value becomes ``ehz_capacity`` and its cycle ``min_action_cycle`` (if it fails, the
+   first success in ``CAPACITY_METHODS`` order). An algorithm that does not apply is
+   ``not_applicable``, one that runs over the budget ``timeout``, one that raises
+   ``error: <Type>`` (the message is kept in the manifest);
+4. computes the systolic ratio c^n / (n! vol) of that capacity with
+   :func:`perflab.symplectic.systolic_ratio` (``capacity=`` reuses the value).
+
+Every step is timed; the timings go to the raw timing log, never into the row.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+from perflab.atlas.plan import PlanItem
+from perflab.atlas.schema import (
+    CAPACITY_METHODS,
+    COLUMNS,
+    SCHEMA_VERSION,
+    STATUS_NOT_APPLICABLE,
+    STATUS_OK,
+    STATUS_TIMEOUT,
+    canonical_json,
+    capacity_column,
+    status_column,
+    status_error,
+)
+from perflab.harness import TimeBudgetExceeded, time_budget
+
+
+class UnknownFamily(KeyError):
+    """A plan names a generator family the symplectic core does not have."""
+
+
+def generator_for(family: str) -> Any:
+    """The generator callable of ``family`` in the core's registry."""
+    from perflab.symplectic import generators
+
+    registry = generators.FAMILIES
+    if family not in registry:
+        raise UnknownFamily(f"no generator family {family!r}; known: {sorted(registry)}")
+    return registry[family]
+
+
+def make_polytope(family: str, params: dict[str, Any], seed: int) -> tuple[Any, dict[str, Any]]:
+    """``(polytope, provenance)`` from the core generator of ``family``."""
+    gen = generator_for(family)
+    return gen(int(seed), **params)
+
+
+def generator_name(family: str) -> str:
+    gen = generator_for(family)
+    fn = getattr(gen, "func", gen)
+    return f"{fn.__module__}.{fn.__qualname__}"
+
+
+def is_not_applicable(exc: BaseException) -> bool:
+    """Whether the core raised ``exc`` because an algorithm does not apply to the polytope:
+    ``LagrangianFaceError`` from ``reeb`` (a Lagrangian 2-face)."""
+    from perflab.symplectic.capacity.reeb import LagrangianFaceError
+
+    return isinstance(exc, LagrangianFaceError)
+
+
+def applies(P: Any, method: str) -> bool:
+    """Whether ``method`` applies to ``P``, decided by the core's own structure tests.
+
+    haim_kislev: any R^{2n}. billiards: Lagrangian products of two polygons in R^4
+    (``lagrangian_factors``). reeb: 4D polytopes; for one with a Lagrangian 2-face the core
+    raises ``LagrangianFaceError``, recorded as ``not_applicable``.
+    """
+    if method == "haim_kislev":
+        return P.dim % 2 == 0
+    if method == "billiards":
+        from perflab.symplectic.capacity.billiards import lagrangian_factors
+
+        return lagrangian_factors(P) is not None
+    if method == "reeb":
+        # 4D only; Lagrangian 2-faces are reported by the method itself (not_applicable)
+        return P.dim == 4
+    raise ValueError(f"unknown capacity method {method!r}")
+
+
+def auto_choice(P: Any) -> str | None:
+    """The method ``ehz_capacity(P, "auto")`` runs (the core's choice), or None."""
+    from perflab.symplectic import capacity
+
+    pick = getattr(capacity, "auto_method", None) or getattr(capacity, "_auto_method", None)
+    if pick is None:
+        return None
+    choice = pick(P)
+    return choice if choice in CAPACITY_METHODS else None
+
+
+def _matrix(a: Any) -> list[list[float]]:
+    return [[float(x) for x in row] for row in np.asarray(a, dtype=np.float64)]
+
+
+class _Step:
+    """Run one quantity under a budget, timing it and classifying its outcome."""
+
+    def __init__(self, timings: list[dict[str, Any]], failures: list[dict[str, Any]]) -> None:
+        self.timings = timings
+        self.failures = failures
+
+    def run(self, quantity: str, algorithm: str, budget: float, fn: Any) -> tuple[str, Any]:
+        t0 = time.perf_counter()
+        value = None
+        message = None
+        try:
+            with time_budget(budget, what=f"{quantity}:{algorithm}"):
+                value = fn()
+            status = STATUS_OK
+        except TimeBudgetExceeded:
+            status = STATUS_TIMEOUT
+            message = f"exceeded the time budget of {budget:g} s"
+        except Exception as exc:
+            if is_not_applicable(exc):
+                status = STATUS_NOT_APPLICABLE
+            else:
+                status = status_error(exc)
+                message = str(exc)[:500]
+        seconds = time.perf_counter() - t0
+        self.timings.append(
+            {"quantity": quantity, "algorithm": algorithm, "status": status, "seconds": seconds}
+        )
+        if message is not None:
+            self.failures.append(
+                {"quantity": quantity, "algorithm": algorithm, "status": status, "message": message}
+            )
+        return status, value
+
+
+def compute_row(item: PlanItem, budget: float) -> dict[str, Any]:
+    """The record of one plan item: ``{"row", "timings", "failures", "shape"}``.
+
+    ``row`` is None when the generator itself fails (the failure is recorded).
+    """
+    from perflab.symplectic import ehz_capacity, systolic_ratio, volume
+
+    timings: list[dict[str, Any]] = []
+    failures: list[dict[str, Any]] = []
+    step = _Step(timings, failures)
+
+    status, made = step.run(
+        "generate",
+        "generator",
+        budget,
+        lambda: make_polytope(item.family, item.params, item.seed),
+    )
+    if status != STATUS_OK:
+        return {"row": None, "timings": timings, "failures": failures, "shape": {}}
+    P, provenance = made
+    dim = int(P.dim)
+    shape = {"dimension": dim, "num_facets": int(P.num_facets), "num_vertices": int(P.num_vertices)}
+
+    vol_status, vol = step.run("volume", "volume", budget, lambda: float(volume(P)))
+
+    results: dict[str, Any] = {}
+    statuses: dict[str, str] = {}
+    preferred = auto_choice(P)
+    order = ([preferred] if preferred else []) + [m for m in CAPACITY_METHODS if m != preferred]
+    for m in order:
+        if not applies(P, m):
+            statuses[m] = STATUS_NOT_APPLICABLE
+            timings.append(
+                {
+                    "quantity": "ehz_capacity",
+                    "algorithm": m,
+                    "status": STATUS_NOT_APPLICABLE,
+                    "seconds": 0.0,
+                }
+            )
+            continue
+        s, r = step.run("ehz_capacity", m, budget, lambda m=m: ehz_capacity(P, method=m))
+        statuses[m] = s
+        if s == STATUS_OK:
+            results[m] = r
+
+    # the agreed value: the method auto picks, else the first success in the fixed order
+    chosen = preferred if preferred in results else None
+    if chosen is None:
+        chosen = next((m for m in CAPACITY_METHODS if m in results), None)
+    cap = float(results[chosen].value) if chosen else None
+    values = [float(r.value) for r in results.values()]
+    spread = float(max(values) - min(values)) if len(values) >= 2 else None
+
+    if cap is not None and vol_status == STATUS_OK:
+        sys_status, sysr = step.run(
+            "systolic_ratio",
+            "formula",
+            budget,
+            lambda: float(systolic_ratio(P, capacity=cap)),
+        )
+    else:
+        sys_status, sysr = (vol_status if vol_status != STATUS_OK else _cap_status(statuses)), None
+
+    config = {
+        "family": item.family,
+        "params": item.params,
+        "seed": item.seed,
+        "provenance": provenance,
+    }
+    row: dict[str, Any] = {
+        "polytope_id": item.polytope_id,
+        "family": item.family,
+        "generator": generator_name(item.family),
+        "generator_config": canonical_json(_plain(config)),
+        "seed": int(item.seed),
+        "dimension": dim,
+        "num_vertices": int(P.num_vertices),
+        "num_facets": int(P.num_facets),
+        "vertices": _matrix(P.vertices),
+        "normals": _matrix(P.normals),
+        "offsets": [float(x) for x in np.asarray(P.offsets, dtype=np.float64)],
+        "volume": vol if vol_status == STATUS_OK else None,
+    }
+    for m in CAPACITY_METHODS:
+        row[capacity_column(m)] = float(results[m].value) if m in results else None
+    row.update(
+        {
+            "ehz_capacity": cap,
+            "capacity_method": chosen,
+            "capacity_spread": spread,
+            "systolic_ratio": float(sysr) if sysr is not None else None,
+            "min_action_cycle": _matrix(results[chosen].cycle) if chosen else [],
+        }
+    )
+    row[status_column("volume")] = vol_status
+    for m in CAPACITY_METHODS:
+        row[status_column(m)] = statuses[m]
+    row[status_column("systolic_ratio")] = sys_status
+    row["schema_version"] = SCHEMA_VERSION
+    row = {c: row[c] for c in COLUMNS}
+    if cap is None and all(st == STATUS_NOT_APPLICABLE for st in statuses.values()):
+        # no method applied: a fact to record, not a silent gap
+        failures.append(
+            {
+                "quantity": "ehz_capacity",
+                "algorithm": "none",
+                "status": STATUS_NOT_APPLICABLE,
+                "message": "no exact capacity algorithm applies to this polytope",
+            }
+        )
+    return {"row": row, "timings": timings, "failures": failures, "shape": shape}
+
+
+def _cap_status(statuses: dict[str, str]) -> str:
+    """The status to give a quantity derived from a capacity that is missing."""
+    for s in statuses.values():
+        if s == STATUS_TIMEOUT:
+            return STATUS_TIMEOUT
+    for s in statuses.values():
+        if s.startswith("error"):
+            return s
+    return STATUS_NOT_APPLICABLE
+
+
+def _plain(obj: Any) -> Any:
+    """``obj`` with numpy scalars and arrays turned into plain JSON values."""
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _plain(obj.tolist())
+    if isinstance(obj, np.generic):
+        return obj.item()
+    return obj

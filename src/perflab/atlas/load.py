@@ -1,0 +1,116 @@
+"""Load a built atlas as a Hugging Face ``datasets.Dataset``, offline."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from perflab.atlas.schema import SCHEMA_VERSION, features
+
+#: The repository root (``src/perflab/atlas/load.py`` -> three folders up).
+REPO_ROOT = Path(__file__).resolve().parents[3]
+ENV_VAR = "PERFLAB_ARTEFACTS"
+
+
+class AtlasNotFound(FileNotFoundError):
+    """No complete atlas build where one was asked for."""
+
+
+def dataset_dir(name_or_path: str | os.PathLike[str]) -> Path:
+    """``artefacts/datasets/<name>`` of this checkout (or of ``$PERFLAB_ARTEFACTS``), or a
+    build folder given by path."""
+    p = Path(name_or_path)
+    if (p / "manifest.json").exists():
+        return p
+    root = Path(os.environ.get(ENV_VAR) or REPO_ROOT / "artefacts")
+    return root / "datasets" / str(name_or_path)
+
+
+def load(
+    name_or_path: str | os.PathLike[str] = "atlas-small",
+    *,
+    family: str | None = None,
+    with_timings: bool = False,
+    allow_incomplete: bool = False,
+) -> Any:
+    """The atlas ``name_or_path`` (``"atlas-tiny"``, ``"atlas-small"`` or a build folder) as
+    a ``datasets.Dataset`` with the features of :func:`perflab.atlas.schema.features`.
+
+    Reads the parquet shards listed in the manifest, in plan order, and checks their
+    SHA-256 against it. No network and no cache folder are used. ``family`` keeps one
+    family. ``with_timings`` adds ``seconds_<quantity>[_<algorithm>]`` columns from the raw
+    timing log next to the build. Raises :class:`AtlasNotFound` when there is no build, and
+    for an unfinished one unless ``allow_incomplete``.
+    """
+    import hashlib
+
+    import datasets
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from datasets.table import InMemoryTable
+
+    folder = dataset_dir(name_or_path)
+    mpath = folder / "manifest.json"
+    if not mpath.exists():
+        raise AtlasNotFound(f"no atlas build at {folder} (no manifest.json); build it first")
+    manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    if manifest.get("schema_version") != SCHEMA_VERSION:
+        raise AtlasNotFound(
+            f"{folder}: schema {manifest.get('schema_version')!r}, this code reads "
+            f"{SCHEMA_VERSION!r}; rebuild the atlas"
+        )
+    extra = manifest.get("extra", {})
+    if not extra.get("complete") and not allow_incomplete:
+        raise AtlasNotFound(
+            f"{folder}: the build is incomplete ({extra.get('totals', {}).get('shards_done')}"
+            f"/{extra.get('totals', {}).get('shards')} shards); resume it or pass "
+            "allow_incomplete=True"
+        )
+    from perflab.atlas.plan import BuildPlan
+
+    plan = BuildPlan.from_dict(manifest["params"]["plan"])
+    feats = features()
+    tables = []
+    for key in plan.shards(family):
+        info = manifest["done"].get(key)
+        if not isinstance(info, dict) or not info.get("rows"):
+            continue
+        data = (folder / info["path"]).read_bytes()
+        if hashlib.sha256(data).hexdigest() != info["sha256"]:
+            raise AtlasNotFound(f"{folder / info['path']}: SHA-256 differs from the manifest")
+        tables.append(pq.read_table(pa.BufferReader(data)))
+    table = (
+        pa.concat_tables(tables) if tables else feats.arrow_schema.empty_table()
+    ).replace_schema_metadata(None)
+    table = table.cast(feats.arrow_schema)
+    if with_timings:
+        table = _join_timings(table, folder, plan.atlas)
+        feats = None
+    info = datasets.DatasetInfo(
+        description=f"{plan.atlas}: {plan.description}",
+        features=feats,
+        version=SCHEMA_VERSION,
+    )
+    return datasets.Dataset(InMemoryTable(table), info=info, split=datasets.Split.TRAIN)
+
+
+def _join_timings(table: Any, folder: Path, atlas: str) -> Any:
+    import pyarrow as pa
+
+    from perflab.atlas.builder import default_bench_dir
+    from perflab.atlas.report import latest_timings
+
+    ids = table.column("polytope_id").to_pylist()
+    recs = latest_timings(default_bench_dir(folder, atlas), set(ids))
+    cols: dict[str, dict[str, float]] = {}
+    for r in recs:
+        name = f"seconds_{r['quantity']}"
+        if r["quantity"] == "ehz_capacity":
+            name += f"_{r['algorithm']}"
+        cols.setdefault(name, {})[r["polytope_id"]] = float(r["seconds"])
+    for name in sorted(cols):
+        vals = [cols[name].get(i) for i in ids]
+        table = table.append_column(name, pa.array(vals, type=pa.float64()))
+    return table

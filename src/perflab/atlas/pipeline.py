@@ -1,0 +1,192 @@
+"""Build + report in one call, with the folder conventions shared by the CLI and notebooks.
+
+Without ``out``: the dataset goes to ``artefacts/datasets/<atlas>``, raw timings to
+``artefacts/benchmarks/<atlas>`` and the report to ``reports/`` of this checkout. With
+``out=DIR``: ``DIR/datasets/<atlas>``, ``DIR/benchmarks/<atlas>`` and ``DIR/reports``, and
+nothing is written outside ``DIR``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from perflab.atlas.builder import BuildResult, Progress, RowFn, build
+from perflab.atlas.load import REPO_ROOT
+from perflab.atlas.plan import BuildPlan, get_plan
+from perflab.atlas.readme import write_dataset_readme
+from perflab.atlas.report import benchmark_report
+
+
+@dataclass(frozen=True)
+class AtlasPaths:
+    dataset: Path
+    bench: Path
+    reports: Path
+
+
+def paths_for(atlas: str, out: str | os.PathLike[str] | None = None) -> AtlasPaths:
+    if out is None:
+        root, reports = REPO_ROOT / "artefacts", REPO_ROOT / "reports"
+    else:
+        root = Path(out)
+        reports = root / "reports"
+    return AtlasPaths(root / "datasets" / atlas, root / "benchmarks" / atlas, reports)
+
+
+def build_and_report(
+    plan: str | BuildPlan,
+    *,
+    out: str | os.PathLike[str] | None = None,
+    only: str | None = None,
+    resume: bool = True,
+    workers: int = 1,
+    progress: Progress | None = None,
+    row_fn: RowFn | None = None,
+    charts: bool = True,
+) -> tuple[BuildResult, dict[str, Any] | None]:
+    """Build (or resume) the atlas, then write its README and benchmark report when it is
+    complete (a run that found nothing to do rewrites neither, if the report exists)."""
+    plan = get_plan(plan) if isinstance(plan, str) else plan
+    paths = paths_for(plan.atlas, out)
+    result = build(
+        plan,
+        paths.dataset,
+        bench_dir=paths.bench,
+        only=only,
+        resume=resume,
+        workers=workers,
+        progress=progress,
+        row_fn=row_fn,
+    )
+    report = None
+    report_md = paths.reports / f"{plan.atlas}_benchmark.md"
+    idle = result.rows_computed == 0 and not result.shards_written
+    if result.complete and not (idle and report_md.exists()):
+        write_dataset_readme(paths.dataset)
+        ids = done_ids(paths.dataset)
+        report = benchmark_report(
+            plan.atlas, paths.bench, paths.reports, polytope_ids=ids, charts=charts
+        )
+    return result, report
+
+
+def done_ids(dataset: str | os.PathLike[str]) -> set[str]:
+    """The polytope ids of the shards a build folder's manifest records as done."""
+    import json
+
+    m = json.loads((Path(dataset) / "manifest.json").read_text(encoding="utf-8"))
+    return {pid for info in m["done"].values() if isinstance(info, dict) for pid in info["ids"]}
+
+
+class BarProgress:
+    """Adapts :func:`build`'s ``progress(done, total)`` to a bar made by ``make_bar(total)``
+    (e.g. ``lambda n: mo.status.progress_bar(total=n, title=...)``), opened on first use."""
+
+    def __init__(self, make_bar: Any) -> None:
+        self.make_bar = make_bar
+        self.ctx: Any = None
+        self.bar: Any = None
+        self.last = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.ctx = self.make_bar(max(total, 1))
+            self.bar = self.ctx.__enter__()
+        if done > self.last:
+            self.bar.update(increment=done - self.last)
+            self.last = done
+
+    def close(self) -> None:
+        if self.ctx is not None:
+            self.ctx.__exit__(None, None, None)
+            self.ctx = self.bar = None
+
+
+def describe(result: BuildResult, paths: AtlasPaths) -> str:
+    """A one-paragraph Markdown account of a build run (for notebooks and logs)."""
+    t = result.summary["totals"]
+    return (
+        f"**{result.atlas}**: built in **{result.wall_s:.1f} s** ({result.rows_computed} rows "
+        f"computed, {result.rows_reused} reused from journals, {len(result.shards_skipped)} "
+        f"shards already done); complete: {result.complete}. {t['rows']} rows, "
+        f"{t['with_capacity']} with a capacity, {t['timeouts']} timeouts, {t['errors']} "
+        f"errors. Dataset `{paths.dataset}`, benchmark report "
+        f"`{paths.reports / (result.atlas + '_benchmark.md')}`."
+    )
+
+
+@dataclass(frozen=True)
+class NotebookRun:
+    """What a notebook's flags asked for (see :func:`notebook_options`)."""
+
+    plan: BuildPlan
+    out: str | None
+    only: str | None
+    resume: bool
+    workers: int
+    smoke: bool
+
+    @property
+    def paths(self) -> AtlasPaths:
+        return paths_for(self.plan.atlas, self.out)
+
+
+def notebook_options(
+    atlas: str,
+    args: dict[str, str],
+    mode: str,
+    *,
+    smoke_families: int = 3,
+    default_workers: int = 1,
+) -> NotebookRun:
+    """Interpret a notebook's ``mo.cli_args()``: ``--smoke``, ``--out DIR``, ``--only F``,
+    ``--resume``, ``--workers N`` (default ``default_workers``; a flag without a value
+    arrives as ``""``).
+
+    As a script (``mode == "script"``) the build is fresh unless ``--resume``; under
+    ``marimo run``/``edit`` it always resumes, so a dashboard opens on the committed build.
+    ``--smoke`` keeps the first parameter set of the first ``smoke_families`` families and
+    writes into a new temporary folder unless ``--out`` is given.
+    """
+    import tempfile
+
+    plan = get_plan(atlas)
+    out = args.get("out") or None
+    smoke = "smoke" in args
+    if smoke:
+        plan = plan.restricted(families=plan.family_names()[:smoke_families], per_family=1)
+        out = out or tempfile.mkdtemp(prefix=f"{plan.atlas}-")
+    try:
+        workers = int(args.get("workers") or default_workers)
+    except ValueError as exc:
+        raise ValueError(f"--workers must be an integer, got {args.get('workers')!r}") from exc
+    return NotebookRun(
+        plan=plan,
+        out=out,
+        only=args.get("only") or None,
+        resume="resume" in args or mode != "script",
+        workers=workers,
+        smoke=smoke,
+    )
+
+
+def notebook_build(opts: NotebookRun, make_bar: Any) -> BuildResult:
+    """Build/resume as ``opts`` says, with a progress bar from ``make_bar(total)``
+    (``lambda n: mo.status.progress_bar(total=n)``); prints and returns the result."""
+    bar = BarProgress(make_bar)
+    try:
+        result, _ = build_and_report(
+            opts.plan,
+            out=opts.out,
+            only=opts.only,
+            resume=opts.resume,
+            workers=opts.workers,
+            progress=bar,
+        )
+    finally:
+        bar.close()
+    print(describe(result, opts.paths))
+    return result

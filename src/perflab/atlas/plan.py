@@ -1,0 +1,272 @@
+"""Build plans: which polytopes an atlas holds, written as data.
+
+A plan names, per generator family, a parameter grid (the cartesian product of the listed
+values) and a list of seeds; it fixes the time budget per quantity and the shard size. The
+plans of the published atlases live next to this module as JSON (``plans/<atlas>.json``);
+the build manifest embeds the plan, so a build can be repeated from its manifest alone.
+
+Expansion order is part of the plan: families in the order listed, then grid points in
+lexicographic order of the parameter names (values in the order listed), then seeds. The
+row order of the dataset follows it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from perflab.atlas.schema import canonical_json
+
+PLAN_FORMAT = 1
+_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+class PlanError(ValueError):
+    """A build plan is malformed (unknown keys, empty grids, duplicate polytopes, ...)."""
+
+
+def polytope_id(family: str, params: Mapping[str, Any], seed: int) -> str:
+    """Deterministic id of the polytope a generator makes from ``params`` and ``seed``.
+
+    ``'ap-'`` followed by the first 16 hex digits of the SHA-256 of the canonical JSON of
+    ``{"family", "params", "seed"}``; independent of the atlas that holds it.
+    """
+    key = canonical_json({"family": family, "params": dict(params), "seed": int(seed)})
+    return "ap-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """One polytope to build: a family, one grid point and one seed."""
+
+    family: str
+    params: dict[str, Any]
+    seed: int
+    index: int  # position within its family (0-based), fixes the shard
+
+    @property
+    def polytope_id(self) -> str:
+        return polytope_id(self.family, self.params, self.seed)
+
+
+@dataclass(frozen=True)
+class FamilySpec:
+    """A family's parameter sets and seeds.
+
+    The parameter sets are the explicit ``points`` (each a dict, in the order listed)
+    followed by the cartesian product of ``grid`` (names in lexicographic order, values in
+    the order listed); an empty spec has the single empty parameter set. Each parameter set
+    is combined with every seed.
+    """
+
+    family: str
+    grid: dict[str, list[Any]] = field(default_factory=dict)
+    seeds: list[int] = field(default_factory=lambda: [0])
+    points: list[dict[str, Any]] = field(default_factory=list)
+
+    def param_sets(self) -> list[dict[str, Any]]:
+        sets = [dict(p) for p in self.points]
+        if self.grid or not self.points:
+            names = sorted(self.grid)
+            for values in itertools.product(*(self.grid[n] for n in names)):
+                sets.append(dict(zip(names, values, strict=True)))
+        return sets
+
+    def items(self) -> Iterator[PlanItem]:
+        index = 0
+        for params in self.param_sets():
+            for seed in self.seeds:
+                yield PlanItem(self.family, params, int(seed), index)
+                index += 1
+
+    @property
+    def size(self) -> int:
+        return len(self.param_sets()) * len(self.seeds)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"family": self.family, "grid": self.grid, "seeds": list(self.seeds)}
+        if self.points:
+            d["points"] = self.points
+        return d
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """Everything that determines an atlas build's data (see the module docstring)."""
+
+    atlas: str
+    families: tuple[FamilySpec, ...]
+    time_budget_s: float = 10.0
+    rows_per_shard: int = 500
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not _NAME_RE.match(self.atlas):
+            raise PlanError(f"atlas name {self.atlas!r} must match {_NAME_RE.pattern}")
+        if not self.families:
+            raise PlanError(f"plan {self.atlas!r} lists no families")
+        if self.time_budget_s <= 0:
+            raise PlanError(f"time_budget_s must be positive, got {self.time_budget_s}")
+        if self.rows_per_shard < 1:
+            raise PlanError(f"rows_per_shard must be >= 1, got {self.rows_per_shard}")
+        seen_fam: set[str] = set()
+        seen_ids: dict[str, str] = {}
+        for spec in self.families:
+            if not _NAME_RE.match(spec.family):
+                raise PlanError(f"family name {spec.family!r} must match {_NAME_RE.pattern}")
+            if spec.family in seen_fam:
+                raise PlanError(f"family {spec.family!r} is listed twice")
+            seen_fam.add(spec.family)
+            if not spec.seeds:
+                raise PlanError(f"family {spec.family!r} has no seeds")
+            for name, values in spec.grid.items():
+                if not isinstance(values, list) or not values:
+                    raise PlanError(
+                        f"family {spec.family!r}: grid entry {name!r} must be a non-empty list"
+                    )
+            for item in spec.items():
+                pid = item.polytope_id
+                if pid in seen_ids:
+                    raise PlanError(
+                        f"family {spec.family!r}: {item.params} seed {item.seed} repeats "
+                        f"polytope {pid}"
+                    )
+                seen_ids[pid] = spec.family
+            try:
+                canonical_json(spec.to_dict())
+            except (TypeError, ValueError) as exc:
+                raise PlanError(f"family {spec.family!r}: grid is not plain JSON: {exc}") from exc
+
+    # -- expansion -------------------------------------------------------------------------
+    def family_names(self) -> list[str]:
+        return [s.family for s in self.families]
+
+    def spec(self, family: str) -> FamilySpec:
+        for s in self.families:
+            if s.family == family:
+                return s
+        raise PlanError(
+            f"plan {self.atlas!r} has no family {family!r}; it has {self.family_names()}"
+        )
+
+    def items(self, only: str | None = None) -> Iterator[PlanItem]:
+        specs = [self.spec(only)] if only is not None else self.families
+        for s in specs:
+            yield from s.items()
+
+    @property
+    def size(self) -> int:
+        return sum(s.size for s in self.families)
+
+    def shards(self, only: str | None = None) -> dict[str, list[PlanItem]]:
+        """Shard key (``<family>/shard-<k>``) -> its items, in plan order."""
+        out: dict[str, list[PlanItem]] = {}
+        for item in self.items(only):
+            k = item.index // self.rows_per_shard
+            out.setdefault(shard_key(item.family, k), []).append(item)
+        return out
+
+    def restricted(
+        self, families: list[str] | None = None, per_family: int | None = None
+    ) -> BuildPlan:
+        """A smaller plan (for smoke runs): some families, the first ``per_family`` seeds
+        of the first grid point each. Named ``<atlas>-smoke`` so it never mixes with the
+        full build."""
+        specs = []
+        for s in self.families:
+            if families is not None and s.family not in families:
+                continue
+            if per_family:
+                first = s.param_sets()[0]
+                specs.append(FamilySpec(s.family, {}, s.seeds[:per_family], [first]))
+            else:
+                specs.append(s)
+        return BuildPlan(
+            atlas=f"{self.atlas}-smoke",
+            families=tuple(specs),
+            time_budget_s=self.time_budget_s,
+            rows_per_shard=self.rows_per_shard,
+            description=f"smoke subset of {self.atlas}",
+        )
+
+    # -- (de)serialisation ---------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": PLAN_FORMAT,
+            "atlas": self.atlas,
+            "description": self.description,
+            "time_budget_s": self.time_budget_s,
+            "rows_per_shard": self.rows_per_shard,
+            "families": [s.to_dict() for s in self.families],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> BuildPlan:
+        known = {"format", "atlas", "description", "time_budget_s", "rows_per_shard", "families"}
+        for f in data.get("families", []):
+            extra = set(f) - {"family", "grid", "seeds", "points"} if isinstance(f, dict) else set()
+            if extra:
+                raise PlanError(f"unknown family keys {sorted(extra)} in {f.get('family')!r}")
+        unknown = set(data) - known
+        if unknown:
+            raise PlanError(f"unknown plan keys {sorted(unknown)}")
+        if data.get("format", PLAN_FORMAT) != PLAN_FORMAT:
+            raise PlanError(f"plan format {data.get('format')!r} is not {PLAN_FORMAT}")
+        try:
+            fams = tuple(
+                FamilySpec(
+                    family=str(f["family"]),
+                    grid={str(k): list(v) for k, v in dict(f.get("grid", {})).items()},
+                    seeds=[int(s) for s in f.get("seeds", [0])],
+                    points=[dict(p) for p in f.get("points", [])],
+                )
+                for f in data["families"]
+            )
+            return cls(
+                atlas=str(data["atlas"]),
+                families=fams,
+                time_budget_s=float(data.get("time_budget_s", 10.0)),
+                rows_per_shard=int(data.get("rows_per_shard", 500)),
+                description=str(data.get("description", "")),
+            )
+        except (KeyError, TypeError) as exc:
+            raise PlanError(f"malformed plan: {type(exc).__name__}: {exc}") from exc
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> BuildPlan:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise PlanError(f"{path}: cannot read plan: {exc}") from exc
+        return cls.from_dict(data)
+
+
+def shard_key(family: str, k: int) -> str:
+    return f"{family}/shard-{k:05d}"
+
+
+def plan_names() -> list[str]:
+    """The atlases whose plans ship with the package."""
+    files = resources.files("perflab.atlas").joinpath("plans")
+    return sorted(p.name[: -len(".json")] for p in files.iterdir() if p.name.endswith(".json"))
+
+
+def get_plan(name: str) -> BuildPlan:
+    """The shipped plan of atlas ``name`` (e.g. ``"atlas-small"``), or a plan file path."""
+    p = Path(name)
+    if p.suffix == ".json" and p.exists():
+        return BuildPlan.from_file(p)
+    res = resources.files("perflab.atlas").joinpath("plans", f"{name}.json")
+    if not res.is_file():
+        raise PlanError(f"no plan named {name!r}; known: {plan_names()}")
+    return BuildPlan.from_dict(json.loads(res.read_text(encoding="utf-8")))

@@ -1,0 +1,103 @@
+"""The README of a built atlas folder: what it holds, its schema, how to load and rebuild it.
+
+Written from the manifest (plan, per-family counts, failures) and the schema by code, so it
+always describes the files next to it. It holds no timings (see the benchmark report).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from perflab.atlas.schema import CAPACITY_METHODS, SCHEMA_VERSION, schema_description
+from perflab.harness import atomic_write_text, markdown_table
+
+
+def dataset_readme(folder: str | os.PathLike[str]) -> str:
+    folder = Path(folder)
+    m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    plan = m["params"]["plan"]
+    extra = m["extra"]
+    atlas = plan["atlas"]
+    fams = []
+    for spec in plan["families"]:
+        f = extra["families"][spec["family"]]
+        sc = f["status_counts"]
+        fams.append(
+            {
+                "family": spec["family"],
+                "planned": f["planned"],
+                "rows": f["rows"],
+                "with capacity": f["with_capacity"],
+                "billiards ok": sc["billiards"].get("ok", 0),
+                "reeb ok": sc["reeb"].get("ok", 0),
+                "haim_kislev ok": sc["haim_kislev"].get("ok", 0),
+                "capacity timeouts": sum(sc[q].get("timeout", 0) for q in CAPACITY_METHODS),
+            }
+        )
+    tot = extra["totals"]
+    failures = extra["failures"]
+    lines = [
+        f"# {atlas}",
+        "",
+        plan.get("description", ""),
+        "",
+        f"Schema version {SCHEMA_VERSION}. {tot['rows']} polytopes "
+        f"({tot['planned']} planned, {tot['missing_rows']} not generated), "
+        f"{tot['with_capacity']} with an EHZ capacity; {tot['timeouts']} timeouts and "
+        f"{tot['errors']} errors recorded (budget {plan['time_budget_s']:g} s per quantity "
+        f"and algorithm). Build complete: {extra['complete']}.",
+        "",
+        "Files: `data/<family>/shard-<k>.parquet` (rows in plan order), `manifest.json` "
+        "(plan, per-shard SHA-256, counts, failures, environment). Raw per-row timings: "
+        f"`artefacts/benchmarks/{atlas}/timings.jsonl`; summary: "
+        f"`reports/{atlas}_benchmark.md`.",
+        "",
+        "## Load",
+        "",
+        "```python",
+        "import perflab.atlas",
+        f'ds = perflab.atlas.load("{atlas}")              # datasets.Dataset, offline',
+        f'ds = perflab.atlas.load("{atlas}", family="polygon_product", with_timings=True)',
+        "",
+        "# without perflab (plain Hugging Face datasets):",
+        "import datasets",
+        f'files = "artefacts/datasets/{atlas}/data/*/*.parquet"  # shards sorted by family',
+        'ds = datasets.load_dataset("parquet", data_files=files, split="train")',
+        "```",
+        "",
+        "## Rebuild or resume",
+        "",
+        "```bash",
+        f"python -m perflab.atlas build {atlas}            # resume (skips finished shards)",
+        f"python -m perflab.atlas build {atlas} --fresh    # start afresh",
+        f"python -m perflab.atlas build {atlas} --only cube --fresh   # rebuild one family",
+        "```",
+        "",
+        "A killed build (even `kill -9`) resumes where it stopped and writes the same bytes "
+        "as an uninterrupted build.",
+        "",
+        "## Families",
+        "",
+        markdown_table(fams),
+        "## Schema",
+        "",
+        markdown_table(schema_description()),
+    ]
+    if failures:
+        lines += ["## Recorded failures and timeouts", ""]
+        lines.append(
+            markdown_table(
+                [
+                    {k: f.get(k) for k in ("polytope_id", "family", "quantity", "algorithm")}
+                    | {"status": f["status"], "message": f.get("message", "")[:120]}
+                    for f in failures
+                ]
+            )
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_dataset_readme(folder: str | os.PathLike[str]) -> Path:
+    return atomic_write_text(Path(folder) / "README.md", dataset_readme(folder))

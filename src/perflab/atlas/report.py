@@ -1,0 +1,223 @@
+"""The benchmark report of an atlas build, computed from its raw timing logs.
+
+Input: ``BENCH/timings.jsonl`` (one record per polytope x quantity x algorithm, see
+:mod:`perflab.atlas.builder`) and ``BENCH/runs.jsonl`` (one record per build run). When a
+row was computed more than once (a crash between its timing records and its journal entry,
+or a ``--only`` rebuild) the latest record per (polytope, quantity, algorithm) counts.
+
+Output: ``reports/<atlas>_benchmark.md`` + ``.json`` with, per generator family x quantity
+x algorithm, the number of records, how many were ok / failed / timed out / not applicable,
+and mean, p50, p90 and max seconds over the ok records (numpy's linear quantiles); the
+slowest records; the build runs; and two altair charts saved as PNG.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from perflab.harness import RunLog, markdown_table, save_chart, write_report
+
+TIMINGS = "timings.jsonl"
+RUNS = "runs.jsonl"
+
+
+def _display(path: Path) -> str:
+    """``path`` relative to the working directory when it lies below it (no machine paths in
+    committed reports), else absolute."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def latest_timings(
+    bench_dir: str | os.PathLike[str], polytope_ids: set[str] | None = None
+) -> list[dict[str, Any]]:
+    """The latest record per (polytope, quantity, algorithm), in first-seen order.
+
+    With ``polytope_ids``, records of other polytopes (e.g. of an abandoned build) are
+    left out.
+    """
+    latest: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for rec in RunLog.iter(Path(bench_dir) / TIMINGS):
+        if polytope_ids is not None and rec["polytope_id"] not in polytope_ids:
+            continue
+        latest[(rec["polytope_id"], rec["quantity"], rec["algorithm"])] = rec
+    return list(latest.values())
+
+
+def timing_table(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per (family, quantity, algorithm): counts by status and seconds statistics (ok only)."""
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for r in records:
+        groups.setdefault((r["family"], r["quantity"], r["algorithm"]), []).append(r)
+    out = []
+    for (family, quantity, algorithm), recs in sorted(groups.items()):
+        ok = np.array([r["seconds"] for r in recs if r["status"] == "ok"], dtype=np.float64)
+        row: dict[str, Any] = {
+            "family": family,
+            "quantity": quantity,
+            "algorithm": algorithm,
+            "count": len(recs),
+            "ok": int(ok.size),
+            "failures": sum(1 for r in recs if r["status"].startswith("error")),
+            "timeouts": sum(1 for r in recs if r["status"] == "timeout"),
+            "not_applicable": sum(1 for r in recs if r["status"] == "not_applicable"),
+            "mean_s": None,
+            "p50_s": None,
+            "p90_s": None,
+            "max_s": None,
+            "total_s": float(sum(r["seconds"] for r in recs)),
+        }
+        if ok.size:
+            p50, p90 = np.quantile(ok, [0.5, 0.9])
+            row.update(
+                mean_s=float(ok.mean()),
+                p50_s=float(p50),
+                p90_s=float(p90),
+                max_s=float(ok.max()),
+            )
+        out.append(row)
+    return out
+
+
+def slowest(records: list[dict[str, Any]], k: int = 10) -> list[dict[str, Any]]:
+    """The ``k`` records with the most seconds (any status; ties broken by id)."""
+    keys = ("polytope_id", "family", "quantity", "algorithm", "status", "seconds", "num_facets")
+    top = sorted(records, key=lambda r: (-r["seconds"], r["polytope_id"], r["algorithm"]))[:k]
+    return [{c: r.get(c) for c in keys} for r in top]
+
+
+def _step(rec: dict[str, Any]) -> str:
+    """Chart label: the quantity, with the algorithm where there are several."""
+    if rec["quantity"] == "ehz_capacity":
+        return f"capacity:{rec['algorithm']}"
+    return str(rec["quantity"])
+
+
+def _charts(records: list[dict[str, Any]], atlas: str) -> dict[str, Any]:
+    import altair as alt
+    import polars as pl
+
+    ok = [r for r in records if r["status"] == "ok"]
+    if not ok:
+        return {}
+    df = pl.DataFrame(
+        {
+            "family": [r["family"] for r in ok],
+            "step": [_step(r) for r in ok],
+            "seconds": [max(r["seconds"], 1e-7) for r in ok],
+            "num_facets": [r.get("num_facets") for r in ok],
+        }
+    )
+    by_family = (
+        alt.Chart(df)
+        .mark_boxplot(extent="min-max")
+        .encode(
+            x=alt.X("seconds:Q", scale=alt.Scale(type="log"), title="seconds (log)"),
+            y=alt.Y("family:N", title=None),
+            color=alt.Color("step:N", title="quantity:algorithm"),
+            yOffset="step:N",
+        )
+        .properties(title=f"{atlas}: seconds per family and step", width=520, height=420)
+    )
+    cap = df.filter(pl.col("step").str.starts_with("capacity:"))
+    by_facets = (
+        alt.Chart(cap)
+        .mark_point(filled=True, opacity=0.6)
+        .encode(
+            x=alt.X("num_facets:Q", title="facets"),
+            y=alt.Y("seconds:Q", scale=alt.Scale(type="log"), title="seconds (log)"),
+            color=alt.Color("step:N", title="algorithm"),
+            tooltip=["family", "step", "num_facets", "seconds"],
+        )
+        .properties(title=f"{atlas}: capacity seconds vs facets", width=520, height=300)
+    )
+    return {"seconds_by_family": by_family, "capacity_vs_facets": by_facets}
+
+
+def benchmark_report(
+    atlas: str,
+    bench_dir: str | os.PathLike[str],
+    reports_dir: str | os.PathLike[str],
+    *,
+    polytope_ids: set[str] | None = None,
+    charts: bool = True,
+) -> dict[str, Any]:
+    """Write ``<reports_dir>/<atlas>_benchmark.md`` + ``.json`` (+ charts); return the data."""
+    bench_dir, reports_dir = Path(bench_dir), Path(reports_dir)
+    records = latest_timings(bench_dir, polytope_ids)
+    if not records:
+        raise FileNotFoundError(f"{bench_dir / TIMINGS}: no timing records to report on")
+    table = timing_table(records)
+    top = slowest(records)
+    runs = RunLog.read(bench_dir / RUNS)
+    full_runs = [r for r in runs if r.get("only") is None and r.get("rows_reused") == 0]
+    data: dict[str, Any] = {
+        "atlas": atlas,
+        "source": _display(bench_dir / TIMINGS),
+        "records": len(records),
+        "polytopes": len({r["polytope_id"] for r in records}),
+        "table": table,
+        "slowest": top,
+        "runs": runs,
+        "last_full_build_wall_s": full_runs[-1]["wall_s"] if full_runs else None,
+        "charts": {},
+    }
+    chart_objs = _charts(records, atlas) if charts else {}
+    for name, chart in chart_objs.items():
+        path = reports_dir / f"{atlas}_benchmark_{name}.png"
+        save_chart(chart, path)
+        data["charts"][name] = path.name
+    md = [
+        f"# {atlas}: build benchmark",
+        "",
+        f"Computed by `perflab.atlas.report` from `{data['source']}` "
+        f"({data['records']} records, {data['polytopes']} polytopes; the latest record per "
+        "polytope x quantity x algorithm). Seconds are wall time on the build machine "
+        "(shared, 2 cores: expect noise); mean/p50/p90/max are over `ok` records.",
+        "",
+        "## Per family x quantity x algorithm",
+        "",
+        markdown_table(
+            table,
+            [
+                "family",
+                "quantity",
+                "algorithm",
+                "count",
+                "ok",
+                "failures",
+                "timeouts",
+                "not_applicable",
+                "mean_s",
+                "p50_s",
+                "p90_s",
+                "max_s",
+            ],
+        ),
+        "## Slowest paths",
+        "",
+        markdown_table(top),
+        "## Build runs",
+        "",
+        markdown_table(
+            [
+                {k: r.get(k) for k in ("run_id", "only", "workers", "wall_s", "rows_computed")}
+                | {
+                    "rows_reused": r.get("rows_reused"),
+                    "complete": r.get("complete"),
+                    "load_avg_1m": (r.get("load_avg") or [None])[0],
+                }
+                for r in runs
+            ]
+        ),
+    ]
+    for name, fname in data["charts"].items():
+        md += [f"![{name}]({fname})", ""]
+    write_report(reports_dir / f"{atlas}_benchmark.md", "\n".join(md), data)
+    return data

@@ -1,0 +1,70 @@
+"""The committed datasets: complete, loadable offline, and equal to a fresh computation."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from perflab.atlas import get_plan, load
+from perflab.atlas.load import dataset_dir
+from perflab.atlas.pipeline import paths_for
+from perflab.atlas.report import latest_timings, timing_table
+from perflab.atlas.shards import MAX_SHARD_BYTES
+from perflab.atlas.verify import recompute_row, sample_rows
+from perflab.symplectic.generators import FAMILIES
+
+ATLASES = ("atlas-tiny", "atlas-small")
+
+
+@pytest.mark.parametrize("atlas", ATLASES)
+def test_committed_atlas_is_complete_and_explained(atlas):
+    folder = dataset_dir(atlas)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    plan = get_plan(atlas)
+    assert manifest["params"]["plan"] == plan.to_dict(), "rebuild: the shipped plan changed"
+    extra = manifest["extra"]
+    assert extra["complete"] and extra["totals"]["rows"] == plan.size
+    assert extra["totals"]["shards_without_explained_capacity"] == []
+    for f in extra["failures"]:  # errors are recorded with their message, never silent
+        assert f["status"] in ("timeout",) or (f["status"].startswith("error: ") and f["message"])
+    for info in manifest["done"].values():
+        assert info["bytes"] < MAX_SHARD_BYTES
+    ds = load(atlas)
+    assert ds.num_rows == plan.size and set(ds["family"]) == set(FAMILIES)
+    timed_out = {f["polytope_id"] for f in extra["failures"] if f["status"] == "timeout"}
+    for pid, cap in zip(ds["polytope_id"], ds["ehz_capacity"], strict=True):
+        assert cap is not None or pid in timed_out  # a capacity, or a recorded timeout
+    assert (folder / "README.md").read_text().startswith(f"# {atlas}")
+
+
+@pytest.mark.parametrize("atlas", ATLASES)
+def test_committed_pentagon_product_has_the_known_values(atlas):
+    ds = load(atlas, family="polygon_product")
+    row = next(
+        r
+        for r in ds
+        if json.loads(r["generator_config"])["params"] == {"n": 5, "m": 5, "r": 1, "s": 4}
+    )
+    assert row["ehz_capacity"] == pytest.approx(
+        2 * math.cos(math.pi / 10) * (1 + math.cos(math.pi / 5)), rel=1e-9
+    )
+    assert row["systolic_ratio"] == pytest.approx((math.sqrt(5) + 3) / 5, rel=1e-9)
+    assert row["systolic_ratio"] > 1  # the counterexample to Viterbo's conjecture
+
+
+def test_twenty_random_rows_recompute_to_1e_12():
+    ds = load("atlas-small")
+    rows = sample_rows(ds, 20, seed=20261125)
+    assert len({r["polytope_id"] for r in rows}) == 20
+    for row in rows:
+        dev = recompute_row(row)
+        assert dev.worst <= 1e-12, (row["polytope_id"], row["family"], dev.rel)
+
+
+def test_committed_report_is_computed_from_the_committed_log():
+    paths = paths_for("atlas-small")
+    report = json.loads((paths.reports / "atlas-small_benchmark.json").read_text())
+    table = timing_table(latest_timings(paths.bench))
+    assert report["table"] == table

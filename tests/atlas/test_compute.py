@@ -1,0 +1,74 @@
+"""Rows computed with the symplectic core: known values, statuses, timeouts, recomputation."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from perflab.atlas.compute import compute_row
+from perflab.atlas.plan import PlanItem
+from perflab.atlas.schema import COLUMNS
+from perflab.atlas.verify import recompute_row
+
+HKO = PlanItem("polygon_product", {"n": 5, "m": 5, "r": 1, "s": 4}, 0, 0)
+
+
+def test_pentagon_product_row_has_the_known_values():
+    rec = compute_row(HKO, 30.0)
+    row = rec["row"]
+    assert tuple(row) == COLUMNS
+    c = 2 * math.cos(math.pi / 10) * (1 + math.cos(math.pi / 5))
+    assert row["ehz_capacity"] == pytest.approx(c, rel=1e-9)
+    assert row["volume"] == pytest.approx((2.5 * math.sin(2 * math.pi / 5)) ** 2, rel=1e-9)
+    assert row["systolic_ratio"] == pytest.approx((math.sqrt(5) + 3) / 5, rel=1e-9)
+    assert row["status_billiards"] == "ok" and row["status_haim_kislev"] == "ok"
+    assert row["capacity_billiards"] == pytest.approx(row["capacity_haim_kislev"], rel=1e-9)
+    assert row["capacity_method"] == "billiards"  # what ehz_capacity(P, "auto") runs
+    assert row["status_reeb"] == "not_applicable"  # Lagrangian 2-faces (LagrangianFaceError)
+    assert row["capacity_spread"] is not None and row["capacity_spread"] < 1e-9
+    assert len(row["min_action_cycle"]) >= 2 and row["dimension"] == 4
+    qs = {(t["quantity"], t["algorithm"]) for t in rec["timings"]}
+    assert {("generate", "generator"), ("volume", "volume"), ("systolic_ratio", "formula")} <= qs
+    assert all(t["seconds"] >= 0 for t in rec["timings"])
+
+
+def test_a_timeout_is_recorded_and_the_row_kept():
+    # the 24-cell has 24 facets: Haim-Kislev does not finish in 0.2 s
+    rec = compute_row(PlanItem("twenty_four_cell", {}, 0, 0), 0.2)
+    row = rec["row"]
+    assert row is not None and row["status_volume"] in ("ok", "timeout")
+    assert row["ehz_capacity"] is None and row["systolic_ratio"] is None
+    assert "timeout" in {row["status_haim_kislev"], row["status_reeb"]}
+    assert any(
+        f["status"] == "timeout" and f["quantity"] == "ehz_capacity" for f in rec["failures"]
+    )
+
+
+def test_three_methods_agree_on_a_random_halfspace_polytope():
+    row = compute_row(PlanItem("halfspace_polytope_4d", {"facets": 6}, 3, 0), 30.0)["row"]
+    assert row["status_reeb"] == row["status_haim_kislev"] == "ok"
+    assert row["status_billiards"] == "not_applicable"
+    assert row["capacity_reeb"] == pytest.approx(row["capacity_haim_kislev"], rel=1e-9)
+    assert row["capacity_method"] == "haim_kislev" and row["capacity_spread"] < 1e-9
+
+
+def test_unknown_family_is_an_error_not_a_row():
+    rec = compute_row(PlanItem("no_such_family", {}, 0, 0), 1.0)
+    assert rec["row"] is None
+    assert rec["failures"][0]["status"] == "error: UnknownFamily"
+    assert "no_such_family" in rec["failures"][0]["message"]
+
+
+def test_planar_rows_use_haim_kislev_and_equal_the_area():
+    row = compute_row(PlanItem("regular_polygon", {"n": 6}, 0, 0), 30.0)["row"]
+    assert row["status_billiards"] == row["status_reeb"] == "not_applicable"
+    assert row["ehz_capacity"] == pytest.approx(row["volume"], rel=1e-12)  # c = area in R^2
+    assert row["systolic_ratio"] == pytest.approx(1.0, rel=1e-12)
+
+
+def test_recomputation_agrees_exactly():
+    row = compute_row(PlanItem("cube", {"dim": 4}, 0, 0), 30.0)["row"]
+    assert row["ehz_capacity"] == pytest.approx(4.0, rel=1e-9)
+    dev = recompute_row(row)
+    assert dev.worst <= 1e-12, dev.rel

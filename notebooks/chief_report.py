@@ -1,0 +1,85 @@
+"""The chief scientist's report on the Warp kernel dataset (reports/chief_report.md).
+
+Run as a script:   python notebooks/chief_report.py
+                   python notebooks/chief_report.py -- --smoke --out /tmp/report
+Edit:              marimo edit notebooks/chief_report.py
+
+Reads the build's stats (``--stats``, default reports/warp_dataset_stats.json) and sample
+kernels (``--samples``, default artefacts/datasets/warp-kernels/samples); every number in the
+report comes from the stats file. It also summarises every other report under ``reports/``.
+Writes ``<out>/chief_report.md`` (``--out``, default reports/). ``--smoke`` does the same (it
+only reads files); if no stats file exists yet it first builds a smoke dataset under ``--out``.
+"""
+
+import marimo
+
+__generated_with = "0.25.2"
+app = marimo.App(width="medium")
+
+
+@app.cell
+def _():
+    import marimo as mo
+
+    return (mo,)
+
+
+@app.cell
+def _(mo):
+    from pathlib import Path
+
+    args = mo.cli_args()
+    smoke = "smoke" in args
+    out_dir = Path(args.get("out") or "reports")
+    stats_path = Path(args.get("stats") or "reports/warp_dataset_stats.json")
+    samples_dir = Path(args.get("samples") or "artefacts/datasets/warp-kernels/samples")
+    reports_dir = Path(args.get("reports") or "reports")
+    mo.md(f"**Stats** `{stats_path}` · **samples** `{samples_dir}` · **output** `{out_dir}`")
+    return Path, out_dir, reports_dir, samples_dir, smoke, stats_path
+
+
+@app.cell
+def _(out_dir, samples_dir, smoke, stats_path):
+    from perflab.warpgen.build import config_from_args, run_build
+
+    if not stats_path.exists():
+        if not smoke:
+            raise FileNotFoundError(
+                f"{stats_path} does not exist: build the dataset first "
+                "(python notebooks/warp_dataset.py -- --target-mb 200)"
+            )
+        _cfg = config_from_args(smoke=True, out=out_dir)
+        run_build(_cfg)
+        stats_file, samples_folder = _cfg.stats_path, _cfg.root / "samples"
+    else:
+        stats_file, samples_folder = stats_path, samples_dir
+    return samples_folder, stats_file
+
+
+@app.cell
+def _(out_dir, reports_dir, samples_folder, stats_file):
+    from perflab.harness import atomic_write_text
+    from perflab.warpgen.report import pick_example, render_chief_report, summarise_reports
+    from perflab.warpgen.samples import read_samples_dir
+    from perflab.warpgen.stats import read_stats
+
+    stats = read_stats(stats_file)
+    example = pick_example(*read_samples_dir(samples_folder))
+    others = summarise_reports(
+        reports_dir, {"chief_report.md", "chief_report.json", stats_file.name}
+    )
+    report = render_chief_report(stats, example, others, stats_path=str(stats_file))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out_dir / "chief_report.md", report)
+    print(f"wrote {out_dir / 'chief_report.md'} ({len(report.split())} words)")
+    return (report,)
+
+
+@app.cell
+def _(mo, report):
+    mo.md(report)
+    return
+
+
+if __name__ == "__main__":
+    app.run()

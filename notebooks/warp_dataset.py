@@ -1,0 +1,210 @@
+"""Warp kernel dataset: build (or resume) it, then look at it.
+
+Run as a script:   python notebooks/warp_dataset.py -- --target-mb 200
+                   python notebooks/warp_dataset.py -- --smoke --out /tmp/warp
+Edit:              marimo edit notebooks/warp_dataset.py
+Module CLI (same flags): python -m perflab.warpgen.build --target-mb 200
+
+Flags: ``--target-mb`` (MB per backend, default 200), ``--smoke`` (~0.3 MB, every kernel
+validated), ``--out DIR`` (dataset in DIR/warp-kernels, stats in DIR; default
+artefacts/datasets/warp-kernels and reports/), ``--seed``, ``--workers`` (0 = all cores).
+Rerunning the same command resumes an interrupted build.
+"""
+
+import marimo
+
+__generated_with = "0.25.2"
+app = marimo.App(width="full")
+
+
+@app.cell
+def _():
+    import marimo as mo
+
+    return (mo,)
+
+
+@app.cell
+def _(mo):
+    from pathlib import Path
+
+    from perflab.warpgen.build import config_from_args
+
+    args = mo.cli_args()
+    smoke = "smoke" in args
+    cfg = config_from_args(
+        target_mb=float(args["target-mb"]) if args.get("target-mb") else None,
+        smoke=smoke,
+        out=args.get("out") or None,
+        seed=int(args.get("seed") or 0),
+        workers=int(args.get("workers") or 0),
+    )
+    mo.md(
+        f"**Mode**: {'smoke' if smoke else 'full'} · target {cfg.target_mb:g} MB per backend · "
+        f"seed {cfg.seed} · {cfg.n_workers} workers · validation sample {cfg.sample_rate:.0%} · "
+        f"dataset `{cfg.root}` · stats `{cfg.stats_path}`"
+    )
+    return Path, cfg, smoke
+
+
+@app.cell
+def _(cfg, mo):
+    from perflab.warpgen.build import run_build
+
+    _steps = 100
+    with mo.status.progress_bar(total=_steps, title="Building the Warp kernel dataset") as _bar:
+        _done = [0]
+
+        def _progress(p):
+            frac = min(p["bytes"][b] for b in p["bytes"]) / p["target_bytes"]
+            k = min(int(frac * _steps), _steps)
+            if k > _done[0]:
+                _bar.update(increment=k - _done[0], subtitle=f"shard {p['shard']}")
+                _done[0] = k
+
+        stats = run_build(cfg, _progress)
+    print(
+        "built:",
+        {
+            b: (stats["dataset"][b]["records"], stats["dataset"][b]["bytes"])
+            for b in ("cpu", "cuda")
+        },
+        f"in {stats['throughput']['wall_s_total']:.1f} s",
+    )
+    return (stats,)
+
+
+@app.cell
+def _(mo, stats):
+    import polars as pl
+
+    _rows = []
+    for _b in ("cpu", "cuda"):
+        _d = stats["dataset"][_b]
+        _v = _d["validation"]["checks"]
+        _rows.append(
+            {
+                "backend": _b,
+                "records": _d["records"],
+                "MB": _d["bytes"] / 1e6,
+                "shards": _d["shards"],
+                "sampled": _d["validation"]["sampled"],
+                "cpu_compiled": _v["cpu_compiled"]["rate"],
+                "launched_finite": _v["outputs_finite"]["rate"],
+                "ptx_compiled": _v["ptx_compiled"]["rate"],
+            }
+        )
+    summary = pl.DataFrame(_rows)
+    _b = stats["build"]
+    mo.vstack(
+        [
+            mo.md(
+                f"### Summary\n{_b['kernels_generated']} kernels generated, "
+                f"{_b['duplicates_dropped']['count']} duplicates dropped, "
+                f"{_b['generator_failures']['count']} rejected by warp; "
+                f"{stats['throughput']['kernels_per_s'] or 0:.1f} kernels/s."
+            ),
+            summary,
+        ]
+    )
+    return (pl,)
+
+
+@app.cell
+def _(pl, stats):
+    import altair as alt
+
+    _rows = [
+        {"backend": b, "category": c, "records": v["records"], "MB": v["bytes"] / 1e6}
+        for b in ("cpu", "cuda")
+        for c, v in stats["dataset"][b]["categories"].items()
+    ]
+    category_chart = (
+        alt.Chart(pl.DataFrame(_rows))
+        .mark_bar()
+        .encode(
+            y=alt.Y("category:N", sort="-x", title=None),
+            x=alt.X("MB:Q", title="MB on disk"),
+            color=alt.Color("backend:N"),
+            yOffset="backend:N",
+            tooltip=["category", "backend", "records", "MB"],
+        )
+        .properties(title="Category mix (bytes per backend)", width=420, height=420)
+    )
+    category_chart
+    return alt, category_chart
+
+
+@app.cell
+def _(alt, cfg, pl, smoke):
+    from perflab.warpgen.stats import record_sizes
+    from perflab.warpgen.storage import Layout
+
+    sizes = pl.DataFrame(record_sizes(Layout(cfg.root), None if smoke else 20_000))
+    size_chart = (
+        alt.Chart(sizes)
+        .mark_bar(opacity=0.6)
+        .encode(
+            x=alt.X("code_kb:Q", bin=alt.Bin(maxbins=40), title="generated code per kernel (KB)"),
+            y=alt.Y("count():Q", stack=None, title="kernels"),
+            color=alt.Color("backend:N"),
+            tooltip=["backend", "count()"],
+        )
+        .properties(title="Size distribution of generated code", width=420, height=260)
+    )
+    size_chart
+    return Layout, size_chart, sizes
+
+
+@app.cell
+def _(Layout, cfg, mo):
+    from perflab.warpgen.samples import read_samples
+
+    cpu_samples = read_samples(Layout(cfg.root), "cpu")
+    cuda_samples = {r["id"]: r for r in read_samples(Layout(cfg.root), "cuda")}
+    picker = mo.ui.dropdown(
+        options=[r["id"] for r in cpu_samples],
+        value=cpu_samples[0]["id"] if cpu_samples else None,
+        label="sample kernel",
+    )
+    picker
+    return cpu_samples, cuda_samples, picker
+
+
+@app.cell
+def _(cpu_samples, cuda_samples, mo, picker):
+    _rec = next((r for r in cpu_samples if r["id"] == picker.value), None)
+    if _rec is None:
+        side_by_side = mo.md("_no samples_")
+    else:
+        _cu = cuda_samples[_rec["id"]]
+
+        def _block(title, lang, text):
+            return mo.vstack([mo.md(f"**{title}**"), mo.md(f"```{lang}\n{text}\n```")])
+
+        side_by_side = mo.hstack(
+            [
+                _block(f"Python ({_rec['category']})", "python", _rec["python_source"]),
+                _block("C++ (CPU)", "cpp", _rec["generated_code"]),
+                _block("CUDA C++", "cpp", _cu["generated_code"]),
+            ],
+            widths="equal",
+            align="start",
+        )
+    side_by_side
+    return
+
+
+@app.cell
+def _(category_chart, cfg, size_chart):
+    from perflab.harness import save_chart
+
+    _dir = cfg.stats_path.parent
+    save_chart(category_chart, _dir / "warp_dataset_categories.png")
+    save_chart(size_chart, _dir / "warp_dataset_sizes.png")
+    print(f"charts -> {_dir}")
+    return
+
+
+if __name__ == "__main__":
+    app.run()

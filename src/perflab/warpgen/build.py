@@ -1,0 +1,339 @@
+"""Build the Warp kernel dataset: size-targeted, parallel, deterministic, resumable.
+
+``python -m perflab.warpgen.build --target-mb 200`` (flags as in ``notebooks/warp_dataset.py``:
+``--target-mb``, ``--smoke``, ``--out``, ``--seed``, ``--workers``).
+
+Kernels are numbered 0, 1, 2, ...; shard ``s`` holds kernels ``s*K .. s*K+K-1``. Workers
+(``multiprocessing``, spawn) process shards in any order; the driver commits them strictly in
+order: it drops kernels whose normalized Python source it has seen before (exact dedupe, first
+occurrence wins), writes the CPU and CUDA shard files atomically, then records the shard in the
+manifest (atomically). It stops after the first shard at which both backends hold at least
+``target_mb`` MB on disk. The result depends only on the seed and parameters, not on the number
+of workers, on timing, or on interruptions: a ``kill -9`` loses at most the uncommitted shards,
+which the next run (same command) deletes and redoes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import multiprocessing as mp
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from perflab.harness import Manifest, env_snapshot
+from perflab.warpgen import codegen
+from perflab.warpgen.errors import BuildConfigError, StorageError
+from perflab.warpgen.generate import CATEGORY_NAMES
+from perflab.warpgen.records import BACKENDS, SCHEMA_VERSION
+from perflab.warpgen.storage import (
+    Layout,
+    remove_tree,
+    remove_uncommitted,
+    shard_key,
+    verify_shard,
+    write_shard,
+)
+from perflab.warpgen.worker import ShardResult, build_shard, init_worker
+
+MB = 1_000_000
+DEFAULT_DATASET_DIR = Path("artefacts/datasets/warp-kernels")
+DEFAULT_STATS_PATH = Path("reports/warp_dataset_stats.json")
+SMOKE_TARGET_MB = 0.3
+SMOKE_SHARD_KERNELS = 6
+SHARD_TIMEOUT_S = 1800.0  # a shard that takes longer means a hung worker
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    """Parameters of a build. ``target_mb`` is per backend, in MB (10^6 bytes) on disk."""
+
+    root: Path = DEFAULT_DATASET_DIR
+    stats_path: Path = DEFAULT_STATS_PATH
+    target_mb: float = 200.0
+    seed: int = 0
+    workers: int = 0  # 0: all cores
+    shard_kernels: int = 200
+    sample_rate: float = 0.02
+    ptx_arch: int = codegen.DEFAULT_PTX_ARCH
+    max_kernels: int = 10_000_000
+    smoke: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.target_mb > 0:
+            raise BuildConfigError(f"target_mb must be > 0, got {self.target_mb}")
+        if self.seed < 0:
+            raise BuildConfigError(f"seed must be >= 0, got {self.seed}")
+        if self.workers < 0:
+            raise BuildConfigError(f"workers must be >= 0 (0 = all cores), got {self.workers}")
+        if self.shard_kernels < 1:
+            raise BuildConfigError(f"shard_kernels must be >= 1, got {self.shard_kernels}")
+        if not 0.0 <= self.sample_rate <= 1.0:
+            raise BuildConfigError(f"sample_rate must lie in [0, 1], got {self.sample_rate}")
+        if self.ptx_arch < 75:
+            raise BuildConfigError(f"ptx_arch must be >= 75 (CUDA 13 NVRTC), got {self.ptx_arch}")
+
+    @property
+    def n_workers(self) -> int:
+        return self.workers or os.cpu_count() or 1
+
+    @property
+    def target_bytes(self) -> int:
+        return int(round(self.target_mb * MB))
+
+    def identity(self) -> dict[str, Any]:
+        """Parameters that define the content of the shards (a resume must match them)."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "seed": self.seed,
+            "shard_kernels": self.shard_kernels,
+            "sample_rate": self.sample_rate,
+            "ptx_arch": self.ptx_arch,
+            "warp_version": codegen.WARP_VERSION,
+            "categories": list(CATEGORY_NAMES),
+        }
+
+
+def config_from_args(
+    *,
+    target_mb: float | None = None,
+    smoke: bool = False,
+    out: str | os.PathLike[str] | None = None,
+    seed: int = 0,
+    workers: int = 0,
+    shard_kernels: int | None = None,
+    sample_rate: float | None = None,
+) -> BuildConfig:
+    """The configuration the CLI and the notebook derive from their shared flags.
+
+    ``--out DIR`` puts the dataset in ``DIR/warp-kernels`` and the stats in
+    ``DIR/warp_dataset_stats.json``; without it they go to the repository defaults.
+    ``--smoke`` builds ~0.3 MB per backend and validates every kernel.
+    """
+    root, stats = DEFAULT_DATASET_DIR, DEFAULT_STATS_PATH
+    if out:
+        root, stats = Path(out) / "warp-kernels", Path(out) / "warp_dataset_stats.json"
+    if smoke:
+        return BuildConfig(
+            root=root,
+            stats_path=stats,
+            target_mb=target_mb if target_mb is not None else SMOKE_TARGET_MB,
+            seed=seed,
+            workers=workers,
+            shard_kernels=shard_kernels or SMOKE_SHARD_KERNELS,
+            sample_rate=1.0 if sample_rate is None else sample_rate,
+            smoke=True,
+        )
+    return BuildConfig(
+        root=root,
+        stats_path=stats,
+        target_mb=200.0 if target_mb is None else target_mb,
+        seed=seed,
+        workers=workers,
+        shard_kernels=shard_kernels or 200,
+        sample_rate=0.02 if sample_rate is None else sample_rate,
+    )
+
+
+ProgressFn = Callable[[dict[str, Any]], None]
+
+
+def _committed_state(layout: Layout, manifest: Manifest) -> tuple[set[str], dict[str, int], int]:
+    """Dedupe keys, bytes per backend and number of committed shards; checks contiguity."""
+    keys = sorted(manifest.done)
+    expected = [shard_key(i) for i in range(len(keys))]
+    if keys != expected:
+        raise StorageError(f"{layout.manifest}: committed shards are not 0..{len(keys) - 1}")
+    seen: set[str] = set()
+    totals = dict.fromkeys(BACKENDS, 0)
+    for i, k in enumerate(keys):
+        info = manifest.done[k]
+        for b in BACKENDS:
+            verify_shard(layout.shard_path(b, i), info[b])
+            totals[b] += info[b]["bytes"]
+        seen.update(info["keys"])
+    return seen, totals, len(keys)
+
+
+def _commit(layout: Layout, manifest: Manifest, res: ShardResult, seen: set[str]) -> dict:
+    lines = {b: [] for b in BACKENDS}
+    keys, failures, dups = [], [], []
+    for k in res.kernels:
+        if k.error:
+            failures.append(
+                {"index": k.index, "category": k.category, "variant": k.variant, "error": k.error}
+            )
+            continue
+        if k.key in seen:
+            dups.append({"index": k.index, "category": k.category})
+            continue
+        seen.add(k.key)
+        keys.append(k.key)
+        lines["cpu"].append(k.cpu_line)
+        lines["cuda"].append(k.cuda_line)
+    info: dict[str, Any] = {
+        "kernels": [res.kernels[0].index, res.kernels[-1].index + 1] if res.kernels else [0, 0],
+        "records": len(keys),
+        "keys": keys,
+        "duplicates": dups,
+        "failures": failures,
+    }
+    for b in BACKENDS:
+        info[b] = write_shard(layout.shard_path(b, res.shard), b"".join(lines[b]))
+    manifest.mark_done(shard_key(res.shard), info)  # atomic; commits the shard
+    return info
+
+
+def run_build(cfg: BuildConfig, progress: ProgressFn | None = None) -> dict[str, Any]:
+    """Build (or resume) the dataset described by ``cfg``; write samples and stats; return stats."""
+    from perflab.warpgen.samples import write_samples
+    from perflab.warpgen.stats import build_stats, write_stats
+
+    codegen.check_warp_version()
+    layout = Layout(Path(cfg.root))
+    layout.root.mkdir(parents=True, exist_ok=True)
+    manifest = Manifest.load_or_create(
+        layout.manifest, schema_version=SCHEMA_VERSION, params=cfg.identity()
+    )
+    env = env_snapshot()
+    if manifest.env is None:
+        manifest.env = env
+        manifest.save()
+    removed = remove_uncommitted(layout, {int(k) for k in manifest.done})
+    seen, totals, next_shard = _committed_state(layout, manifest)
+    t_start = time.perf_counter()
+    run = {
+        "started_shard": next_shard,
+        "removed_uncommitted": len(removed),
+        "workers": cfg.n_workers,
+        "target_mb": cfg.target_mb,
+        "shards_built": 0,
+        "kernels_processed": 0,
+        "seconds": {"generate": 0.0, "codegen": 0.0, "validate": 0.0},
+    }
+
+    def reached() -> bool:
+        return all(totals[b] >= cfg.target_bytes for b in BACKENDS)
+
+    def report(done_shard: int) -> None:
+        if progress is not None:
+            progress(
+                {
+                    "shard": done_shard,
+                    "bytes": dict(totals),
+                    "target_bytes": cfg.target_bytes,
+                    "elapsed_s": time.perf_counter() - t_start,
+                }
+            )
+
+    if not reached():
+        ctx = mp.get_context("spawn")
+        pool = ctx.Pool(cfg.n_workers, initializer=init_worker, initargs=(str(layout.work_dir),))
+        try:
+            pending: collections.deque = collections.deque()
+            nxt = next_shard
+
+            def submit() -> None:
+                nonlocal nxt
+                start = nxt * cfg.shard_kernels
+                if start >= cfg.max_kernels:
+                    return
+                stop = min(start + cfg.shard_kernels, cfg.max_kernels)
+                args = (cfg.seed, nxt, start, stop, cfg.sample_rate, cfg.ptx_arch)
+                pending.append(pool.apply_async(build_shard, args))
+                nxt += 1
+
+            for _ in range(2 * cfg.n_workers):
+                submit()
+            while pending and not reached():
+                res: ShardResult = pending.popleft().get(timeout=SHARD_TIMEOUT_S)
+                info = _commit(layout, manifest, res, seen)
+                for b in BACKENDS:
+                    totals[b] += info[b]["bytes"]
+                run["shards_built"] += 1
+                run["kernels_processed"] += len(res.kernels)
+                for k, v in res.seconds.items():
+                    run["seconds"][k] = run["seconds"].get(k, 0.0) + v
+                report(res.shard)
+                if not reached():
+                    submit()
+        finally:
+            # shards still in flight are not needed (or the build failed): stop the workers now
+            pool.terminate()
+            pool.join()
+    run["wall_s"] = time.perf_counter() - t_start
+    run["bytes_written"] = {b: totals[b] for b in BACKENDS}
+    manifest.extra.setdefault("runs", []).append(run)
+    manifest.save()
+    remove_tree(layout.work_dir)
+    if not reached():
+        raise StorageError(
+            f"stopped at max_kernels={cfg.max_kernels} before reaching "
+            f"{cfg.target_mb} MB per backend"
+        )
+    write_samples(layout)
+    stats = build_stats(layout, manifest, cfg, env)
+    write_stats(Path(cfg.stats_path), stats)
+    return stats
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="python -m perflab.warpgen.build", description=__doc__.split("\n\n")[0]
+    )
+    p.add_argument(
+        "--target-mb", type=float, default=None, help="MB per backend (default 200; smoke 0.3)"
+    )
+    p.add_argument("--smoke", action="store_true", help="tiny build, every kernel validated")
+    p.add_argument(
+        "--out", default=None, help="folder for warp-kernels/ and warp_dataset_stats.json"
+    )
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--workers", type=int, default=0, help="worker processes (0 = all cores)")
+    p.add_argument("--shard-kernels", type=int, default=None, help="kernels per shard")
+    p.add_argument(
+        "--sample-rate", type=float, default=None, help="validated fraction (default 0.02)"
+    )
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    a = _parse(argv)
+    cfg = config_from_args(
+        target_mb=a.target_mb,
+        smoke=a.smoke,
+        out=a.out,
+        seed=a.seed,
+        workers=a.workers,
+        shard_kernels=a.shard_kernels,
+        sample_rate=a.sample_rate,
+    )
+
+    def progress(p: dict[str, Any]) -> None:
+        mb = {b: round(v / MB, 2) for b, v in p["bytes"].items()}
+        print(
+            f"shard {p['shard']:5d}  MB {mb}  target {p['target_bytes'] / MB:g}  "
+            f"{p['elapsed_s']:.1f}s",
+            flush=True,
+        )
+
+    t0 = time.perf_counter()
+    stats = run_build(cfg, progress)
+    ds = stats["dataset"]
+    print(
+        f"done in {time.perf_counter() - t0:.1f}s: "
+        + ", ".join(
+            f"{b} {ds[b]['records']} records {ds[b]['bytes'] / MB:.2f} MB" for b in BACKENDS
+        )
+        + f"; stats -> {cfg.stats_path}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,181 @@
+"""Every call into warp-lang that depends on its release (pinned: warp-lang 1.19.0).
+
+Warp turns a Python ``@wp.kernel`` into C++ (CPU, compiled by the bundled Clang/LLVM) and
+CUDA C++ (compiled by the bundled NVRTC). The public ahead-of-time route
+(``wp.compile_aot_module``) always compiles; the source-only route used here runs the same
+code-generation step a module runs before compiling (``Module._run_codegen`` in 1.19, an
+internal method), which gives the identical text without invoking a compiler. Everything that
+touches warp internals lives in this module so that a new warp release means editing one file.
+
+Determinism (see ``/work/shared/notes/warp.md``): each kernel is loaded as its own Python
+module from a virtual file named :data:`VIRTUAL_FILENAME` (registered in ``linecache``), so
+the ``<L n>`` line comments count lines of the kernel's own source and the file comments carry
+no machine path; modules are built with ``strip_hash`` so symbols carry no content hash.
+"""
+
+from __future__ import annotations
+
+import linecache
+import os
+import sys
+import types
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import warp as wp
+
+from perflab.warpgen.errors import CodegenError
+
+WARP_VERSION: str = wp.config.version
+PINNED_WARP_VERSION = "1.19.0"
+VIRTUAL_FILENAME = "kernel.py"
+DEFAULT_PTX_ARCH = 86
+
+
+def check_warp_version() -> None:
+    """Raise :class:`CodegenError` when the installed warp is not the pinned release."""
+    if WARP_VERSION != PINNED_WARP_VERSION:
+        raise CodegenError(
+            f"warp-lang {WARP_VERSION} is installed but perflab.warpgen is pinned to "
+            f"{PINNED_WARP_VERSION}: generated code differs between releases"
+        )
+
+
+def init_warp(kernel_cache_dir: str | os.PathLike[str] | None = None) -> None:
+    """Initialise warp quietly, with its kernel cache in ``kernel_cache_dir`` if given.
+
+    Must run before the first kernel is compiled; a no-op when warp is already initialised
+    (the cache folder then stays what it was).
+    """
+    check_warp_version()
+    wp.config.quiet = True
+    wp.config.log_level = wp.LOG_WARNING
+    if kernel_cache_dir is not None and not _is_initialized():
+        Path(kernel_cache_dir).mkdir(parents=True, exist_ok=True)
+        wp.config.kernel_cache_dir = os.fspath(kernel_cache_dir)
+    wp.init()
+
+
+def _is_initialized() -> bool:
+    from warp._src import context
+
+    return context.runtime is not None
+
+
+def cuda_device_count() -> int:
+    """Number of CUDA devices usable for launches (0 on a machine without a driver)."""
+    return int(wp.get_cuda_device_count())
+
+
+def load_source(python_source: str, module_name: str) -> types.ModuleType:
+    """Execute ``python_source`` as the Python module ``module_name`` from a virtual file.
+
+    The source is registered in ``linecache`` under :data:`VIRTUAL_FILENAME` so that warp's
+    ``inspect.getsource`` finds it; line numbers in the generated code are those of this text.
+    """
+    if module_name in sys.modules:
+        raise CodegenError(f"module name {module_name!r} is already in use")
+    lines = python_source.splitlines(keepends=True)
+    filename = VIRTUAL_FILENAME  # one kernel is loaded at a time per process
+    linecache.cache[filename] = (len(python_source), None, lines, filename)
+    mod = types.ModuleType(module_name)
+    mod.__file__ = filename
+    sys.modules[module_name] = mod
+    try:
+        exec(compile(python_source, filename, "exec"), mod.__dict__)  # noqa: S102
+    except Exception:
+        unload(mod)
+        raise
+    return mod
+
+
+def unload(mod: types.ModuleType) -> None:
+    """Forget a module made by :func:`load_source` (Python, linecache and warp registries)."""
+    from warp._src import context
+
+    name = mod.__name__
+    wmod = context.user_modules.pop(name, None)
+    if wmod is not None:
+        try:
+            wmod.unload()
+        except Exception:  # unloading a never-loaded module is harmless
+            pass
+    sys.modules.pop(name, None)
+    linecache.cache.pop(getattr(mod, "__file__", ""), None)
+
+
+def module_of(kernel: Any) -> Any:
+    """The warp Module a kernel belongs to."""
+    return kernel.module
+
+
+@dataclass(frozen=True)
+class GeneratedCode:
+    """The C++ (CPU) and CUDA C++ text of one module, from one code-generation pass each."""
+
+    cpu: str
+    cuda: str
+    options: dict[str, Any]
+
+
+def generate_code(
+    kernel: Any, *, enable_backward: bool, cuda_arch: int = DEFAULT_PTX_ARCH
+) -> GeneratedCode:
+    """Run warp's code generation for ``kernel``'s module once; emit CPU C++ and CUDA C++.
+
+    Raises :class:`CodegenError` (with warp's message) when warp rejects the kernel.
+    """
+    mod = kernel.module
+    mod.options["enable_backward"] = bool(enable_backward)
+    mod._set_strip_hash(True)
+    try:
+        from warp._src.context import ModuleBuilder
+
+        mod.hash_module()
+        base = mod.resolve_options(wp.config)
+        # one pass: build the kernel adjoints once (CUDA target) and emit both sources; the
+        # texts equal those of the per-device passes Module._compile runs (tested)
+        builder = ModuleBuilder(
+            mod,
+            base | {"output_arch": int(cuda_arch)},
+            hasher=mod.hashers.get(base["block_dim"]),
+            target="cuda",
+        )
+        cpu_src = builder.codegen("cpu")
+        cuda_src = builder.codegen("cuda")
+    except Exception as exc:
+        raise CodegenError(f"{type(exc).__name__}: {exc}") from exc
+    options = {
+        "enable_backward": bool(enable_backward),
+        "mode": base["mode"],
+        "block_dim": int(base["block_dim"]),
+        "fast_math": bool(base["fast_math"]),
+        "strip_hash": True,
+        "cuda_arch": f"sm_{int(cuda_arch)}",
+    }
+    return GeneratedCode(cpu=cpu_src, cuda=cuda_src, options=options)
+
+
+def compile_cpu(kernel: Any) -> None:
+    """Compile ``kernel``'s module for the CPU with the bundled Clang and load it."""
+    kernel.module.load(wp.get_device("cpu"))
+
+
+def compile_ptx(kernel: Any, out_dir: str | os.PathLike[str], arch: int = DEFAULT_PTX_ARCH) -> int:
+    """Compile the module's CUDA source to PTX with the bundled NVRTC; return the PTX size.
+
+    Needs no GPU. Raises :class:`CodegenError` if no PTX with a kernel entry point appears.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    wp.compile_aot_module(
+        kernel.module, device=None, arch=int(arch), use_ptx=True, module_dir=out_dir
+    )
+    ptx = sorted(out_dir.glob("*.ptx"))
+    if not ptx:
+        raise CodegenError(f"NVRTC wrote no PTX for sm_{arch}")
+    data = ptx[0].read_bytes()
+    if b".entry" not in data:
+        raise CodegenError("PTX has no .entry (no kernel was compiled)")
+    return len(data)

@@ -1,0 +1,41 @@
+"""Deterministic kernel generation: ``(seed, index) -> KernelSpec``.
+
+Kernel ``index`` of a build belongs to category ``CATEGORIES[index % K]`` (so every prefix of
+the stream has an even category mix) and draws all its random choices from
+``numpy.random.default_rng([seed, index])``, so a kernel depends on nothing but its seed and
+index: workers can generate any kernel in any order and get the same text.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from perflab.warpgen.categories import CATEGORIES
+from perflab.warpgen.errors import GeneratorError
+from perflab.warpgen.exprs import Gen
+from perflab.warpgen.spec import KernelSpec
+
+CATEGORY_NAMES: tuple[str, ...] = tuple(CATEGORIES)
+
+
+def category_of(index: int) -> str:
+    """The category of kernel ``index`` (round robin over :data:`CATEGORY_NAMES`)."""
+    return CATEGORY_NAMES[index % len(CATEGORY_NAMES)]
+
+
+def generate_kernel(seed: int, index: int, category: str | None = None) -> KernelSpec:
+    """Generate kernel ``index`` of the stream seeded by ``seed``.
+
+    ``category`` overrides the round-robin category (used by tests that sweep one category).
+    """
+    if not isinstance(seed, int | np.integer) or seed < 0:
+        raise GeneratorError(f"seed must be a non-negative integer, got {seed!r}")
+    if not isinstance(index, int | np.integer) or index < 0:
+        raise GeneratorError(f"index must be a non-negative integer, got {index!r}")
+    cat = category or category_of(int(index))
+    if cat not in CATEGORIES:
+        raise GeneratorError(f"unknown category {cat!r}; known: {', '.join(CATEGORY_NAMES)}")
+    g = Gen(np.random.default_rng([int(seed), int(index), CATEGORY_NAMES.index(cat)]))
+    spec = CATEGORIES[cat](g)
+    spec.kernel_name = f"{spec.variant.replace('+', '_')}_k{index}"
+    return spec

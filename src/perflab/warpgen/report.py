@@ -1,0 +1,294 @@
+"""The chief scientist's report: a short Markdown document whose numbers all come from stats.
+
+:func:`render_chief_report` takes the stats dict written by the build
+(``reports/warp_dataset_stats.json``), one sample kernel (its CPU and CUDA records) and the
+summaries of the other reports found under ``reports/`` and returns Markdown. It computes no
+number of its own beyond unit conversions (bytes to MB) and ratios of numbers in the stats.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+OTHER_REPORTS_HEADING = "## Other reports in `reports/`"
+MB = 1_000_000
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{100.0 * x:.1f} %"
+
+
+def _mb(n: int | float) -> str:
+    return f"{n / MB:.1f} MB"
+
+
+def pick_example(cpu_samples: list[dict], cuda_samples: list[dict]) -> tuple[dict, dict] | None:
+    """The shortest validated sample kernel (by Python source) with both backends' records."""
+    cuda_by_id = {r["id"]: r for r in cuda_samples}
+    pairs = [(r, cuda_by_id[r["id"]]) for r in cpu_samples if r["id"] in cuda_by_id]
+    if not pairs:
+        return None
+    pairs.sort(key=lambda p: (not p[0]["validation"]["sampled"], len(p[0]["python_source"])))
+    return pairs[0]
+
+
+def function_excerpt(code: str, marker: str, max_lines: int = 24) -> str:
+    """Signature of the generated function containing ``marker``, then its first statements.
+
+    The statements shown start at the first ``<L n>`` line comment (the first Python line).
+    """
+    lines = code.splitlines()
+    for i, line in enumerate(lines):
+        if marker in line and not line.lstrip().startswith("//"):
+            start = i
+            while start > 0 and lines[start - 1].strip() and not lines[start - 1].startswith("}"):
+                start -= 1
+            brace = next((j for j in range(i, len(lines)) if lines[j].strip() == "{"), i)
+            head = lines[start : brace + 1]
+            first = next((j for j in range(brace, len(lines)) if "<L " in lines[j]), brace + 1)
+            room = max(max_lines - len(head), 4)
+            body = lines[first : first + room]
+            return "\n".join(
+                [*head, "    // ... declarations ...", *body, "    // ... (truncated)"]
+            )
+    return "\n".join(lines[:max_lines])
+
+
+def summarise_reports(reports_dir: Path, exclude: set[str]) -> list[dict[str, Any]]:
+    """Title and a highlight line of every other report (``.md``, or ``.json`` without ``.md``)."""
+    out = []
+    if not reports_dir.exists():
+        return out
+    md_stems = {p.stem for p in reports_dir.glob("*.md")}
+    for p in sorted(reports_dir.rglob("*")):
+        if not p.is_file() or p.name in exclude or p.suffix not in (".md", ".json"):
+            continue
+        if p.suffix == ".json" and p.stem in md_stems and p.parent == reports_dir:
+            continue
+        rel = str(p.relative_to(reports_dir.parent))
+        if p.suffix == ".md":
+            text = p.read_text(encoding="utf-8", errors="replace")
+            title = next(
+                (ln.lstrip("# ").strip() for ln in text.splitlines() if ln.startswith("#")), p.stem
+            )
+            para = next(
+                (
+                    ln.strip()
+                    for ln in text.splitlines()
+                    if ln.strip() and not ln.startswith(("#", "|", "```"))
+                ),
+                "",
+            )
+            out.append({"file": rel, "title": title, "highlight": para[:240]})
+        else:
+            try:
+                data = json.loads(p.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError) as exc:
+                out.append({"file": rel, "title": p.stem, "highlight": f"unreadable JSON: {exc}"})
+                continue
+            nums = []
+            if isinstance(data, dict):
+                nums = [
+                    f"{k} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}"
+                    for k, v in data.items()
+                    if isinstance(v, int | float) and not isinstance(v, bool)
+                ]
+                keys = ", ".join(list(data)[:8])
+                hl = "; ".join(nums[:6]) or f"keys: {keys}"
+            else:
+                hl = f"a JSON {type(data).__name__} of {len(data)} items"
+            out.append({"file": rel, "title": p.stem.replace("_", " "), "highlight": hl})
+    return out
+
+
+def render_chief_report(
+    stats: dict[str, Any],
+    example: tuple[dict, dict] | None,
+    others: list[dict[str, Any]],
+    stats_path: str = "reports/warp_dataset_stats.json",
+) -> str:
+    """The report (Markdown). Every number is read from ``stats``."""
+    ds, build, thr, cfg = stats["dataset"], stats["build"], stats["throughput"], stats["config"]
+    cpu, cuda = ds["cpu"], ds["cuda"]
+    cats = sorted(set(cpu["categories"]) | set(cuda["categories"]))
+    vc = cpu["validation"]["checks"]
+    gpu_runs = vc["cuda_launched"]["tried"]
+    env = stats.get("env", {})
+    lines: list[str] = []
+    add = lines.append
+    add("# Warp kernel dataset: report for the chief scientist")
+    add("")
+    add(
+        f"**In short.** {cpu['records']:,} generated NVIDIA Warp kernels in {len(cats)} "
+        "categories, each "
+        f"stored with the C++ that Warp generates for the CPU ({_mb(cpu['bytes'])} on disk) and "
+        "the "
+        f"CUDA C++ it generates for the GPU ({_mb(cuda['bytes'])}). A random "
+        f"{_pct(cfg['sample_rate'])} "
+        f"of the kernels ({cpu['validation']['sampled']:,}) was compiled and run on the CPU: "
+        f"{_pct(vc['cpu_compiled']['rate'])} compiled, {_pct(vc['outputs_finite']['rate'])} ran "
+        "with finite "
+        f"outputs; their CUDA code compiled to PTX in {_pct(vc['ptx_compiled']['rate'])} of cases. "
+        f"Built in {thr['wall_s_total'] / 60:.1f} min on {cfg['workers']} worker processes "
+        f"({env.get('cpu_count', '?')} cores), seed {cfg['seed']}, warp-lang "
+        f"{build['params']['warp_version']}."
+    )
+    add("")
+    add("## What JIT compilation is")
+    add("")
+    add(
+        "A just-in-time (JIT) compiler translates code while the program runs, the first time it "
+        "is "
+        "needed, instead of ahead of time. It can specialise on what it sees at run time (argument "
+        "types, the target device) and cache the result. PyTorch's `torch.compile`, JAX and Numba "
+        "work this way, and so does NVIDIA Warp."
+    )
+    add("")
+    add("## What an IR is, and why generated code is worth training on")
+    add("")
+    add(
+        "An intermediate representation (IR) is the form a compiler works on between the source a "
+        "person writes and the machine code it emits: explicit types, explicit control flow, one "
+        "operation per statement. Warp's IR is readable C++/CUDA: each Python line becomes a few "
+        "typed calls, with a comment pointing back to the line (`<L n>`), and, when enabled, a "
+        "reverse-mode (adjoint) version for automatic differentiation. Pairs (Python kernel, "
+        "generated "
+        "code) teach a model the compiler's translation exactly, with no human labelling, at any "
+        "scale, "
+        "and every pair can be checked by compiling and running it."
+    )
+    add("")
+    add("## What Warp is, and how a kernel becomes C++ and CUDA")
+    add("")
+    add(
+        "Warp (`warp-lang`) is NVIDIA's Python framework for GPU simulation and graphics. A "
+        "function "
+        "decorated with `@wp.kernel` is parsed from its Python source, type-checked against the "
+        "annotated argument types, and emitted as C++ for the CPU (compiled by the Clang/LLVM "
+        "bundled "
+        "with Warp) and as CUDA C++ for the GPU (compiled by NVRTC to PTX, then run by the driver)."
+    )
+    if example is not None:
+        c, g = example
+        add("")
+        add(
+            f"A real example from the dataset (`{c['id']}`, category `{c['category']}`, "
+            f"backward pass {'on' if c['options']['enable_backward'] else 'off'}):"
+        )
+        add("")
+        add("```python")
+        add(c["python_source"].rstrip())
+        add("```")
+        add("")
+        add("The start of the generated CPU forward function:")
+        add("")
+        add("```cpp")
+        add(function_excerpt(c["generated_code"], f"{c['kernel_name']}_cpu_kernel_forward", 16))
+        add("```")
+        add("")
+        add("and of the CUDA kernel:")
+        add("")
+        add("```cpp")
+        add(function_excerpt(g["generated_code"], f"{c['kernel_name']}_cuda_kernel_forward", 11))
+        add("```")
+    add("")
+    add("## The dataset")
+    add("")
+    add("| backend | records | size on disk | shards | median record | categories |")
+    add("|---|---|---|---|---|---|")
+    for name, d in (("CPU (C++)", cpu), ("CUDA (CUDA C++)", cuda)):
+        add(
+            f"| {name} | {d['records']:,} | {_mb(d['bytes'])} | {d['shards']} | "
+            f"{d['record_bytes'].get('median', 0) / 1000:.1f} KB | {len(d['categories'])} |"
+        )
+    add("")
+    add(f"Categories: {', '.join(f'`{c}`' for c in cats)}.")
+    add("")
+    add(
+        f"Each record holds `id`, `category`, `variant`, `kernel_name`, `index`, `python_source`, "
+        "`generated_code`, `backend`, `warp_version`, `options` (backward pass on/off, mode, "
+        "block "
+        f"size, CUDA arch), `validation` and `sha256`, one JSON line per kernel and backend. "
+        f"{build['kernels_generated']:,} kernels were generated; "
+        f"{build['duplicates_dropped']['count']:,} exact duplicates (same normalized Python) were "
+        f"dropped and {build['generator_failures']['count']:,} were rejected by Warp (recorded, "
+        "not "
+        f"stored). Ids are unique: {cpu['duplicate_ids']} duplicate ids in CPU records, "
+        f"{cuda['duplicate_ids']} in CUDA records."
+    )
+    add("")
+    add("Validation of the sampled kernels:")
+    add("")
+    add("| check | tried | passed | rate |")
+    add("|---|---|---|---|")
+    for label, key in (
+        ("CPU compile (Clang/LLVM)", "cpu_compiled"),
+        ("CPU launch on random inputs", "launched"),
+        ("outputs finite", "outputs_finite"),
+        (f"CUDA to PTX ({cfg['ptx_arch']}, NVRTC)", "ptx_compiled"),
+        ("CUDA launch on a GPU", "cuda_launched"),
+    ):
+        v = vc[key]
+        add(f"| {label} | {v['tried']:,} | {v['passed']:,} | {_pct(v['rate'])} |")
+    add("")
+    add(
+        f"Build: {thr['wall_s_total']:.0f} s wall in {thr['runs']} run(s), "
+        f"{thr['kernels_processed']:,} kernels processed, "
+        f"{thr['kernels_per_s']:.1f} kernels/s, {thr['mb_per_s_both_backends']:.2f} MB/s "
+        f"(both backends together)."
+    )
+    add("")
+    add("## Limitations")
+    add("")
+    if gpu_runs == 0:
+        add(
+            "- **CUDA code was compiled to PTX, not executed**: the build machine has no GPU "
+            f"({cuda['validation']['cuda_not_executed']:,} sampled records say so)."
+        )
+    else:
+        add(f"- CUDA code was launched on a GPU for {gpu_runs:,} sampled kernels.")
+    add(
+        f"- Only a {_pct(cfg['sample_rate'])} sample is compiled and run; every record passed "
+        "Warp's "
+        "code generation. A launch checks that outputs are finite, not that they are right."
+    )
+    add(
+        "- Kernels are synthetic (programmatic generators with random expressions): they cover "
+        "Warp's language widely but do not follow the distribution of kernels people write."
+    )
+    add(
+        f"- One Warp release ({build['params']['warp_version']}): generated code changes between "
+        "releases, so the version is pinned and stored in every record."
+    )
+    add("")
+    add("## How to reproduce")
+    add("")
+    add("```bash")
+    add("make venv")
+    add(
+        f".venv/bin/python notebooks/warp_dataset.py -- --target-mb {cfg['target_mb']:g} "
+        f"--seed {cfg['seed']}   # or: python -m perflab.warpgen.build --target-mb "
+        f"{cfg['target_mb']:g} --seed {cfg['seed']}"
+    )
+    add(".venv/bin/python notebooks/chief_report.py          # rewrites reports/chief_report.md")
+    add("```")
+    add("")
+    add(
+        "The same seed gives byte-identical shards; an interrupted build resumes where it stopped "
+        "when the same command is run again. Load with "
+        '`datasets.load_dataset("json", data_files={"cpu": "artefacts/datasets/warp-kernels/'
+        'cpu/*.jsonl", "cuda": "artefacts/datasets/warp-kernels/cuda/*.jsonl"})`. '
+        f"All figures above are read from `{stats_path}`."
+    )
+    add("")
+    add(OTHER_REPORTS_HEADING)
+    add("")
+    if not others:
+        add("_None yet._")
+    for o in others:
+        hl = re.sub(r"\s+", " ", o["highlight"]).strip()
+        add(f"- **{o['title']}** (`{o['file']}`){': ' + hl if hl else ''}")
+    return "\n".join(lines) + "\n"

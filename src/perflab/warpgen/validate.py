@@ -1,0 +1,210 @@
+"""Validation of generated kernels: compile for the CPU and launch, compile CUDA to PTX.
+
+A launch draws every input from the range its :class:`~perflab.warpgen.spec.ArgSpec` asks for
+(indices in bounds, unit quaternions...), seeded by the kernel's ``(seed, index)``, runs the
+kernel on the CPU, and checks that every floating-point array (inputs are updated in place by
+some kernels) holds only finite values afterwards. CUDA source is compiled to PTX with warp's
+bundled NVRTC, which needs no GPU; on a machine with a CUDA device the kernel is also launched
+there, otherwise the record says that CUDA code was not executed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import types
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import warp as wp
+
+from perflab.warpgen import codegen
+from perflab.warpgen.spec import DTYPES, ArgSpec, KernelSpec
+
+NOT_EXECUTED_NO_GPU = "CUDA code not executed: no CUDA device on the build machine"
+NOT_SAMPLED = "not in the validation sample"
+
+
+@dataclass
+class Validation:
+    """Per-kernel validation outcome, stored in both backends' records.
+
+    ``None`` means "not attempted" (the kernel was not in the validation sample, or there is
+    no GPU for ``cuda_launched``); ``error`` is empty when nothing failed.
+    """
+
+    codegen_ok: bool = True
+    sampled: bool = False
+    cpu_compiled: bool | None = None
+    launched: bool | None = None
+    outputs_finite: bool | None = None
+    ptx_compiled: bool | None = None
+    ptx_arch: str = f"sm_{codegen.DEFAULT_PTX_ARCH}"
+    cuda_launched: bool | None = None
+    cuda_note: str = NOT_SAMPLED
+    error: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _draw(rng: np.random.Generator, dtype: str, shape: tuple[int, ...], init: str) -> np.ndarray:
+    np_dtype, inner, is_float = DTYPES[dtype]
+    full = tuple(shape) + inner
+    if init == "zeros":
+        return np.zeros(full, dtype=np_dtype)
+    if init == "quat":
+        q = rng.normal(size=full)
+        return (q / np.linalg.norm(q, axis=-1, keepdims=True)).astype(np_dtype)
+    if init == "xform":
+        p = rng.uniform(-1, 1, size=tuple(shape) + (3,))
+        q = rng.normal(size=tuple(shape) + (4,))
+        q /= np.linalg.norm(q, axis=-1, keepdims=True)
+        return np.concatenate([p, q], axis=-1).astype(np_dtype)
+    if init.startswith("index:"):
+        return rng.integers(0, int(init.split(":")[1]), size=full).astype(np_dtype)
+    if init.startswith("perm:"):
+        return rng.permutation(int(init.split(":")[1])).astype(np_dtype)
+    if init.startswith("csr:"):
+        per_row = int(init.split(":")[1])
+        rows = shape[0] - 1
+        lengths = rng.integers(0, 2 * per_row + 1, size=rows)
+        starts = np.minimum(np.concatenate([[0], np.cumsum(lengths)]), rows * per_row)
+        return starts.astype(np_dtype)
+    if init == "bits":
+        info = np.iinfo(np_dtype)
+        return rng.integers(info.min, info.max, size=full, endpoint=True, dtype=np_dtype)
+    if init == "small" or not is_float:
+        return rng.integers(-8, 9, size=full).astype(np_dtype)
+    if init == "pos":
+        return rng.uniform(0.1, 2.0, size=full).astype(np_dtype)
+    return rng.uniform(-1.0, 1.0, size=full).astype(np_dtype)
+
+
+def _random_value(rng: np.random.Generator, wtype: Any, init: str, pymod: types.ModuleType) -> Any:
+    """A random value of warp type ``wtype`` (scalar, vector/matrix, or struct)."""
+    if hasattr(wtype, "vars") and hasattr(wtype, "cls"):  # a warp struct
+        return _random_struct(rng, wtype, {}, pymod)
+    if wtype is int or wp.types.type_is_int(wtype):
+        return int(rng.integers(0, 9)) if init == "pos" else int(rng.integers(-8, 9))
+    if wtype is float or wp.types.type_is_float(wtype):
+        return float(rng.uniform(0.1, 2.0)) if init == "pos" else float(rng.uniform(-1.0, 1.0))
+    length = getattr(wtype, "_length_", None)
+    if length is None:
+        raise ValueError(f"cannot draw a random value of type {wtype!r}")
+    vals = _draw(rng, "float", (int(length),), "pos" if init == "pos" else "unit")
+    return wtype(*[float(v) for v in vals])
+
+
+def _random_struct(rng, struct_type, inits: dict[str, str], pymod):
+    inst = struct_type()
+    for name, var in struct_type.vars.items():
+        setattr(inst, name, _random_value(rng, var.type, inits.get(name, "unit"), pymod))
+    return inst
+
+
+def make_inputs(spec: KernelSpec, pymod: types.ModuleType, rng: np.random.Generator, device: str):
+    """Launch arguments for ``spec`` on ``device``: (list of values, list of arrays to check)."""
+    values, checked = [], []
+    for a in spec.args:
+        if a.kind == "array":
+            data = _draw(rng, a.dtype, a.shape, a.init)
+            wtype = eval(a.dtype, {"wp": wp, "float": float, "int": int})  # noqa: S307
+            arr = wp.array(data, dtype=wtype, device=device)
+            values.append(arr)
+            checked.append((a, arr))
+        elif a.kind == "scalar":
+            values.append(float(a.value) if DTYPES[a.dtype][2] else int(a.value))
+        elif a.kind == "struct":
+            st = getattr(pymod, a.dtype)
+            inits = {f.name: f.init for f in a.fields}
+            if a.struct_array:
+                items = [_random_struct(rng, st, inits, pymod) for _ in range(a.shape[0])]
+                arr = wp.array(items, dtype=st, device=device)
+                values.append(arr)
+                checked.append((a, arr))
+            else:
+                values.append(_random_struct(rng, st, inits, pymod))
+        else:
+            raise ValueError(f"unknown argument kind {a.kind!r} for {a.name}")
+    return values, checked
+
+
+def _all_finite(checked: list[tuple[ArgSpec, Any]]) -> tuple[bool, str]:
+    for a, arr in checked:
+        data = arr.numpy()
+        if data.dtype.names:  # array of structs: check the floating-point fields
+            parts = [data[f] for f in data.dtype.names if np.issubdtype(data[f].dtype, np.floating)]
+        else:
+            parts = [data] if np.issubdtype(data.dtype, np.floating) else []
+        for p in parts:
+            if not np.all(np.isfinite(p)):
+                return False, f"non-finite values in {a.name}"
+    return True, ""
+
+
+def launch_and_check(spec: KernelSpec, pymod: types.ModuleType, kernel: Any, rng, device: str):
+    """Launch ``kernel`` on random inputs on ``device``; return (finite, message)."""
+    values, checked = make_inputs(spec, pymod, rng, device)
+    wp.launch(kernel, dim=spec.dim, inputs=values, device=device)
+    wp.synchronize_device(device)
+    return _all_finite(checked)
+
+
+def validate_kernel(
+    spec: KernelSpec,
+    pymod: types.ModuleType,
+    kernel: Any,
+    *,
+    seed: int,
+    index: int,
+    work_dir: str | os.PathLike[str],
+    ptx_arch: int = codegen.DEFAULT_PTX_ARCH,
+) -> Validation:
+    """Compile for the CPU, launch on random inputs, compile CUDA to PTX (and launch on a GPU).
+
+    Never raises for a kernel problem: failures are recorded in the result with their error.
+    """
+    v = Validation(sampled=True, ptx_arch=f"sm_{ptx_arch}", cuda_note="")
+    errors = []
+    try:
+        codegen.compile_cpu(kernel)
+        v.cpu_compiled = True
+    except Exception as exc:
+        v.cpu_compiled = False
+        errors.append(f"cpu compile: {type(exc).__name__}: {exc}")
+    if v.cpu_compiled:
+        try:
+            rng = np.random.default_rng([seed, index, 99])
+            finite, msg = launch_and_check(spec, pymod, kernel, rng, "cpu")
+            v.launched = True
+            v.outputs_finite = finite
+            if not finite:
+                errors.append(f"cpu launch: {msg}")
+        except Exception as exc:
+            v.launched = False
+            errors.append(f"cpu launch: {type(exc).__name__}: {exc}")
+    ptx_dir = Path(work_dir) / f"ptx-{index}"
+    try:
+        codegen.compile_ptx(kernel, ptx_dir, ptx_arch)
+        v.ptx_compiled = True
+    except Exception as exc:
+        v.ptx_compiled = False
+        errors.append(f"ptx compile: {type(exc).__name__}: {exc}")
+    finally:
+        shutil.rmtree(ptx_dir, ignore_errors=True)
+    if codegen.cuda_device_count() > 0:
+        try:
+            rng = np.random.default_rng([seed, index, 99])
+            finite, msg = launch_and_check(spec, pymod, kernel, rng, "cuda:0")
+            v.cuda_launched = bool(finite)
+            v.cuda_note = "launched on cuda:0" + ("" if finite else f" ({msg})")
+        except Exception as exc:
+            v.cuda_launched = False
+            errors.append(f"cuda launch: {type(exc).__name__}: {exc}")
+    else:
+        v.cuda_note = NOT_EXECUTED_NO_GPU
+    v.error = "; ".join(errors)
+    return v

@@ -56,7 +56,8 @@ class _Plan:
     Rows ``1..n_monomials-1`` of the recurrence (every monomial but the constant) are
     described by ``axis`` (the axis ``k`` stepped along), ``cov_index`` (3, M) (flat index
     ``k*3 + j`` into the covariance) and ``count`` (3, M, 1) (the exponent multiplying it);
-    per degree, ``parent`` and ``lower`` (3, T) index the moments already computed.
+    per degree, ``sources`` (4, T) index the moments already computed: the parent ``t - e_k``
+    and the three ``t - e_k - e_j``.
     """
 
     slices: list[slice]  # per degree >= 1, into the flat monomials
@@ -64,8 +65,7 @@ class _Plan:
     axis: torch.Tensor  # (M,)
     cov_index: torch.Tensor  # (3, M)
     count: torch.Tensor  # (3, M, 1)
-    parent: list[torch.Tensor]
-    lower: list[torch.Tensor]
+    sources: list[torch.Tensor]  # per degree: (4, T) = parent row, then the 3 lower rows
     projection: torch.Tensor  # (n_out, n_monomials)
     n_monomials: int
     out_sizes: list[int]
@@ -97,8 +97,10 @@ def _make_plan(basis: RadialBasis, device: torch.device, dtype: torch.dtype) -> 
         axis=torch.as_tensor(ax, device=device),
         cov_index=torch.as_tensor(ax[None, :] * 3 + np.arange(3)[:, None], device=device),
         count=torch.as_tensor(plan.count[:, 1:, None], dtype=dtype, device=device),
-        parent=[torch.as_tensor(plan.parent[sl], device=device) for sl in slices],
-        lower=[torch.as_tensor(plan.lower[:, sl], device=device) for sl in slices],
+        sources=[
+            torch.as_tensor(np.vstack([plan.parent[None, sl], plan.lower[:, sl]]), device=device)
+            for sl in slices
+        ],
         projection=torch.as_tensor(stacked, dtype=dtype, device=device),
         n_monomials=plan.n_monomials,
         out_sizes=[m.shape[0] * m.shape[1] for m in mats],
@@ -115,12 +117,10 @@ def batched_moments(mean: torch.Tensor, cov: torch.Tensor, plan: _Plan) -> torch
     moments = torch.empty((plan.n_monomials + 1, b), dtype=mean.dtype, device=mean.device)
     moments[0] = 1.0
     moments[plan.n_monomials] = 0.0  # the zero row that absent lower terms point to
-    step = mean[plan.axis]  # (M, B): a_k of each row
-    scaled_cov = cov[plan.cov_index] * plan.count  # (3, M, B): Sigma_kj * n_j of each row
-    for sl, off, par, low in zip(plan.slices, plan.offsets, plan.parent, plan.lower, strict=True):
-        val = step[off] * moments[par]
-        val += (scaled_cov[:, off] * moments[low]).sum(dim=0)
-        moments[sl] = val
+    # (4, M, B): a_k, then Sigma_kj * n_j (j = 0, 1, 2), of each row
+    coef = torch.cat([mean[plan.axis][None], cov[plan.cov_index] * plan.count])
+    for sl, off, src in zip(plan.slices, plan.offsets, plan.sources, strict=True):
+        torch.sum(coef[:, off] * moments[src], dim=0, out=moments[sl])
     return moments[: plan.n_monomials]
 
 

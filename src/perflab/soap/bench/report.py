@@ -54,6 +54,7 @@ COLUMN_TYPES: dict[str, type] = {
     "peak_rss_delta_mb": float,
     "peak_cuda_mb": float,
     "load_1m": float,
+    "omp_wait_policy": str,
 }
 COLUMNS = list(COLUMN_TYPES)
 _POLARS = {str: pl.Utf8, int: pl.Int64, float: pl.Float64}
@@ -227,6 +228,11 @@ def _fmt(x: float | None, spec: str = ".3g") -> str:
     return "n/a" if x is None else format(x, spec)
 
 
+def _distinct(df: pl.DataFrame, column: str) -> str:
+    values = sorted({v or "(unset)" for v in df[column].to_list()})
+    return ", ".join(values) or "n/a"
+
+
 def _load_range(df: pl.DataFrame) -> str:
     loads = df["load_1m"].drop_nulls()
     if loads.len() == 0:
@@ -318,7 +324,8 @@ def report_markdown(
         f"- GPU: {env.get('gpu_name') or NO_GPU}",
         f"- Python {env.get('python')}, "
         + ", ".join(f"{k} {v}" for k, v in (env.get("versions") or {}).items() if v),
-        f"- torch threads (default): {env.get('torch_threads')}; git {env.get('git_commit')}"
+        f"- torch threads (default): {env.get('torch_threads')}; OMP_WAIT_POLICY="
+        f"{_distinct(df, 'omp_wait_policy')}; git {env.get('git_commit')}"
         f"{' (dirty)' if env.get('git_dirty') else ''}",
         "- The machine is shared with other jobs: timings are noisy (see the IQR column). "
         f"1-minute load average when the cases started: {_load_range(df)} "

@@ -104,6 +104,7 @@ def run_case(case: Case, frames: list[Frame], *, cold_budget_s: float = 120.0) -
         hypers=dict(HYPERS),
     )
     row["load_1m"] = os.getloadavg()[0]  # how busy the (shared) machine was
+    row["omp_wait_policy"] = os.environ.get("OMP_WAIT_POLICY", "")
     b = case.backend
     if b.device == "cuda" and not _cuda_available():
         row.update(status="skipped", reason=NO_GPU)

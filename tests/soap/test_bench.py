@@ -107,6 +107,7 @@ def test_acceptance_and_scaling_are_computed_from_rows():
                 time_per_pair_s=tpp,
                 pairs_per_particle=35.0,
                 warm_median_s=tpp * n * 35,
+                cpu_per_pair_s=2 * tpp,
             )
         )
     for n, tpp in ((100, 1e-6), (10000, 3e-6)):
@@ -119,6 +120,7 @@ def test_acceptance_and_scaling_are_computed_from_rows():
                 time_per_pair_s=tpp,
                 pairs_per_particle=35.0,
                 warm_median_s=tpp * n * 35,
+                cpu_per_pair_s=2 * tpp,
             )
         )
     df = metrics_frame(rows)
@@ -130,6 +132,7 @@ def test_acceptance_and_scaling_are_computed_from_rows():
     sc = scaling(df)
     assert sc["torch-cpu-float64"]["spread"] == pytest.approx(1.9)
     assert sc["torch-cpu-float64"]["flat_within_2x"]
+    assert sc["torch-cpu-float64"]["cpu_spread"] == pytest.approx(1.9)
     assert not sc["torch-cpu-float32"]["flat_within_2x"]
     text = " ".join(takeaways(df, acc, sc))
     assert "50x faster than the reference" in text and "NOT flat" in text

@@ -4,9 +4,10 @@ What is timed is one full ``AniSOAP.expansion(frames)`` call (input validation, 
 list, projection, orthonormalisation and layout), the same work as the reference's
 ``transform``. The first call of a case is its *cold* sample (plan building, first-touch
 allocations; for the first torch case also torch's own warm-up); the *warm* samples follow
-``warmup`` untimed calls. Peak memory is measured on one extra, untimed call: the peak
-resident-set growth over the call (sampled every millisecond by a thread), and on CUDA
-``torch.cuda.max_memory_allocated``.
+``warmup`` untimed calls. Each warm call's process CPU time (all threads) is recorded too:
+on a shared machine it is less disturbed by other jobs than wall time. Peak memory is
+measured on one extra, untimed call: the peak resident-set growth over the call (sampled
+every millisecond by a thread), and on CUDA ``torch.cuda.max_memory_allocated``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import math
 import os
+import statistics
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -128,8 +130,16 @@ def run_case(case: Case, frames: list[Frame], *, cold_budget_s: float = 120.0) -
             row.update(status="cold-only", reason=f"cold call took {cold:.1f} s > budget")
             row.update(cold_s=cold)
             return row
-        m = measure(lambda: calc.expansion(frames), repeats=case.repeats, warmup=case.warmup)
+        cpu_times: list[float] = []
+
+        def call() -> None:
+            c0 = time.process_time()
+            calc.expansion(frames)
+            cpu_times.append(time.process_time() - c0)
+
+        m = measure(call, repeats=case.repeats, warmup=case.warmup)
         stats = m.warm_stats
+        cpu_median = statistics.median(cpu_times[-case.repeats :])
         if b.device == "cuda":
             torch.cuda.reset_peak_memory_stats()
         with PeakRSS() as mem:
@@ -143,6 +153,8 @@ def run_case(case: Case, frames: list[Frame], *, cold_budget_s: float = 120.0) -
             warm_iqr_s=stats.iqr,
             warm_min_s=stats.min,
             time_per_pair_s=stats.median / n_pairs,
+            cpu_median_s=cpu_median,
+            cpu_per_pair_s=cpu_median / n_pairs,
             time_per_n2_s=stats.median / float(n_particles) ** 2,
             peak_rss_delta_mb=mem.peak_delta / 2**20,
             peak_cuda_mb=(torch.cuda.max_memory_allocated() / 2**20)

@@ -4,6 +4,8 @@ Compare the groups' medians: numpy (per-pair reference path) vs torch CPU float6
 all measured in the same session (`make bench`, then `make bench-compare` across runs).
 """
 
+import os
+
 import pytest
 
 from perflab.harness import env_snapshot
@@ -15,6 +17,7 @@ from perflab.soap.systems import ellipsoid_fluid, golden_frames
 @pytest.fixture(autouse=True)
 def _env_info(benchmark):
     benchmark.extra_info["env"] = env_snapshot()
+    benchmark.extra_info["omp_wait_policy"] = os.environ.get("OMP_WAIT_POLICY", "")
 
 
 @pytest.fixture(scope="module")

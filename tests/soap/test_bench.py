@@ -73,14 +73,27 @@ def test_cuda_case_is_recorded_as_skipped_without_a_gpu():
     assert row["status"] == "skipped" and row["reason"] == NO_GPU
 
 
-def test_run_cases_writes_rows_to_the_log(tmp_path):
-    cases = [Case("main", golden("golden_small_1sp"), TORCH32, repeats=1, warmup=0)]
+def test_run_cases_writes_rows_to_the_log_and_interleaves_groups(tmp_path):
+    small = golden("golden_small_1sp")
+    cases = [
+        Case("main", small, TORCH32, repeats=1, warmup=0),
+        Case("main", small, TORCH32, repeats=3, warmup=0, interleave="g"),
+        Case("main", small, NUMPY, repeats=2, warmup=1, interleave="g"),
+        Case("main", small, CUDA64, interleave="g"),
+    ]
+    seen = []
     with RunLog(tmp_path / "x.jsonl") as log:
-        rows = run_cases(cases, log, run_id="r1")
+        rows = run_cases(cases, log, run_id="r1", progress=lambda g: seen.append(len(g)) or g)
+    assert seen == [2]  # two groups: the lone case, then the interleaved three
     back = RunLog.read(tmp_path / "x.jsonl")
-    assert len(back) == 1 and back[0]["run_id"] == "r1" == rows[0]["run_id"]
+    assert len(back) == 4 and back[0]["run_id"] == "r1" == rows[0]["run_id"]
+    assert [len(r.get("warm_s", [])) for r in back] == [1, 3, 2, 0]
+    assert [r["interleaved"] for r in back] == [False, True, True, True]
+    import torch
+
     df = metrics_frame(back)
-    assert df.height == 1 and df["status"][0] == "ok"
+    gpu = "ok" if torch.cuda.is_available() else "skipped"
+    assert df["status"].to_list() == ["ok", "ok", "ok", gpu]
 
 
 def _row(**kw):
@@ -107,6 +120,7 @@ def test_acceptance_and_scaling_are_computed_from_rows():
                 time_per_pair_s=tpp,
                 pairs_per_particle=35.0,
                 warm_median_s=tpp * n * 35,
+                cpu_per_pair_s=2 * tpp,
             )
         )
     for n, tpp in ((100, 1e-6), (10000, 3e-6)):
@@ -119,6 +133,7 @@ def test_acceptance_and_scaling_are_computed_from_rows():
                 time_per_pair_s=tpp,
                 pairs_per_particle=35.0,
                 warm_median_s=tpp * n * 35,
+                cpu_per_pair_s=2 * tpp,
             )
         )
     df = metrics_frame(rows)
@@ -130,6 +145,7 @@ def test_acceptance_and_scaling_are_computed_from_rows():
     sc = scaling(df)
     assert sc["torch-cpu-float64"]["spread"] == pytest.approx(1.9)
     assert sc["torch-cpu-float64"]["flat_within_2x"]
+    assert sc["torch-cpu-float64"]["cpu_spread"] == pytest.approx(1.9)
     assert not sc["torch-cpu-float32"]["flat_within_2x"]
     text = " ".join(takeaways(df, acc, sc))
     assert "50x faster than the reference" in text and "NOT flat" in text

@@ -15,6 +15,10 @@ Layouts (``layout=``):
   outputs (and models trained on the reference) depend on it; the power spectrum built from it
   is still rotation and permutation invariant (every column is a linear combination of
   coefficients with the same ``l`` and ``m``).
+  One more difference from the reference, in a corner case: the reference keeps only the
+  neighbour species that have at least one pair with that centre species somewhere in the
+  batch; here every species of the batch (or of the calculator's ``species=``) gets its
+  columns, zero where there are no such pairs, so that layouts agree across batches.
 - ``"species_major"``: the physically labelled layout: column ``a * num_radial + n`` holds the
   orthonormalised projection of the species-``a`` density onto radial function ``n``.
 """

@@ -15,7 +15,7 @@ Sweeps: ``species`` (benzene-like rings with 1 to 4 species, constant particle c
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 #: the hyperparameters of the golden files (and of every benchmark)
@@ -98,7 +98,7 @@ class Case:
     backend: Backend
     repeats: int = 5
     warmup: int = 1
-    tags: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    interleave: str = ""  # consecutive cases with the same label are timed round-robin
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -110,6 +110,7 @@ class Case:
             "backend_kind": self.backend.backend,
             "repeats": self.repeats,
             "warmup": self.warmup,
+            "interleaved": bool(self.interleave),
         }
 
 
@@ -124,7 +125,7 @@ def preset_cases(preset: str) -> list[Case]:
                 cases.append(Case("main", s, b, repeats=2, warmup=0))
         for n in (30, 100):
             for b in (TORCH64, TORCH32):
-                cases.append(Case("main", fluid(n), b, repeats=2, warmup=0))
+                cases.append(Case("main", fluid(n), b, repeats=2, warmup=0, interleave="fluids"))
         return cases
     torch_backends = [TORCH64, TORCH32]
     gpu_backends = [CUDA64, CUDA32] if preset == "gpu" else [CUDA64]
@@ -136,9 +137,9 @@ def preset_cases(preset: str) -> list[Case]:
         reps = 2 if b is NUMPY else 5
         cases.append(Case("main", benzene(1), b, repeats=reps, warmup=0 if b is NUMPY else 1))
     sizes = (100, 300, 1000, 3000, 10000)
-    for n in sizes:
+    for n in sizes:  # the scaling series: timed round-robin (see run_group)
         for b in [*torch_backends, *(gpu_backends if preset == "gpu" else [])]:
-            cases.append(Case("main", fluid(n), b, repeats=5, warmup=1))
+            cases.append(Case("main", fluid(n), b, repeats=7, warmup=1, interleave="fluids"))
     for n in (100, 300):
         cases.append(Case("main", fluid(n), NUMPY, repeats=2, warmup=0))
     return cases

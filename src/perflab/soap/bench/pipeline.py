@@ -59,7 +59,7 @@ def run_benchmark(
     raw_dir: Path,
     commands: list[str],
     golden_dir: str | None = None,
-    progress: Callable[[Iterable[Case]], Iterable[Case]] | None = None,
+    progress: Callable[[list[list[Case]]], Iterable[list[Case]]] | None = None,
 ) -> BenchmarkResult:
     run_id = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"_{preset}"
     if smoke:

@@ -51,9 +51,12 @@ COLUMN_TYPES: dict[str, type] = {
     "warm_min_s": float,
     "time_per_pair_s": float,
     "time_per_n2_s": float,
+    "cpu_median_s": float,
+    "cpu_per_pair_s": float,
     "peak_rss_delta_mb": float,
     "peak_cuda_mb": float,
     "load_1m": float,
+    "omp_wait_policy": str,
 }
 COLUMNS = list(COLUMN_TYPES)
 _POLARS = {str: pl.Utf8, int: pl.Int64, float: pl.Float64}
@@ -125,11 +128,14 @@ def scaling(df: pl.DataFrame) -> dict[str, Any]:
         if sel.height < 2:
             continue
         tpp = sel["time_per_pair_s"].to_list()
+        cpp = [c for c in sel["cpu_per_pair_s"].to_list() if c is not None]
         out[label] = {
             "n_particles": sel["n_particles"].to_list(),
             "time_per_pair_s": tpp,
+            "cpu_per_pair_s": sel["cpu_per_pair_s"].to_list(),
             "pairs_per_particle": sel["pairs_per_particle"].to_list(),
             "spread": max(tpp) / min(tpp),
+            "cpu_spread": max(cpp) / min(cpp) if len(cpp) >= 2 and min(cpp) > 0 else None,
             "flat_within_2x": max(tpp) / min(tpp) <= FLATNESS,
             "min_n": min(sel["n_particles"].to_list()),
             "max_n": max(sel["n_particles"].to_list()),
@@ -227,6 +233,11 @@ def _fmt(x: float | None, spec: str = ".3g") -> str:
     return "n/a" if x is None else format(x, spec)
 
 
+def _distinct(df: pl.DataFrame, column: str) -> str:
+    values = sorted({v or "(unset)" for v in df[column].to_list()})
+    return ", ".join(values) or "n/a"
+
+
 def _load_range(df: pl.DataFrame) -> str:
     loads = df["load_1m"].drop_nulls()
     if loads.len() == 0:
@@ -249,9 +260,10 @@ def takeaways(df: pl.DataFrame, acc: dict[str, Any], scal: dict[str, Any]) -> li
         out.append(f"float32 vs float64 on `{ACCEPT_SYSTEM}`: {_fmt(r)}x.")
     for label, s in scal.items():
         out.append(
-            f"{label}: time per pair spreads {_fmt(s['spread'])}x from {s['min_n']} to "
+            f"{label}: wall time per pair spreads {_fmt(s['spread'])}x from {s['min_n']} to "
             f"{s['max_n']} particles at fixed density "
-            f"({'flat within 2x' if s['flat_within_2x'] else 'NOT flat within 2x'})."
+            f"({'flat within 2x' if s['flat_within_2x'] else 'NOT flat within 2x'}); "
+            f"CPU time per pair spreads {_fmt(s['cpu_spread'])}x."
         )
     sp = _ok(df).filter(pl.col("sweep") == "species")
     for label in sorted(set(sp["backend"].to_list())):
@@ -318,7 +330,8 @@ def report_markdown(
         f"- GPU: {env.get('gpu_name') or NO_GPU}",
         f"- Python {env.get('python')}, "
         + ", ".join(f"{k} {v}" for k, v in (env.get("versions") or {}).items() if v),
-        f"- torch threads (default): {env.get('torch_threads')}; git {env.get('git_commit')}"
+        f"- torch threads (default): {env.get('torch_threads')}; OMP_WAIT_POLICY="
+        f"{_distinct(df, 'omp_wait_policy')}; git {env.get('git_commit')}"
         f"{' (dirty)' if env.get('git_dirty') else ''}",
         "- The machine is shared with other jobs: timings are noisy (see the IQR column). "
         f"1-minute load average when the cases started: {_load_range(df)} "
@@ -359,13 +372,30 @@ def report_markdown(
     ]
     scal_rows = []
     for label, s in scal.items():
-        for n, t, ppp in zip(
-            s["n_particles"], s["time_per_pair_s"], s["pairs_per_particle"], strict=True
+        for n, t, c, ppp in zip(
+            s["n_particles"],
+            s["time_per_pair_s"],
+            s["cpu_per_pair_s"],
+            s["pairs_per_particle"],
+            strict=True,
         ):
             scal_rows.append(
-                {"backend": label, "n_particles": n, "pairs_per_particle": ppp, "s_per_pair": t}
+                {
+                    "backend": label,
+                    "n_particles": n,
+                    "pairs_per_particle": ppp,
+                    "wall_s_per_pair": t,
+                    "cpu_s_per_pair": c,
+                }
             )
-        scal_rows.append({"backend": label, "n_particles": "spread", "s_per_pair": s["spread"]})
+        scal_rows.append(
+            {
+                "backend": label,
+                "n_particles": "max/min",
+                "wall_s_per_pair": s["spread"],
+                "cpu_s_per_pair": s["cpu_spread"],
+            }
+        )
     lines += [markdown_table(scal_rows), "## Takeaways", ""]
     lines += [f"- {t}" for t in takeaways(df, acc, scal)]
     lines += ["", "## Figures", ""]
@@ -385,6 +415,7 @@ def report_markdown(
         "warm_iqr_s",
         "time_per_pair_s",
         "time_per_n2_s",
+        "cpu_median_s",
         "peak_rss_delta_mb",
         "load_1m",
         "reason",

@@ -4,9 +4,10 @@ What is timed is one full ``AniSOAP.expansion(frames)`` call (input validation, 
 list, projection, orthonormalisation and layout), the same work as the reference's
 ``transform``. The first call of a case is its *cold* sample (plan building, first-touch
 allocations; for the first torch case also torch's own warm-up); the *warm* samples follow
-``warmup`` untimed calls. Peak memory is measured on one extra, untimed call: the peak
-resident-set growth over the call (sampled every millisecond by a thread), and on CUDA
-``torch.cuda.max_memory_allocated``.
+``warmup`` untimed calls. Each warm call's process CPU time (all threads) is recorded too:
+on a shared machine it is less disturbed by other jobs than wall time. Peak memory is
+measured on one extra, untimed call: the peak resident-set growth over the call (sampled
+every millisecond by a thread), and on CUDA ``torch.cuda.max_memory_allocated``.
 """
 
 from __future__ import annotations
@@ -14,14 +15,17 @@ from __future__ import annotations
 import ctypes
 import math
 import os
+import statistics
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import psutil
 
-from perflab.harness import RunLog, measure
+from perflab.harness import RunLog, SampleStats
 from perflab.soap.bench.cases import HYPERS, Case, System, make_calculator
 from perflab.soap.frames import Frame
 from perflab.soap.systems import benzene_like_frames, ellipsoid_fluid, golden_frames
@@ -89,8 +93,40 @@ def _cuda_available() -> bool:
     return bool(torch.cuda.is_available())
 
 
-def run_case(case: Case, frames: list[Frame], *, cold_budget_s: float = 120.0) -> dict[str, Any]:
-    """Measure one case; returns a flat JSON-serialisable row."""
+@contextmanager
+def _torch_threads(n: int | None) -> Iterator[None]:
+    import torch
+
+    old = torch.get_num_threads()
+    if n is not None:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+@dataclass
+class _Running:
+    """A case being measured: its calculator, frames, partial row and samples so far."""
+
+    case: Case
+    frames: list[Frame]
+    row: dict[str, Any]
+    calc: Any = None
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+
+    def time_once(self) -> None:
+        with _torch_threads(self.case.backend.threads):
+            t0, c0 = time.perf_counter(), time.process_time()
+            self.calc.expansion(self.frames)
+            self.wall.append(time.perf_counter() - t0)
+            self.cpu.append(time.process_time() - c0)
+
+
+def _start(case: Case, frames: list[Frame], cold_budget_s: float) -> _Running:
+    """Describe the case, then make its cold call and warm-up calls (status set if done)."""
     import torch
 
     row: dict[str, Any] = case.describe()
@@ -102,55 +138,86 @@ def run_case(case: Case, frames: list[Frame], *, cold_budget_s: float = 120.0) -
         particles_per_frame=n_particles / len(frames),
         n_species=len(species),
         hypers=dict(HYPERS),
+        load_1m=os.getloadavg()[0],  # how busy the (shared) machine was
+        omp_wait_policy=os.environ.get("OMP_WAIT_POLICY", ""),
     )
-    row["load_1m"] = os.getloadavg()[0]  # how busy the (shared) machine was
+    run = _Running(case, frames, row)
     b = case.backend
     if b.device == "cuda" and not _cuda_available():
         row.update(status="skipped", reason=NO_GPU)
-        return row
-    old_threads = torch.get_num_threads()
-    if b.threads is not None:
-        torch.set_num_threads(b.threads)
-    try:
-        calc = make_calculator(b)
-        n_pairs = len(calc.prepare(frames).pairs)
+        return run
+    with _torch_threads(b.threads):
+        run.calc = make_calculator(b)
+        n_pairs = len(run.calc.prepare(frames).pairs)
         row.update(
             n_pairs=n_pairs,
             pairs_per_particle=n_pairs / n_particles,
             threads=torch.get_num_threads() if b.backend == "torch" else 1,
-            batch_size=calc.batch_size,
+            batch_size=run.calc.batch_size,
         )
-        t0 = time.perf_counter()
-        calc.expansion(frames)
-        cold = time.perf_counter() - t0
-        if cold > cold_budget_s:
-            row.update(status="cold-only", reason=f"cold call took {cold:.1f} s > budget")
-            row.update(cold_s=cold)
-            return row
-        m = measure(lambda: calc.expansion(frames), repeats=case.repeats, warmup=case.warmup)
-        stats = m.warm_stats
-        if b.device == "cuda":
-            torch.cuda.reset_peak_memory_stats()
-        with PeakRSS() as mem:
-            calc.expansion(frames)
-        row.update(
-            status="ok",
-            reason="",
-            cold_s=cold,
-            warm_s=list(m.warm),
-            warm_median_s=stats.median,
-            warm_iqr_s=stats.iqr,
-            warm_min_s=stats.min,
-            time_per_pair_s=stats.median / n_pairs,
-            time_per_n2_s=stats.median / float(n_particles) ** 2,
-            peak_rss_delta_mb=mem.peak_delta / 2**20,
-            peak_cuda_mb=(torch.cuda.max_memory_allocated() / 2**20)
-            if b.device == "cuda"
-            else math.nan,
-        )
-    finally:
-        torch.set_num_threads(old_threads)
+    run.time_once()
+    row["cold_s"] = run.wall.pop()
+    run.cpu.pop()
+    if row["cold_s"] > cold_budget_s:
+        row.update(status="cold-only", reason=f"cold call took {row['cold_s']:.1f} s > budget")
+        return run
+    for _ in range(case.warmup):
+        run.time_once()
+    run.wall.clear()
+    run.cpu.clear()
+    return run
+
+
+def _finish(run: _Running) -> dict[str, Any]:
+    """Statistics of the warm samples and one extra call for peak memory."""
+    import torch
+
+    row = run.row
+    if "status" in row:
+        return row
+    stats = SampleStats.from_samples(run.wall)
+    cpu_median = statistics.median(run.cpu)
+    n_pairs, n_particles = row["n_pairs"], row["n_particles"]
+    cuda = run.case.backend.device == "cuda"
+    if cuda:
+        torch.cuda.reset_peak_memory_stats()
+    with _torch_threads(run.case.backend.threads), PeakRSS() as mem:
+        run.calc.expansion(run.frames)
+    row.update(
+        status="ok",
+        reason="",
+        warm_s=list(run.wall),
+        warm_median_s=stats.median,
+        warm_iqr_s=stats.iqr,
+        warm_min_s=stats.min,
+        time_per_pair_s=stats.median / n_pairs,
+        cpu_median_s=cpu_median,
+        cpu_per_pair_s=cpu_median / n_pairs,
+        time_per_n2_s=stats.median / float(n_particles) ** 2,
+        peak_rss_delta_mb=mem.peak_delta / 2**20,
+        peak_cuda_mb=(torch.cuda.max_memory_allocated() / 2**20) if cuda else math.nan,
+    )
     return row
+
+
+def run_case(case: Case, frames: list[Frame], *, cold_budget_s: float = 120.0) -> dict[str, Any]:
+    """Measure one case (cold call, warm-up, ``repeats`` warm calls); a flat JSON row."""
+    return run_group([case], [frames], cold_budget_s=cold_budget_s)[0]
+
+
+def run_group(
+    cases: list[Case], frames: list[list[Frame]], *, cold_budget_s: float = 120.0
+) -> list[dict[str, Any]]:
+    """Measure several cases *interleaved*: after every case's cold and warm-up calls, each
+    round times every case once. Slow drifts in the load of a shared machine then hit all
+    the cases alike instead of whichever ran during a busy spell."""
+    runs = [_start(c, f, cold_budget_s) for c, f in zip(cases, frames, strict=True)]
+    active = [r for r in runs if "status" not in r.row]
+    for k in range(max((r.case.repeats for r in active), default=0)):
+        for r in active:
+            if k < r.case.repeats:
+                r.time_once()
+    return [_finish(r) for r in runs]
 
 
 def run_cases(
@@ -159,21 +226,32 @@ def run_cases(
     *,
     run_id: str,
     golden_dir: str | None = None,
-    progress: Callable[[Iterable[Case]], Iterable[Case]] | None = None,
+    progress: Callable[[list[list[Case]]], Iterable[list[Case]]] | None = None,
     on_row: Callable[[dict[str, Any]], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Run ``cases`` in order, writing each row to ``log`` as soon as it is measured."""
+    """Run ``cases`` in order, writing each row to ``log`` as soon as it is measured;
+    ``progress`` wraps the list of case groups (e.g. a progress bar).
+
+    Consecutive cases with the same non-empty ``interleave`` label are measured together by
+    :func:`run_group`.
+    """
     cache: dict[System, list[Frame]] = {}
     rows = []
-    cases = list(cases)
-    for case in progress(cases) if progress else cases:
-        if case.system not in cache:
-            cache[case.system] = build_system(case.system, golden_dir)
-        row = run_case(case, cache[case.system])
-        row["run_id"] = run_id
-        row["timestamp"] = time.time()
-        log.write(row)
-        rows.append(row)
-        if on_row:
-            on_row(row)
+    groups: list[list[Case]] = []
+    for case in cases:
+        if groups and case.interleave and groups[-1][0].interleave == case.interleave:
+            groups[-1].append(case)
+        else:
+            groups.append([case])
+    for group in progress(groups) if progress else groups:
+        for case in group:
+            if case.system not in cache:
+                cache[case.system] = build_system(case.system, golden_dir)
+        for row in run_group(group, [cache[c.system] for c in group]):
+            row["run_id"] = run_id
+            row["timestamp"] = time.time()
+            log.write(row)
+            rows.append(row)
+            if on_row:
+                on_row(row)
     return rows

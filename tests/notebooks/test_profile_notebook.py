@@ -1,4 +1,4 @@
-"""notebooks/perf_profile.py --smoke writes a profile and a history chart, only under --out."""
+"""notebooks/profile.py --smoke writes a profile and a history chart, only under --out."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def test_profile_notebook_smoke_writes_profile_and_history_chart(tmp_path):
     r = subprocess.run(
         [
             sys.executable,
-            "notebooks/perf_profile.py",
+            "notebooks/profile.py",
             "--",
             "--smoke",
             "--out",

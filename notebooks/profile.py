@@ -1,8 +1,8 @@
 """Profile a workload and plot the benchmark history.
 
-Run as a script:   python notebooks/perf_profile.py -- --smoke --out /tmp/profile
-Edit:              marimo edit notebooks/perf_profile.py
-Serve read-only:   marimo run notebooks/perf_profile.py
+Run as a script:   python notebooks/profile.py -- --smoke --out /tmp/profile
+Edit:              marimo edit notebooks/profile.py
+Serve read-only:   marimo run notebooks/profile.py
 
 Picks a registered workload (``perflab.harness.profile``: the harness's own and every
 domain's ``perflab.<domain>.workloads.PROFILE_TARGETS``), profiles it with pyinstrument and

@@ -30,7 +30,7 @@ from perflab.soap.system import SystemBatch
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
 #: default number of pairs per batch (memory ~ batch_size * 300 * itemsize bytes)
-DEFAULT_BATCH_SIZE = 8192
+DEFAULT_BATCH_SIZE = 4096
 
 
 def resolve_dtype(dtype: str | torch.dtype) -> torch.dtype:
@@ -190,13 +190,13 @@ def raw_coefficients_torch(
     def t(x: np.ndarray, dt: torch.dtype = tdtype) -> torch.Tensor:
         return torch.as_tensor(np.ascontiguousarray(x), dtype=dt, device=dev)
 
-    sigma_t = t(sigma.reshape(-1, 9))
-    kmat_t = t(kmat)
+    sigma_t = t(sigma.reshape(-1, 9).T)  # (9, N)
+    kmat_t = t(kmat.reshape(-1, 9).T)  # (9, N)
     g_t = t(g)
     species_t = t(batch.species_index, torch.int64)
     first_t = t(batch.pairs.first, torch.int64)
     second_t = t(batch.pairs.second, torch.int64)
-    vec_t = t(batch.pairs.vectors)
+    vec_t = t(batch.pairs.vectors.T)  # (3, P)
     inv_two_width2 = 0.5 / basis.radial_gaussian_width**2 if basis.name == "gto" else None
 
     out = torch.zeros((batch.n_particles * n_species, n_out), dtype=tdtype, device=dev)
@@ -207,19 +207,22 @@ def raw_coefficients_torch(
             stop = min(start + batch_size, n_pairs)
             i = first_t[start:stop]
             j = second_t[start:stop]
-            r = vec_t[start:stop]
-            mean = torch.einsum("bkl,bl->kb", kmat_t[j], r)
-            cov = sigma_t[j].T
-            weight = g_t[j]
+            r = vec_t[:, start:stop]  # (3, B)
+            # pair-major (component, B) layouts throughout: contiguous rows for the gathers
+            kmat_j = torch.index_select(kmat_t, 1, j).view(3, 3, -1)
+            mean = (kmat_j * r[None]).sum(dim=1)  # (3, B): K_j r
+            cov = torch.index_select(sigma_t, 1, j)  # (9, B)
+            weight = torch.index_select(g_t, 0, j)
             if inv_two_width2 is not None:
-                weight = weight * torch.exp(-(r.T * mean).sum(dim=0) * inv_two_width2)
+                weight = weight * torch.exp(-(r * mean).sum(dim=0) * inv_two_width2)
             if work is None or work.width != stop - start:
                 work = _Workspace(plan, stop - start, tdtype, dev)
             moments = batched_moments(mean, cov, plan, work).mul_(weight)
             coeffs = work.coeffs  # (n_out, B), rows sorted by degree
             for rows, monos, w_d in plan.blocks:
                 torch.matmul(w_d, moments[monos], out=coeffs[rows])
-            out.index_add_(0, i * n_species + species_t[j], coeffs.T)
+            # one transposed copy, so that index_add_ adds contiguous rows of n_out values
+            out.index_add_(0, i * n_species + species_t[j], coeffs.T.contiguous())
     out_np = out.cpu().numpy()[:, plan.unsort].reshape(batch.n_particles, n_species, n_out)
     raw = []
     col = 0

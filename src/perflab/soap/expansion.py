@@ -56,15 +56,15 @@ def orthonormalized_columns(raw_l: np.ndarray, transform: np.ndarray, layout: st
     (rows, n_species, 2l+1, num_radial), in the requested ``layout``."""
     rows, n_species, n_m, nn = raw_l.shape
     transform = transform.astype(raw_l.dtype, copy=False)
+    # (the transform is applied as one 2-D product over runs of num_radial columns)
     if layout == "species_major":
-        values = raw_l @ transform  # orthonormalise along n, per species
-        return values.transpose(0, 2, 1, 3).reshape(rows, n_m, n_species * nn)
+        values = raw_l.transpose(0, 2, 1, 3).reshape(-1, nn) @ transform  # along n, per species
+        return values.reshape(rows, n_m, n_species * nn)
     if layout == "reference":
         # n outer, species inner (column n * n_species + a) ...
-        values = raw_l.transpose(0, 2, 3, 1).reshape(rows, n_m, nn * n_species)
+        values = raw_l.transpose(0, 2, 3, 1).reshape(-1, nn)
         # ... then the transform is applied to consecutive runs of num_radial columns
-        values = values.reshape(rows, n_m, n_species, nn) @ transform
-        return values.reshape(rows, n_m, n_species * nn)
+        return (values @ transform).reshape(rows, n_m, n_species * nn)
     raise ValueError(f"layout: must be one of {LAYOUTS}, got {layout!r}")
 
 

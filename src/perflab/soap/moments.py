@@ -38,28 +38,47 @@ def monomial_index(max_degree: int) -> dict[tuple[int, int, int], int]:
     return {t: i for i, t in enumerate(monomials(max_degree))}
 
 
-def gaussian_moments(mean: np.ndarray, cov: np.ndarray, max_degree: int) -> np.ndarray:
-    """All moments ``E[x^n]`` (flat, :func:`monomials` order) of ``N(mean, cov)``, one Gaussian.
-
-    The clear, per-Gaussian form of the recurrence: each monomial of degree ``d + 1`` is
-    reached from its parent ``n = t - e_k`` along the first axis ``k`` with ``t_k > 0``.
+@lru_cache(maxsize=32)
+def recurrence_steps(
+    max_degree: int,
+) -> tuple[tuple[int, int, int, tuple[tuple[int, int, int], ...]], ...]:
+    """One step per monomial ``t`` (in storage order, after the constant):
+    ``(t_pos, k, parent_pos, ((j, n_j, lower_pos), ...))`` where ``k`` is the first axis with
+    ``t_k > 0``, ``parent = t - e_k`` and each ``lower = parent - e_j`` has ``n_j = parent_j > 0``.
     """
     index = monomial_index(max_degree)
-    mono = monomials(max_degree)
-    out = np.zeros(len(mono))
-    out[0] = 1.0
-    for t_pos, t in enumerate(mono[1:], start=1):
+    steps = []
+    for t_pos, t in enumerate(monomials(max_degree)[1:], start=1):
         k = next(axis for axis in range(3) if t[axis] > 0)
         parent = list(t)
         parent[k] -= 1
-        value = mean[k] * out[index[tuple(parent)]]
+        lowers = []
         for j in range(3):
             if parent[j] > 0:
                 lower = list(parent)
                 lower[j] -= 1
-                value += cov[k, j] * parent[j] * out[index[tuple(lower)]]
+                lowers.append((j, parent[j], index[tuple(lower)]))
+        steps.append((t_pos, k, index[tuple(parent)], tuple(lowers)))
+    return tuple(steps)
+
+
+def gaussian_moments(mean: np.ndarray, cov: np.ndarray, max_degree: int) -> np.ndarray:
+    """All moments ``E[x^n]`` (flat, :func:`monomials` order) of ``N(mean, cov)``, one Gaussian.
+
+    The clear, per-Gaussian form of the recurrence (:func:`recurrence_steps`):
+    ``M[t] = a_k M[t - e_k] + sum_j Sigma_kj (t - e_k)_j M[t - e_k - e_j]``.
+    """
+    a = [float(v) for v in mean]
+    sigma = np.asarray(cov, dtype=np.float64).tolist()
+    steps = recurrence_steps(max_degree)
+    out = [0.0] * (len(steps) + 1)
+    out[0] = 1.0
+    for t_pos, k, parent, lowers in steps:
+        value = a[k] * out[parent]
+        for j, n_j, lower in lowers:
+            value += sigma[k][j] * n_j * out[lower]
         out[t_pos] = value
-    return out
+    return np.array(out)
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,15 @@ class PairList:
         return int(self.first.shape[0])
 
 
-def frame_pairs(frame: Frame, cutoff: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(i, j, r_ij)`` of one frame: all pairs closer than ``cutoff``, self pairs included."""
+def frame_pairs(
+    frame: Frame, cutoff: float, calculator: NeighborList | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(i, j, r_ij)`` of one frame: all pairs closer than ``cutoff``, self pairs included.
+
+    ``calculator`` (a ``vesin.NeighborList`` for this cutoff) may be reused across frames.
+    """
     box = frame.cell if frame.cell is not None else np.zeros((3, 3))
-    nl = NeighborList(cutoff=float(cutoff), full_list=True)
+    nl = calculator or NeighborList(cutoff=float(cutoff), full_list=True)
     i, j, d = nl.compute(
         points=frame.positions, box=box, periodic=frame.periodic, quantities="ijD", copy=True
     )
@@ -48,8 +53,9 @@ def build_pairs(frames: list[Frame], cutoff: float) -> PairList:
     """Concatenated pair list of ``frames`` with global particle indices."""
     firsts, seconds, vecs = [], [], []
     offset = 0
+    nl = NeighborList(cutoff=float(cutoff), full_list=True)
     for frame in frames:
-        i, j, d = frame_pairs(frame, cutoff)
+        i, j, d = frame_pairs(frame, cutoff, nl)
         firsts.append(i + offset)
         seconds.append(j + offset)
         vecs.append(d)

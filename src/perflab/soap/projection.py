@@ -37,18 +37,20 @@ def raw_coefficients_numpy(batch: SystemBatch, basis: RadialBasis) -> list[np.nd
     n_species = len(batch.species_list)
     sigma, kmat, g = gaussian_product_parameters(batch.rotations, batch.semi_axes, basis)
     width2 = basis.radial_gaussian_width**2 if basis.name == "gto" else None
+    max_degree = basis.max_degree
     w_mats = projection_matrices(basis)
-    raw = [
-        np.zeros((batch.n_particles, n_species, 2 * l + 1, nn))
-        for l, nn in enumerate(basis.num_radial)
-    ]
+    w_all = np.concatenate([w.reshape(-1, w.shape[-1]) for w in w_mats])  # all l stacked
+    raw = np.zeros((batch.n_particles, n_species, w_all.shape[0]))
     pairs = batch.pairs
     for p in range(len(pairs)):
         i, j, r = pairs.first[p], pairs.second[p], pairs.vectors[p]
         mean = kmat[j] @ r
         weight = g[j] * (np.exp(-(r @ mean) / (2.0 * width2)) if width2 is not None else 1.0)
-        moments = gaussian_moments(mean, sigma[j], basis.max_degree)
-        a = batch.species_index[j]
-        for l, w_l in enumerate(w_mats):
-            raw[l][i, a] += weight * (w_l @ moments)
-    return raw
+        moments = gaussian_moments(mean, sigma[j], max_degree)
+        raw[i, batch.species_index[j]] += weight * (w_all @ moments)
+    out, start = [], 0
+    for w in w_mats:
+        size = w.shape[0] * w.shape[1]
+        out.append(raw[:, :, start : start + size].reshape(raw.shape[:2] + w.shape[:2]))
+        start += size
+    return out

@@ -5,9 +5,9 @@ Per batch of ``B`` pairs (centre ``i``, neighbour ``j``, vector ``r``):
 
 1. Gaussian parameters from per-particle matrices: ``mean = K_j r``, covariance ``Sigma_j``,
    weight ``w = g_j exp(-r.mean / 2 sigma^2)`` (:func:`gaussian_product_parameters`).
-2. Moments by the recurrence of :mod:`perflab.soap.moments`, one total degree at a time: all
-   monomials of degree ``d`` are gathered from degrees ``d-1`` and ``d-2`` with precomputed
-   index tables, stored monomial-major ``(n_monomials, B)`` so the gathers are contiguous.
+2. Moments by the recurrence of :mod:`perflab.soap.moments`, one total degree and one step
+   axis at a time (:class:`_Step`), stored monomial-major ``(n_monomials, B)``: parents are
+   contiguous slices and the lower terms one small fixed matrix product, so no gathers.
 3. The projection matrices of every ``l`` map moments to coefficients. ``r^{2n} r^l Y_lm``
    is homogeneous of degree ``l + 2n``, so the stacked matrix is block diagonal by degree
    (rows sorted by degree): one small matrix product per degree (about 4x fewer flops than
@@ -30,7 +30,7 @@ from perflab.soap.system import SystemBatch
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
 #: default number of pairs per batch (memory ~ batch_size * 300 * itemsize bytes)
-DEFAULT_BATCH_SIZE = 8192
+DEFAULT_BATCH_SIZE = 4096
 
 
 def resolve_dtype(dtype: str | torch.dtype) -> torch.dtype:
@@ -52,23 +52,29 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
     return dev
 
 
-@dataclass
-class _Plan:
-    """Device-resident constants of one basis (recurrence tables and projection matrix).
+@dataclass(frozen=True)
+class _Step:
+    """Targets of one degree ``d`` that step along one axis ``k`` (contiguous in storage).
 
-    Rows ``1..n_monomials-1`` of the recurrence (every monomial but the constant) are
-    described by ``axis`` (the axis ``k`` stepped along), ``cov_index`` (3, M) (flat index
-    ``k*3 + j`` into the covariance) and ``count`` (3, M, 1) (the exponent multiplying it);
-    per degree, ``sources`` (4, T) index the moments already computed: the parent ``t - e_k``
-    and the three ``t - e_k - e_j``.
+    ``M[t] = a_k M[t - e_k] + sum_j Sigma_kj (L_j M_{d-2})[t]``: the parents ``t - e_k`` are
+    the contiguous rows ``parents``; ``lower`` (3*T, T_{d-2}) holds the exponents
+    ``(t - e_k)_j`` at the columns of ``t - e_k - e_j`` among the degree ``d-2`` rows
+    ``grand`` (``None`` for ``d = 1``), so one small matrix product replaces the gathers.
     """
 
-    slices: list[slice]  # per degree >= 1, into the flat monomials
-    offsets: list[slice]  # the same rows, shifted to index the row-1.. tables below
-    axis: torch.Tensor  # (M,)
-    cov_index: torch.Tensor  # (3, M)
-    count: torch.Tensor  # (3, M, 1)
-    sources: list[torch.Tensor]  # per degree: (4, T) = parent row, then the 3 lower rows
+    rows: slice
+    axis: int
+    parents: slice
+    lower: torch.Tensor | None
+    grand: slice | None
+
+
+@dataclass
+class _Plan:
+    """Device-resident constants of one basis (recurrence steps and projection matrices)."""
+
+    steps: list[_Step]
+    max_rows: int  # the largest step
     projection: torch.Tensor  # (n_out, n_monomials), rows in the standard (l, m, n) order
     blocks: list[tuple[slice, slice, torch.Tensor]]  # per degree: sorted rows, monomials, W_d
     unsort: np.ndarray  # standard row k is degree-sorted row unsort[k]
@@ -89,11 +95,50 @@ def cached_plan(basis: RadialBasis, device: torch.device, dtype: torch.dtype) ->
     return _PLAN_CACHE[key]
 
 
+def _recurrence_steps(max_degree: int, device: torch.device, dtype: torch.dtype) -> list[_Step]:
+    """Group the recurrence of :func:`recurrence_plan` into :class:`_Step` s.
+
+    In storage order (decreasing ``n0``, then ``n1``) the degree-``d`` targets stepping along
+    ``k = 0`` come first and their parents are the whole degree ``d-1`` block in order; those
+    stepping along ``k = 1`` are next with the last ``d`` rows of that block as parents; the
+    last target steps along ``k = 2``. This is checked here, not assumed.
+    """
+    plan = recurrence_plan(max_degree)
+    steps = []
+    for d in range(1, max_degree + 1):
+        sl = plan.slices[d]
+        axis = plan.axis[sl]
+        for k in range(3):
+            rows = sl.start + np.flatnonzero(axis == k)
+            if rows.size == 0:
+                continue
+            parents = plan.parent[rows]
+            if np.any(np.diff(rows) != 1) or np.any(np.diff(parents) != 1):
+                raise AssertionError("recurrence targets/parents are not contiguous")
+            lower, grand = None, None
+            if d >= 2:
+                grand = plan.slices[d - 2]
+                mat = np.zeros((3, rows.size, grand.stop - grand.start))
+                for j in range(3):
+                    for t, row in enumerate(rows):
+                        if plan.count[j, row]:
+                            mat[j, t, plan.lower[j, row] - grand.start] = plan.count[j, row]
+                lower = torch.as_tensor(mat.reshape(3 * rows.size, -1), dtype=dtype).to(device)
+            steps.append(
+                _Step(
+                    rows=slice(int(rows[0]), int(rows[-1]) + 1),
+                    axis=k,
+                    parents=slice(int(parents[0]), int(parents[-1]) + 1),
+                    lower=lower,
+                    grand=grand,
+                )
+            )
+    return steps
+
+
 def _make_plan(basis: RadialBasis, device: torch.device, dtype: torch.dtype) -> _Plan:
     plan = recurrence_plan(basis.max_degree)
-    slices = list(plan.slices[1:])
-    offsets = [slice(sl.start - 1, sl.stop - 1) for sl in slices]
-    ax = plan.axis[1:]
+    steps = _recurrence_steps(basis.max_degree, device, dtype)
     mats = projection_matrices(basis)
     stacked = np.concatenate([m.reshape(-1, m.shape[-1]) for m in mats], axis=0)
     degree_of_col = np.concatenate(
@@ -113,15 +158,8 @@ def _make_plan(basis: RadialBasis, device: torch.device, dtype: torch.dtype) -> 
         blocks.append((slice(start, start + rows.size), sl, w_d.to(device)))
         start += rows.size
     return _Plan(
-        slices=slices,
-        offsets=offsets,
-        axis=torch.as_tensor(ax, device=device),
-        cov_index=torch.as_tensor(ax[None, :] * 3 + np.arange(3)[:, None], device=device),
-        count=torch.as_tensor(plan.count[:, 1:, None], dtype=dtype, device=device),
-        sources=[
-            torch.as_tensor(np.vstack([plan.parent[None, sl], plan.lower[:, sl]]), device=device)
-            for sl in slices
-        ],
+        steps=steps,
+        max_rows=max((st.rows.stop - st.rows.start for st in steps), default=1),
         projection=torch.as_tensor(stacked, dtype=dtype, device=device),
         blocks=blocks,
         unsort=np.argsort(order),
@@ -134,10 +172,9 @@ class _Workspace:
     """Buffers reused by every batch of one call (no large allocation per batch)."""
 
     def __init__(self, plan: _Plan, width: int, dtype: torch.dtype, device: torch.device):
-        m = plan.n_monomials
         self.width = width
-        self.moments = torch.empty((m + 1, width), dtype=dtype, device=device)
-        self.coef = torch.empty((4, m - 1, width), dtype=dtype, device=device)
+        self.moments = torch.empty((plan.n_monomials, width), dtype=dtype, device=device)
+        self.lower = torch.empty((3 * plan.max_rows, width), dtype=dtype, device=device)
         self.coeffs = torch.empty((plan.projection.shape[0], width), dtype=dtype, device=device)
 
 
@@ -146,24 +183,26 @@ def batched_moments(
 ) -> torch.Tensor:
     """Moments ``(n_monomials, B)`` of ``B`` Gaussians: ``mean`` (3, B), ``cov`` (9, B).
 
-    The pair-dependent recurrence coefficients of every row are gathered once up front; the
-    loop over degrees then only gathers earlier moments, multiplies and adds. The result is a
-    view into ``work`` (a fresh workspace when ``None`` or of another width).
+    Per :class:`_Step`: the parent term is a contiguous slice times the row ``a_k``; the
+    three lower terms come from one small matrix product (exponents at the right columns)
+    and are added with the rows ``Sigma_kj`` as weights. The result is a view into ``work``
+    (a fresh workspace when ``None`` or of another width).
     """
     b = mean.shape[1]
     if work is None or work.width != b:
         work = _Workspace(plan, b, mean.dtype, mean.device)
-    m = plan.n_monomials
-    moments, coef = work.moments, work.coef
+    moments = work.moments
     moments[0] = 1.0
-    moments[m] = 0.0  # the zero row that absent lower terms point to
-    # coef (4, M, B): a_k, then Sigma_kj * n_j (j = 0, 1, 2), of each row
-    torch.index_select(mean, 0, plan.axis, out=coef[0])
-    torch.index_select(cov, 0, plan.cov_index.reshape(-1), out=coef[1:].view(3 * (m - 1), b))
-    coef[1:].mul_(plan.count)
-    for sl, off, src in zip(plan.slices, plan.offsets, plan.sources, strict=True):
-        torch.sum(coef[:, off] * moments[src], dim=0, out=moments[sl])
-    return moments[:m]
+    for st in plan.steps:
+        dst = moments[st.rows]
+        torch.mul(moments[st.parents], mean[st.axis], out=dst)
+        if st.lower is not None:
+            n = st.rows.stop - st.rows.start
+            low = work.lower[: 3 * n]
+            torch.matmul(st.lower, moments[st.grand], out=low)
+            for j in range(3):
+                dst.addcmul_(low[j * n : (j + 1) * n], cov[3 * st.axis + j])
+    return moments
 
 
 def raw_coefficients_torch(
@@ -190,13 +229,13 @@ def raw_coefficients_torch(
     def t(x: np.ndarray, dt: torch.dtype = tdtype) -> torch.Tensor:
         return torch.as_tensor(np.ascontiguousarray(x), dtype=dt, device=dev)
 
-    sigma_t = t(sigma.reshape(-1, 9))
-    kmat_t = t(kmat)
+    sigma_t = t(sigma.reshape(-1, 9).T)  # (9, N)
+    kmat_t = t(kmat.reshape(-1, 9).T)  # (9, N)
     g_t = t(g)
     species_t = t(batch.species_index, torch.int64)
     first_t = t(batch.pairs.first, torch.int64)
     second_t = t(batch.pairs.second, torch.int64)
-    vec_t = t(batch.pairs.vectors)
+    vec_t = t(batch.pairs.vectors.T)  # (3, P)
     inv_two_width2 = 0.5 / basis.radial_gaussian_width**2 if basis.name == "gto" else None
 
     out = torch.zeros((batch.n_particles * n_species, n_out), dtype=tdtype, device=dev)
@@ -207,19 +246,22 @@ def raw_coefficients_torch(
             stop = min(start + batch_size, n_pairs)
             i = first_t[start:stop]
             j = second_t[start:stop]
-            r = vec_t[start:stop]
-            mean = torch.einsum("bkl,bl->kb", kmat_t[j], r)
-            cov = sigma_t[j].T
-            weight = g_t[j]
+            r = vec_t[:, start:stop]  # (3, B)
+            # pair-major (component, B) layouts throughout: contiguous rows for the gathers
+            kmat_j = torch.index_select(kmat_t, 1, j).view(3, 3, -1)
+            mean = (kmat_j * r[None]).sum(dim=1)  # (3, B): K_j r
+            cov = torch.index_select(sigma_t, 1, j)  # (9, B)
+            weight = torch.index_select(g_t, 0, j)
             if inv_two_width2 is not None:
-                weight = weight * torch.exp(-(r.T * mean).sum(dim=0) * inv_two_width2)
+                weight = weight * torch.exp(-(r * mean).sum(dim=0) * inv_two_width2)
             if work is None or work.width != stop - start:
                 work = _Workspace(plan, stop - start, tdtype, dev)
             moments = batched_moments(mean, cov, plan, work).mul_(weight)
             coeffs = work.coeffs  # (n_out, B), rows sorted by degree
             for rows, monos, w_d in plan.blocks:
                 torch.matmul(w_d, moments[monos], out=coeffs[rows])
-            out.index_add_(0, i * n_species + species_t[j], coeffs.T)
+            # one transposed copy, so that index_add_ adds contiguous rows of n_out values
+            out.index_add_(0, i * n_species + species_t[j], coeffs.T.contiguous())
     out_np = out.cpu().numpy()[:, plan.unsort].reshape(batch.n_particles, n_species, n_out)
     raw = []
     col = 0

@@ -130,9 +130,11 @@ def preset_cases(preset: str) -> list[Case]:
     torch_backends = [TORCH64, TORCH32]
     gpu_backends = [CUDA64, CUDA32] if preset == "gpu" else [CUDA64]
     for name in ("golden_small_1sp", "golden_small_3sp", "golden_bench_2sp"):
+        # the backends of one golden system are timed round-robin (the acceptance ratios
+        # compare them, so they should see the same machine load)
         for b in [NUMPY, *torch_backends, *gpu_backends]:
-            reps = 3 if b is NUMPY else 7
-            cases.append(Case("main", golden(name), b, repeats=reps, warmup=1))
+            reps = 5 if b is NUMPY else 11
+            cases.append(Case("main", golden(name), b, repeats=reps, warmup=1, interleave=name))
     for b in [NUMPY, *torch_backends]:
         reps = 2 if b is NUMPY else 5
         cases.append(Case("main", benzene(1), b, repeats=reps, warmup=0 if b is NUMPY else 1))

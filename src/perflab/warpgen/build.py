@@ -268,8 +268,9 @@ def run_build(cfg: BuildConfig, progress: ProgressFn | None = None) -> dict[str,
             pool.join()
     run["wall_s"] = time.perf_counter() - t_start
     run["bytes_written"] = {b: totals[b] for b in BACKENDS}
-    manifest.extra.setdefault("runs", []).append(run)
-    manifest.save()
+    if run["shards_built"] or run["removed_uncommitted"]:  # a run that found the build complete
+        manifest.extra.setdefault("runs", []).append(run)  # leaves no trace
+        manifest.save()
     remove_tree(layout.work_dir)
     if not reached():
         raise StorageError(

@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 
 from perflab.warpgen import codegen
-from perflab.warpgen.generate import generate_kernel
+from perflab.warpgen.generate import category_of, generate_kernel
 from perflab.warpgen.normalize import assert_normalized, normalize_generated, python_key
 from perflab.warpgen.records import encode, make_record
 from perflab.warpgen.validate import Validation, validate_kernel
 
-BACKWARD_FRACTION = 0.75  # share of kernels generated with enable_backward=True
+BACKWARD_FRACTION = 0.9  # share of kernels generated with enable_backward=True
 
 _WORK_DIR: Path | None = None
 
@@ -70,9 +70,14 @@ def process_kernel(
 ) -> KernelResult:
     """Generate kernel ``index``, run warp's code generation, validate if sampled."""
     t0 = time.perf_counter()
-    spec = generate_kernel(seed, index)
-    src = spec.python_source
-    key = python_key(src)
+    try:
+        spec = generate_kernel(seed, index)
+        src = spec.python_source
+        key = python_key(src)
+    except Exception as exc:  # a generator bug: recorded as a failure of this kernel
+        return KernelResult(
+            index, category_of(index), "", error=f"generate: {type(exc).__name__}: {exc}"
+        )
     backward, sampled = kernel_choices(seed, index, sample_rate)
     res = KernelResult(index, spec.category, spec.variant, key)
     # unique per content and options: warp caches binaries by module name when strip_hash is on

@@ -5,7 +5,7 @@ Run as a script:   python notebooks/warp_dataset.py -- --target-mb 200
 Edit:              marimo edit notebooks/warp_dataset.py
 Module CLI (same flags): python -m perflab.warpgen.build --target-mb 200
 
-Flags: ``--target-mb`` (MB per backend, default 200), ``--smoke`` (~0.3 MB, every kernel
+Flags: ``--target-mb`` (MB per backend, default 200), ``--smoke`` (~0.25 MB, every kernel
 validated), ``--out DIR`` (dataset in DIR/warp-kernels, stats in DIR; default
 artefacts/datasets/warp-kernels and reports/), ``--seed``, ``--workers`` (0 = all cores).
 Rerunning the same command resumes an interrupted build.

@@ -158,10 +158,10 @@ def _resume_and_compare(out: Path, args: list[str], ref_root: Path, committed: i
 
 def test_sigkill_mid_build_then_resume_completes_without_duplicates(tmp_path):
     """A real SIGKILL of the CLI build and its workers; the rerun completes the same dataset."""
-    args = ["--target-mb", "0.5", "--shard-kernels", "2", "--sample-rate", "0.1", "--workers", "1"]
+    args = ["--target-mb", "0.4", "--shard-kernels", "2", "--sample-rate", "0.05", "--workers", "1"]
     ref = run_build(
         config_from_args(
-            out=tmp_path / "ref", target_mb=0.5, shard_kernels=2, sample_rate=0.1, workers=2
+            out=tmp_path / "ref", target_mb=0.4, shard_kernels=2, sample_rate=0.05, workers=2
         )
     )
     assert ref["build"]["shards_committed"] >= 10

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 
 from perflab.harness import Manifest
 from perflab.warpgen import worker
@@ -18,6 +20,9 @@ def _bad_spec(seed, index):
 
 
 def test_kernel_rejected_by_warp_is_a_failure_not_a_record(monkeypatch, tmp_path):
+    # init_worker points TMPDIR at its work folder: undo that after the test
+    monkeypatch.setenv("TMPDIR", os.environ.get("TMPDIR", tempfile.gettempdir()))
+    monkeypatch.setattr(tempfile, "tempdir", tempfile.tempdir)
     worker.init_worker(str(tmp_path))
     monkeypatch.setattr(worker, "generate_kernel", _bad_spec)
     res = worker.process_kernel(0, 3, 1.0, 86, {})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,12 @@ def init_worker(work_dir: str) -> None:
     """Process initialiser: warp with a kernel cache private to this process."""
     global _WORK_DIR
     _WORK_DIR = Path(work_dir) / f"worker-{os.getpid()}"
+    # warp and NVRTC put precompiled headers in the temp folder and, when the pool is
+    # terminated, never remove them: keep them in the build's work folder (removed afterwards)
+    tmp = _WORK_DIR / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    os.environ["TMPDIR"] = str(tmp)
+    tempfile.tempdir = str(tmp)
     codegen.init_warp(_WORK_DIR / "kernel-cache")
 
 

@@ -5,7 +5,7 @@ Run as a script:   python notebooks/warp_dataset.py -- --target-mb 200
 Edit:              marimo edit notebooks/warp_dataset.py
 Module CLI (same flags): python -m perflab.warpgen.build --target-mb 200
 
-Flags: ``--target-mb`` (MB per backend, default 200), ``--smoke`` (~0.3 MB, every kernel
+Flags: ``--target-mb`` (MB per backend, default 200), ``--smoke`` (~0.25 MB, every kernel
 validated), ``--out DIR`` (dataset in DIR/warp-kernels, stats in DIR; default
 artefacts/datasets/warp-kernels and reports/), ``--seed``, ``--workers`` (0 = all cores).
 Rerunning the same command resumes an interrupted build.
@@ -141,14 +141,21 @@ def _(alt, cfg, pl, smoke):
     from perflab.warpgen.storage import Layout
 
     sizes = pl.DataFrame(record_sizes(Layout(cfg.root), None if smoke else 20_000))
+    # bin in polars: a chart of a few hundred bars, not one mark per kernel
+    size_hist = (
+        sizes.with_columns((pl.col("code_kb") // 1).alias("code_kb_bin"))
+        .group_by(["backend", "code_kb_bin"])
+        .len(name="kernels")
+        .sort(["backend", "code_kb_bin"])
+    )
     size_chart = (
-        alt.Chart(sizes)
+        alt.Chart(size_hist)
         .mark_bar(opacity=0.6)
         .encode(
-            x=alt.X("code_kb:Q", bin=alt.Bin(maxbins=40), title="generated code per kernel (KB)"),
-            y=alt.Y("count():Q", stack=None, title="kernels"),
+            x=alt.X("code_kb_bin:Q", title="generated code per kernel (KB, 1 KB bins)"),
+            y=alt.Y("kernels:Q", stack=None, title="kernels"),
             color=alt.Color("backend:N"),
-            tooltip=["backend", "count()"],
+            tooltip=["backend", "code_kb_bin", "kernels"],
         )
         .properties(title="Size distribution of generated code", width=420, height=260)
     )

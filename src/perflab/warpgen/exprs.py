@@ -76,8 +76,8 @@ class Gen:
         return bool(self.rng.random() < p)
 
     def flit(self, lo: float = -3.0, hi: float = 3.0) -> str:
-        """A float32 literal in [lo, hi], always written with a decimal point."""
-        v = round(float(self.rng.uniform(lo, hi)), 3)
+        """A float32 literal in [lo, hi] (4 decimals), always written with a decimal point."""
+        v = round(float(self.rng.uniform(lo, hi)), 4)
         if v == 0.0:
             v = 0.5
         return repr(v)

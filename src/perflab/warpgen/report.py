@@ -235,7 +235,8 @@ def render_chief_report(
         add(f"| {label} | {v['tried']:,} | {v['passed']:,} | {_pct(v['rate'])} |")
     add("")
     add(
-        f"Build: {thr['wall_s_total']:.0f} s wall in {thr['runs']} run(s), "
+        f"Build: {thr['wall_s_total']:.0f} s wall in {thr['runs_building']} building run(s) "
+        f"({thr['runs'] - thr['runs_building']} later run(s) found it complete), "
         f"{thr['kernels_processed']:,} kernels processed, "
         f"{thr['kernels_per_s']:.1f} kernels/s, {thr['mb_per_s_both_backends']:.2f} MB/s "
         f"(both backends together)."

@@ -139,6 +139,7 @@ def build_stats(layout: Layout, manifest, cfg, env: dict[str, Any] | None = None
         "throughput": {
             "wall_s_total": wall,
             "runs": len(mf["runs"]),
+            "runs_building": sum(1 for r in mf["runs"] if r.get("shards_built", 0) > 0),
             "kernels_processed": built,
             "kernels_per_s": built / wall if wall > 0 else None,
             "mb_per_s_both_backends": total_bytes / 1e6 / wall if wall > 0 else None,

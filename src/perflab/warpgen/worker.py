@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,12 +17,12 @@ from pathlib import Path
 import numpy as np
 
 from perflab.warpgen import codegen
-from perflab.warpgen.generate import generate_kernel
+from perflab.warpgen.generate import category_of, generate_kernel
 from perflab.warpgen.normalize import assert_normalized, normalize_generated, python_key
 from perflab.warpgen.records import encode, make_record
 from perflab.warpgen.validate import Validation, validate_kernel
 
-BACKWARD_FRACTION = 0.75  # share of kernels generated with enable_backward=True
+BACKWARD_FRACTION = 0.9  # share of kernels generated with enable_backward=True
 
 _WORK_DIR: Path | None = None
 
@@ -50,6 +51,12 @@ def init_worker(work_dir: str) -> None:
     """Process initialiser: warp with a kernel cache private to this process."""
     global _WORK_DIR
     _WORK_DIR = Path(work_dir) / f"worker-{os.getpid()}"
+    # warp and NVRTC put precompiled headers in the temp folder and, when the pool is
+    # terminated, never remove them: keep them in the build's work folder (removed afterwards)
+    tmp = _WORK_DIR / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    os.environ["TMPDIR"] = str(tmp)
+    tempfile.tempdir = str(tmp)
     codegen.init_warp(_WORK_DIR / "kernel-cache")
 
 
@@ -70,9 +77,14 @@ def process_kernel(
 ) -> KernelResult:
     """Generate kernel ``index``, run warp's code generation, validate if sampled."""
     t0 = time.perf_counter()
-    spec = generate_kernel(seed, index)
-    src = spec.python_source
-    key = python_key(src)
+    try:
+        spec = generate_kernel(seed, index)
+        src = spec.python_source
+        key = python_key(src)
+    except Exception as exc:  # a generator bug: recorded as a failure of this kernel
+        return KernelResult(
+            index, category_of(index), "", error=f"generate: {type(exc).__name__}: {exc}"
+        )
     backward, sampled = kernel_choices(seed, index, sample_rate)
     res = KernelResult(index, spec.category, spec.variant, key)
     # unique per content and options: warp caches binaries by module name when strip_hash is on

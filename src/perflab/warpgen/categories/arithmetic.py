@@ -111,7 +111,7 @@ def math_builtins(g: Gen) -> KernelSpec:
         body.append("d = wp.sqrt(0.5 * ((v - m) * (v - m) + (w - m) * (w - m)))")
         body.append(f"out[tid] = m + {g.flit(0.0, 2.0)} * d + wp.erf(m)")
     else:
-        body.append("a = wp.radians(v * 180.0)")
+        body.append(f"a = wp.radians(v * {g.flit(45.0, 360.0)})")
         body.append("s = wp.sin(a)")
         body.append("c = wp.cos(a)")
         body.append(f"out[tid] = wp.atan2(s, c) + {g.fexpr(['s', 'c'], 2)}")

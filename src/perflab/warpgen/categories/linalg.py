@@ -23,7 +23,7 @@ def vectors(g: Gen) -> KernelSpec:
             "proj = vb * (wp.dot(va, vb) / denom)",
             "rej = va - proj",
             "out[i] = rej",
-            f"norms[i] = {g.fexpr(['wp.length(proj)', 'wp.length(rej)', 'denom'], 2)}",
+            f"norms[i] = {g.fexpr(['wp.length(proj)', 'wp.length(rej)', 'denom'], 2)} * {g.flit()}",
         ]
         args += [arr("out", vt, (N,), "zeros"), arr("norms", "float", (N,), "zeros")]
     elif variant == "reflect":
@@ -53,7 +53,7 @@ def vectors(g: Gen) -> KernelSpec:
     else:
         body.append(f"v = {g.vexpr(['va', 'vb'], ['1.0', '0.5'], n, 3)}")
         body.append("out[i] = v")
-        body.append(f"s_out[i] = {g.sexpr_of_vec('v', n)}")
+        body.append(f"s_out[i] = {g.sexpr_of_vec('v', n)} * {g.flit()}")
         args += [arr("out", vt, (N,), "zeros"), arr("s_out", "float", (N,), "zeros")]
     return KernelSpec("vectors", f"{variant}_vec{n}", "", args, body, (N,))
 

@@ -11,10 +11,12 @@ N = 64
 def reductions_atomics(g: Gen) -> KernelSpec:
     """Global reductions and histograms with ``wp.atomic_*`` and ``+=`` on arrays."""
     variant = g.choice(("sum", "minmax", "histogram", "dot", "segmented"))
-    body = ["i = wp.tid()"]
+    body = ["i = wp.tid()", f"xn = x[(i + {g.int(1, N - 1)}) % {N}]"]
+    if variant == "dot":
+        body = ["i = wp.tid()"]
     if variant == "sum":
         args = [arr("x", "float", (N,)), arr("total", "float", (1,), "zeros")]
-        body.append(f"v = {g.fexpr(['x[i]'], 2)}")
+        body.append(f"v = {g.fexpr(['x[i]', 'xn'], 2)}")
         body.append(g.choice(("wp.atomic_add(total, 0, v)", "total[0] += v")))
     elif variant == "minmax":
         args = [
@@ -23,7 +25,7 @@ def reductions_atomics(g: Gen) -> KernelSpec:
             arr("hi", "float", (1,), "zeros"),
         ]
         body += [
-            f"v = {g.fexpr(['x[i]'], 2)}",
+            f"v = {g.fexpr(['x[i]', 'xn'], 2)}",
             "wp.atomic_min(lo, 0, v)",
             "wp.atomic_max(hi, 0, v)",
         ]
@@ -31,7 +33,7 @@ def reductions_atomics(g: Gen) -> KernelSpec:
         bins = g.int(4, 32)
         args = [arr("x", "float", (N,)), arr("counts", "int", (bins,), "zeros")]
         body += [
-            f"t = wp.clamp(({g.fexpr(['x[i]'], 1)}) * 0.5 + 0.5, 0.0, 1.0)",
+            f"t = wp.clamp(({g.fexpr(['x[i]', 'xn'], 1)}) * {g.flit(0.2, 0.5)} + 0.5, 0.0, 1.0)",
             f"b = wp.min(int(t * {float(bins)}), {bins - 1})",
             "wp.atomic_add(counts, b, 1)",
         ]
@@ -43,7 +45,7 @@ def reductions_atomics(g: Gen) -> KernelSpec:
             arr("acc", "float", (2,), "zeros"),
         ]
         body += [
-            f"d = {g.fexpr(['wp.dot(a[i], b[i])', 'wp.length(a[i])'], 2)}",
+            f"d = {g.fexpr(['wp.dot(a[i], b[i])', 'wp.length(a[i])'], 2)} * {g.flit()}",
             "wp.atomic_add(acc, 0, d)",
             "wp.atomic_add(acc, 1, wp.length_sq(a[i] - b[i]))",
         ]
@@ -56,7 +58,7 @@ def reductions_atomics(g: Gen) -> KernelSpec:
         ]
         body += [
             f"s = i // {seg}",
-            f"v = {g.fexpr(['x[i]'], 2)}",
+            f"v = {g.fexpr(['x[i]', 'xn'], 2)}",
             "wp.atomic_add(seg_sum, s, v)",
             "wp.atomic_max(seg_max, s, v)",
         ]
@@ -173,7 +175,7 @@ def structs(g: Gen) -> KernelSpec:
             arr("p", "wp.vec3", (N,)),
             arr("out", "wp.vec3", (N,), "zeros"),
         ]
-        body.append("v = p[i] * params.scale + params.offset")
+        body.append(f"v = p[i] * params.scale + params.offset * {g.flit()}")
         for fs in extra:
             body.append(
                 f"v = v * params.{fs.name}"
@@ -247,7 +249,7 @@ def structs(g: Gen) -> KernelSpec:
             arr("q", "wp.vec3", (N,), "zeros"),
         ]
         body += [
-            "lo = wp.min(dom.box.lo, dom.box.hi)",
+            f"lo = wp.min(dom.box.lo, dom.box.hi) - wp.vec3({g.flit(0.0, 0.5)})",
             "hi = wp.max(dom.box.lo, dom.box.hi)",
             "x = p[i]",
             "c = wp.min(wp.max(x, lo), hi)",
@@ -274,7 +276,9 @@ def gather_scatter(g: Gen) -> KernelSpec:
             arr("out", "float", (N,), "zeros"),
         ]
         body.append("j = idx[i]")
-        body.append(f"out[i] = {g.fexpr(['src[j]', f'src[(j + 1) % {m}]'], 2)}")
+        body.append(
+            f"out[i] = {g.fexpr(['src[j]', f'src[(j + {g.int(1, m - 1)}) % {m}]'], 2)} * {g.flit()}"
+        )
     elif variant == "scatter_add":
         m = g.int(4, 32)
         args = [
@@ -282,7 +286,9 @@ def gather_scatter(g: Gen) -> KernelSpec:
             arr("dst_idx", "int", (N,), f"index:{m}"),
             arr("dst", "float", (m,), "zeros"),
         ]
-        body.append(f"wp.atomic_add(dst, dst_idx[i], {g.fexpr(['val[i]', 'float(i)'], 2)})")
+        body.append(
+            f"wp.atomic_add(dst, dst_idx[i], {g.fexpr(['val[i]', 'float(i)'], 2)} * {g.flit()})"
+        )
     elif variant == "csr_spmv":
         per_row = g.int(2, 6)
         cols = g.int(16, 64)
@@ -305,7 +311,7 @@ def gather_scatter(g: Gen) -> KernelSpec:
             arr("perm", "int", (N,), f"perm:{N}"),
             arr("dst", "wp.vec3", (N,), "zeros"),
         ]
-        body.append(f"dst[perm[i]] = {g.vexpr(['src[i]'], ['1.0', 'float(i)'], 3, 2)}")
+        body.append(f"dst[perm[i]] = {g.vexpr(['src[i]'], ['1.0', 'float(i)'], 3, 2)} * {g.flit()}")
     return KernelSpec("gather_scatter", variant, "", args, body, (N,))
 
 
@@ -342,7 +348,7 @@ def linalg_loops(g: Gen) -> KernelSpec:
             "s = float(0.0)",
             f"for k in range({m}):",
             "    s += A[i, k] * x[k]",
-            f"y[i] = {g.fexpr(['s'], 1)}",
+            f"y[i] = {g.fexpr(['s', 'x[0]'], 2)} * {g.flit()}",
         ]
     elif variant == "row_norm":
         args = [arr("A", "float", (N, m)), arr("norm", "float", (N,), "zeros")]
@@ -371,6 +377,6 @@ def linalg_loops(g: Gen) -> KernelSpec:
         body += [
             "a = alpha[i]",
             f"for k in range({m}):",
-            f"    B[i, k] = a * A[i, k] + {g.fexpr(['A[i, k]'], 1)}",
+            f"    B[i, k] = a * A[i, k] * {g.flit()} + {g.fexpr(['A[i, k]', 'a'], 2)}",
         ]
     return KernelSpec("linalg_loops", variant, "", args, body, (N,))

@@ -54,6 +54,7 @@ def test_float16_runs_on_the_torch_backend(bd):
         ({"h": np.array([1, 2])}, TypeError, "floating"),
         ({"h": np.array([np.nan, 0.0])}, ValueError, "NaN"),
         ({"l": np.array([0.0, np.inf])}, ValueError, "NaN or infinite"),
+        ({"k": np.array([0.0, 1.0, 2.0])}, ValueError, "broadcast"),
     ],
 )
 @pytest.mark.parametrize("backend", ["torch", "warp"])

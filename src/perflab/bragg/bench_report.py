@@ -137,6 +137,24 @@ def interpretation(results: dict[str, Any]) -> list[str]:
             ]
             parts.append(f"`{slow['backend']}` {_fmt_rate(slow['points_per_s'])}")
             lines.append(f"At {n:,} points on the {grid}^3 grid: " + ", ".join(parts) + ".")
+    grids = sorted({r["grid"] for r in tri})
+    if len(grids) > 1:
+        small, large = grids[0], grids[-1]
+        for backend in sorted({r["backend"] for r in tri}):
+            a = {r["points"]: r for r in tri if r["backend"] == backend and r["grid"] == small}
+            b = {r["points"]: r for r in tri if r["backend"] == backend and r["grid"] == large}
+            common = sorted(set(a) & set(b))
+            if common:
+                n = common[-1]
+                ratio = a[n]["points_per_s"] / b[n]["points_per_s"]
+                size_mb = large**3 * (8 if results["config"]["dtype"] == "float64" else 4) / 1e6
+                lines.append(
+                    f"`{backend}` is {ratio:.1f}x slower on the {large}^3 grid "
+                    f"({size_mb:.0f} MB of F) than on {small}^3 at {n:,} uniformly random "
+                    "points: each point reads 16 rows of 4 values at scattered addresses of "
+                    "an F that no longer fits in the CPU caches (the likely cause; not "
+                    "profiled here)."
+                )
     for r in tri:
         if r["first_call_of_backend"]:
             extra = r["cold_s"] - r["warm"]["median"]
@@ -145,6 +163,12 @@ def interpretation(results: dict[str, Any]) -> list[str]:
                 f"{r['points']:,} points): {r['cold_s']:.2f} s vs {r['warm']['median']:.3f} s "
                 f"warm, i.e. about {extra:.2f} s of one-off cost (compilation, module loading)."
             )
+    threads = results["config"].get("threads")
+    if threads is not None:
+        lines.append(
+            f"torch intra-op threads were set to {threads} (--threads); Warp's CPU launch "
+            "always runs on one thread."
+        )
     ab = results["absorption"]
     if ab:
         per = [r["pixel_layers_per_s"] for r in ab]

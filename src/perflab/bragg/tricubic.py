@@ -120,6 +120,9 @@ def tricubic_interpolate(
     backend : ``"auto"``, ``"warp"``, ``"torch"`` or ``"compile"`` (see the module doc).
     chunk_size : queries per chunk (backend default when None); bounds temporary memory.
 
+    Arithmetic is float64 whatever the storage dtype (nanoBragg computes in double); values
+    are rounded to the output dtype once, at the end.
+
     Returns
     -------
     Values with the broadcast shape of h, k, l, their (promoted) dtype, and the device of
@@ -136,7 +139,13 @@ def tricubic_interpolate(
     hh, kk, ll = (as_float_tensor(x, name, ctx) for x, name in ((h, "h"), (k, "k"), (l, "l")))
     query_dtype = torch.promote_types(torch.promote_types(hh.dtype, kk.dtype), ll.dtype)
     dtype = torch.promote_types(Ft.dtype, query_dtype)
-    shape = torch.broadcast_shapes(hh.shape, kk.shape, ll.shape)
+    try:
+        shape = torch.broadcast_shapes(hh.shape, kk.shape, ll.shape)
+    except RuntimeError as exc:
+        raise ValueError(
+            f"h, k, l shapes {tuple(hh.shape)}, {tuple(kk.shape)}, {tuple(ll.shape)} "
+            "do not broadcast together"
+        ) from exc
     name = resolve_backend(backend, ctx.device, dtype)
     flat = [x.to(dtype).expand(shape).reshape(-1).contiguous() for x in (hh, kk, ll)]
     args = (Ft.to(dtype), *flat, hkl_min, default_F, out_of_range, name, chunk_size)

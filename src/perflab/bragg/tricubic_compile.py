@@ -42,9 +42,10 @@ def _fused(flat, h, k, l, default_F, H: int, K: int, L: int, hmin: int, kmin: in
         inside = ok if inside is None else inside & ok
         near = i if near is None else near * n + i
         on = o if on is None else on & o
-    hs = torch.where(inside, h, hmin + 2.0)
-    ks = torch.where(inside, k, kmin + 2.0)
-    ls = torch.where(inside, l, lmin + 2.0)
+    # float64 arithmetic whatever the storage dtype (as nanoBragg's C code)
+    hs = torch.where(inside, h.to(torch.float64), hmin + 2.0)
+    ks = torch.where(inside, k.to(torch.float64), kmin + 2.0)
+    ls = torch.where(inside, l.to(torch.float64), lmin + 2.0)
     h0, k0, l0 = torch.floor(hs), torch.floor(ks), torch.floor(ls)
     wh, wk, wl = _weights(hs - h0), _weights(ks - k0), _weights(ls - l0)
     base = ((h0.to(torch.int64) - 1 - hmin) * K + (k0.to(torch.int64) - 1 - kmin)) * L
@@ -54,13 +55,18 @@ def _fused(flat, h, k, l, default_F, H: int, K: int, L: int, hmin: int, kmin: in
         acc_k = None
         for b in range(4):
             o = base + (a * K + b) * L
-            s = flat[o] * wl[0] + flat[o + 1] * wl[1] + flat[o + 2] * wl[2] + flat[o + 3] * wl[3]
+            s = (
+                flat[o].to(torch.float64) * wl[0]
+                + flat[o + 1].to(torch.float64) * wl[1]
+                + flat[o + 2].to(torch.float64) * wl[2]
+                + flat[o + 3].to(torch.float64) * wl[3]
+            )
             acc_k = wk[b] * s if acc_k is None else acc_k + wk[b] * s
         acc = wh[a] * acc_k if acc is None else acc + wh[a] * acc_k
     fallback = default_F.expand_as(h)
     if nearest:
         fallback = torch.where(on, flat[near], fallback)
-    return torch.where(inside, acc, fallback), inside
+    return torch.where(inside, acc.to(h.dtype), fallback), inside
 
 
 @functools.cache

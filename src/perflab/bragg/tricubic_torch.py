@@ -8,7 +8,9 @@ first, then k, then h, as nanoBragg's ``polin3`` does. Queries that fail the ran
 evaluated at a safe in-range point and replaced afterwards (per point; see
 :mod:`perflab.bragg.grid`).
 
-The backward pass (used for every forward backend) recomputes the same quantities per chunk:
+Arithmetic is float64 for any storage dtype (as nanoBragg's double-precision C code); values
+and gradients are rounded to the storage dtype when stored. The backward pass (used for
+every forward backend) recomputes the same quantities per chunk:
 dV/dF is the outer product of the three weight vectors (scattered with ``index_add_``),
 dV/dh uses the weight derivatives on the h axis, and likewise for k and l.
 """
@@ -24,8 +26,8 @@ DEFAULT_CHUNK = 16_384
 
 
 def row_table(spec: GridSpec) -> torch.Tensor:
-    """``G[i] = flat[i : i + 4]`` for i < numel - 3, contiguous (shape (numel - 3, 4))."""
-    flat = spec.flat
+    """``G[i] = flat[i : i + 4]`` in float64, i < numel - 3, contiguous (numel - 3, 4)."""
+    flat = spec.flat.to(torch.float64)
     if flat.numel() < 4:
         return flat.new_zeros((0, 4))
     return flat.unfold(0, 4, 1).contiguous()
@@ -64,11 +66,12 @@ def _outside_values(spec: GridSpec, h, k, l) -> torch.Tensor:
     if not spec.nearest:
         return default
     idx, on = nearest_index(spec, h, k, l)
-    return torch.where(on, spec.flat.take(idx), default)
+    return torch.where(on, spec.flat.take(idx).to(h.dtype), default)
 
 
 def forward_chunk(spec: GridSpec, G: torch.Tensor, h, k, l):
-    """Values and in-range mask for one chunk of flat queries."""
+    """Values (float64) and in-range mask for one chunk of flat queries."""
+    h, k, l = (x.to(torch.float64) for x in (h, k, l))
     inside = in_range_mask(spec, h, k, l)
     outside = _outside_values(spec, h, k, l)
     if not spec.can_interpolate:
@@ -105,14 +108,15 @@ def backward(
     """Gradients of sum(grad_out * V(F; h, k, l)) w.r.t. F (flat) and h, k, l."""
     chunk = chunk or DEFAULT_CHUNK
     G = row_table(spec)
-    gF = torch.zeros_like(spec.flat) if need_F else None
+    f64 = torch.float64
+    gF = torch.zeros_like(spec.flat, dtype=f64) if need_F else None
     ghkl = [torch.zeros_like(h) if need else None for need in need_hkl]
     sh, sk, _ = spec.strides
     a = torch.arange(4, device=h.device)
     off64 = (a[:, None, None] * sh + a[None, :, None] * sk + a[None, None, :]).reshape(-1)
     for s in range(0, h.numel(), chunk):
         sl = slice(s, s + chunk)
-        hc, kc, lc, g = h[sl], k[sl], l[sl], grad_out[sl]
+        hc, kc, lc, g = (x[sl].to(f64) for x in (h, k, l, grad_out))
         inside = in_range_mask(spec, hc, kc, lc)
         if need_F and spec.nearest:
             idx, on = nearest_index(spec, hc, kc, lc)
@@ -140,4 +144,6 @@ def backward(
                 dl = (v * lagrange_weight_derivatives(tl)[:, None, None, :]).sum(-1)
                 dl = (dl * wk[:, None, :]).sum(-1)
                 ghkl[2][sl] = gi * (dl * wh).sum(-1)
+    if gF is not None:
+        gF = gF.to(spec.flat.dtype)
     return gF, ghkl

@@ -1,11 +1,12 @@
 """NVIDIA Warp kernel for the tricubic forward pass (CPU and CUDA, float32 and float64).
 
 One thread per query does what nanoBragg's pixel loop does for one F lookup: the range
-check (in float64, as the C code), then either the 4x4x4 Lagrange interpolation contracted
-l, then k, then h, or the nearest node / ``default_F``. Non-finite queries raise a flag that
-the host turns into ``ValueError``. Warp compiles the kernel once per dtype and device and
-caches the binary on disk (``warp.config.kernel_cache_dir``); the first call of a process
-also pays module loading. On CPU Warp runs a launch on one thread.
+check, then either the 4x4x4 Lagrange interpolation contracted l, then k, then h, or the
+nearest node / ``default_F``. Arithmetic is float64 for float32 storage too (the C code
+computes in double); only the stored result is rounded to the storage dtype. Non-finite
+queries raise a flag that the host turns into ``ValueError``. Warp compiles the kernel once
+per dtype and device and caches the binary on disk (``warp.config.kernel_cache_dir``); the
+first call of a process also pays module loading. On CPU a Warp launch runs on one thread.
 """
 
 from __future__ import annotations
@@ -122,26 +123,32 @@ def _kernels():
             mask[i] = wp.uint8(0)
             return
         if inside(xd, hmin, H) and inside(yd, kmin, K) and inside(zd, lmin, L):
-            xf = wp.floor(x)
-            yf = wp.floor(y)
-            zf = wp.floor(z)
-            tx = x - xf
-            ty = y - yf
-            tz = z - zf
+            # arithmetic in float64 whatever the storage dtype, as nanoBragg (double)
+            xf = wp.floor(xd)
+            yf = wp.floor(yd)
+            zf = wp.floor(zd)
+            tx = xd - xf
+            ty = yd - yf
+            tz = zd - zf
             base = ((int(xf) - 1 - hmin) * K + (int(yf) - 1 - kmin)) * L + (int(zf) - 1 - lmin)
             wl0 = weight(tz, 0)
             wl1 = weight(tz, 1)
             wl2 = weight(tz, 2)
             wl3 = weight(tz, 3)
-            acc = type(x)(0.0)
+            acc = wp.float64(0.0)
             for a in range(4):
-                acc_k = type(x)(0.0)
+                acc_k = wp.float64(0.0)
                 for b in range(4):
                     o = base + (a * K + b) * L
-                    s = F[o] * wl0 + F[o + 1] * wl1 + F[o + 2] * wl2 + F[o + 3] * wl3
+                    s = (
+                        wp.float64(F[o]) * wl0
+                        + wp.float64(F[o + 1]) * wl1
+                        + wp.float64(F[o + 2]) * wl2
+                        + wp.float64(F[o + 3]) * wl3
+                    )
                     acc_k = acc_k + weight(ty, b) * s
                 acc = acc + weight(tx, a) * acc_k
-            out[i] = acc
+            out[i] = type(x)(acc)
             mask[i] = wp.uint8(1)
             return
         mask[i] = wp.uint8(0)
@@ -175,13 +182,13 @@ def forward(spec: GridSpec, h, k, l, out, mask, *, chunk: int | None = None) -> 
     wdevice = wp.device_from_torch(device)
     stream = wp.stream_from_torch(device) if device.type == "cuda" else None
     bad = torch.zeros(1, dtype=torch.int32, device=device)
-    mask_u8 = torch.empty(h.numel(), dtype=torch.uint8, device=device)
     F_w = wp.from_torch(spec.flat)
     bad_w = wp.from_torch(bad)
     H, K, L = spec.shape
     for s in range(0, h.numel(), chunk):
         sl = slice(s, s + chunk)
         n = h[sl].numel()
+        mask_u8 = torch.empty(n, dtype=torch.uint8, device=device)
         wp.launch(
             kernel,
             dim=n,
@@ -197,15 +204,15 @@ def forward(spec: GridSpec, h, k, l, out, mask, *, chunk: int | None = None) -> 
                 wp.float64(spec.default_F),
                 int(spec.nearest),
                 wp.from_torch(out[sl]),
-                wp.from_torch(mask_u8[sl]),
+                wp.from_torch(mask_u8),
                 bad_w,
             ],
             device=wdevice,
             stream=stream,
         )
+        mask[sl] = mask_u8.bool()
     if h.numel() and int(bad.item()):
         raise ValueError(
             "h, k or l contains NaN or infinite Miller indices; "
             "no structure factor is defined there"
         )
-    mask.copy_(mask_u8.bool())

@@ -32,6 +32,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Iterator
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -164,12 +165,22 @@ def polygon_product(
 
 def polygon_product_grid(max_n: int = 6, max_s: int = 4) -> Iterator[dict[str, int]]:
     """Parameters (n, m, r, s) of :func:`polygon_product` for 3 <= n <= m <= max_n and reduced
-    fractions 0 <= r/s < 1/m (rotating the m-gon by 1/m of a turn is the identity), s <= max_s."""
+    fractions 0 <= r/s < 1 with s <= max_s, one per class of equivalent rotations.
+
+    Rotating both factors by the same angle is symplectic (diag(R, R)), the n-gon is invariant
+    under 1/n of a turn and the m-gon under 1/m, so r/s only matters modulo 1/lcm(n, m);
+    the first fraction of each class is kept (e.g. the pentagon counterexample r/s = 1/4)."""
     for n in range(3, max_n + 1):
         for m in range(n, max_n + 1):
+            period = Fraction(1, math.lcm(n, m))
+            seen: set[Fraction] = set()
             for s in range(1, max_s + 1):
                 for r in range(s):
-                    if math.gcd(r, s) == 1 and r * m < s:
+                    if math.gcd(r, s) != 1:
+                        continue
+                    key = Fraction(r, s) % period
+                    if key not in seen:
+                        seen.add(key)
                         yield {"n": n, "m": m, "r": r, "s": s}
 
 

@@ -263,9 +263,12 @@ class Polytope:
     def interior_point(self) -> np.ndarray:
         """The Chebyshev centre (centre of a largest inscribed ball); the vertex centroid
         when the LP is numerically unreliable (very elongated bodies). Both are interior."""
-        c, r = _chebyshev_centre(self.normals, self.offsets)
+        try:
+            c, r = _chebyshev_centre(self.normals, self.offsets)
+        except InvalidPolytope:
+            c, r = self.vertices.mean(axis=0), 0.0
         slack = self.offsets - self.normals @ c
-        if not (0 < r < 1e11 and np.all(slack > 0.5 * r)):
+        if not (r > 0 and np.all(slack > 0.5 * r)):
             c = self.vertices.mean(axis=0)
         return c
 
@@ -339,21 +342,28 @@ def _check_bounded(A: np.ndarray) -> None:
 
 
 def _chebyshev_centre(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, float]:
-    """max r s.t. <a_i, x> + r |a_i| <= b_i; returns (x, r) (r < 0 when empty)."""
+    """max r s.t. <a_i, x> + r |a_i| <= b_i; returns (x, r) (r < 0 when empty).
+
+    Callers check boundedness first. HiGHS' dual simplex is tried first and its interior
+    point method second (the simplex occasionally ends with status "unknown" on thin
+    bodies); if both fail the LP failure is reported."""
     d = A.shape[1]
     norms = np.linalg.norm(A, axis=1)
     c = np.zeros(d + 1)
     c[-1] = -1.0
-    res = linprog(
-        c,
-        A_ub=np.hstack([A, norms[:, None]]),
-        b_ub=b,
-        bounds=[(None, None)] * d + [(None, 1e12)],
-        method="highs",
-    )
-    if res.status != 0:
-        raise InvalidPolytope(f"could not find an interior point ({res.message})")
-    return res.x[:d], float(res.x[d])
+    messages = []
+    for method in ("highs-ds", "highs-ipm"):
+        res = linprog(
+            c,
+            A_ub=np.hstack([A, norms[:, None]]),
+            b_ub=b,
+            bounds=[(None, None)] * (d + 1),
+            method=method,
+        )
+        if res.status == 0:
+            return res.x[:d], float(res.x[d])
+        messages.append(f"{method}: {res.message}")
+    raise InvalidPolytope(f"could not find an interior point ({'; '.join(messages)})")
 
 
 def _affine_rank(P: np.ndarray, tol: float) -> int:

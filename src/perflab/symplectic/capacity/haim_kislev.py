@@ -39,7 +39,11 @@ from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 
 from perflab.harness import time_budget
-from perflab.symplectic.capacity.result import CapacityResult, require_symplectic
+from perflab.symplectic.capacity.result import (
+    CapacityResult,
+    require_symplectic,
+    single_threaded_blas,
+)
 from perflab.symplectic.cycles import (
     apply_J,
     batches_by_length,
@@ -145,7 +149,7 @@ def best_stationary_point(P: Polytope) -> tuple[float, tuple[int, ...], np.ndarr
     Om = omega_matrix(N)
     best: tuple[float, tuple[int, ...], np.ndarray] = (-np.inf, (), np.zeros(0))
     count = 0
-    for C in batches_by_length(candidate_cycles(P)):
+    for C in batches_by_length(candidate_cycles(P), extra=P.dim + 1):
         count += len(C)
         k = C.shape[1]
         sol = _kkt_batch(C, Om, N, h)
@@ -175,7 +179,7 @@ def haim_kislev(P: Polytope, *, time_limit: float | None = None) -> CapacityResu
     ``time_limit`` seconds (default: ``PERFLAB_SOLVER_TIMEOUT`` or 30 s).
     """
     require_symplectic(P, "haim_kislev")
-    with time_budget(time_limit, what="haim_kislev"):
+    with time_budget(time_limit, what="haim_kislev"), single_threaded_blas():
         Pc, _ = P.centred()
         Qmax, order, beta, count = best_stationary_point(Pc)
         if not np.isfinite(Qmax) or Qmax <= 0:  # pragma: no cover - always one cycle

@@ -20,8 +20,11 @@ with bounce points anywhere on the (closed) edges; two-bounce orbits appear as q
 f is convex and piecewise linear; its pieces change where some q_{j+1} - q_j is parallel to an
 edge normal of T (a plane in s-space). The minimum over the box is therefore attained at a
 vertex of the arrangement of those planes and the six box faces: we solve every 3x3 system of
-three planes (vectorised, Cramer's rule), keep the solutions in the box and take the least
-f. This is exact up to rounding, with no iteration and no vertex-only shortcut.
+three planes that can be independent (vectorised, Cramer's rule), keep the solutions in the
+box and take the least f. Planes whose kink ray never meets the box are dropped, and whole
+edge triples are skipped when a weak-duality lower bound (h_T(v) >= <w, v> for vertices w of
+T) exceeds an upper bound from box corners. This is exact up to rounding, with no iteration
+and no vertex-only shortcut.
 
 Witness: with the optimal q, a small LP finds p-points w_j in T with <w_j, v_j> = h_T(v_j) and
 w_{j-1} - w_j in the normal cone of K at q_j (the billiard reflection law); the closed

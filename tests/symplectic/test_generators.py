@@ -69,3 +69,17 @@ def test_bad_parameters():
         gen.perturbed(0, base="nope")
     with pytest.raises(InvalidPolytope, match="kind"):
         gen.simplex(0, kind="weird")
+
+
+@pytest.mark.parametrize("mode", ["halfspaces", "vertices"])
+def test_perturbed_modes(mode):
+    P0, _ = gen.cube(0)
+    P, prov = gen.perturbed(3, base="cube", eps=0.02, mode=mode)
+    assert prov["params"]["mode"] == mode
+    if mode == "halfspaces":
+        assert P.num_facets == P0.num_facets
+    # close to the base body
+    assert np.max(np.abs(np.sort(P.vertices, axis=0) - np.sort(P0.vertices, axis=0))) < 0.3
+    # barely bounded bases are redrawn until bounded
+    P, _ = gen.perturbed(7, base="halfspace_polytope_4d", base_params={"facets": 6}, eps=0.1)
+    assert P.num_facets <= 6

@@ -314,8 +314,9 @@ def perturbed(
     ``mode="halfspaces"`` (default): every facet normal gets an independent uniform offset in
     [-eps, eps]^d (then renormalised) and every offset h_i (measured from the interior point)
     is multiplied by a factor in [1 - eps, 1 + eps]; the facet count does not grow, so the
-    capacity stays cheap. ``mode="vertices"``: every vertex moves by a uniform offset in
-    [-eps, eps]^d times the polytope's scale (non-simple bodies then split into many facets).
+    capacity stays cheap; the draw is repeated if the perturbed halfspaces are unbounded.
+    ``mode="vertices"``: every vertex moves by a uniform offset in [-eps, eps]^d times the
+    polytope's scale (non-simple bodies then split into many facets).
     """
     g, seed, state = _rng(rng)
     if base == "perturbed" or base not in FAMILIES:
@@ -327,11 +328,19 @@ def perturbed(
         V = P0.vertices + eps * P0.scale * g.uniform(-1, 1, P0.vertices.shape)
         P = Polytope.from_vertices(V)
     else:
+        # a perturbed normal set can fail to bound a set when the base barely does: redraw
         c = P0.interior_point
-        N = P0.normals + eps * g.uniform(-1, 1, P0.normals.shape)
-        N /= np.linalg.norm(N, axis=1, keepdims=True)
-        h = (P0.offsets - P0.normals @ c) * (1 + eps * g.uniform(-1, 1, P0.num_facets))
-        P = Polytope.from_halfspaces(N, h + N @ c)
+        for _ in range(100):
+            N = P0.normals + eps * g.uniform(-1, 1, P0.normals.shape)
+            N /= np.linalg.norm(N, axis=1, keepdims=True)
+            h = (P0.offsets - P0.normals @ c) * (1 + eps * g.uniform(-1, 1, P0.num_facets))
+            try:
+                P = Polytope.from_halfspaces(N, h + N @ c)
+                break
+            except InvalidPolytope:
+                continue
+        else:
+            raise InvalidPolytope(f"no bounded perturbation of {base} found with eps={eps}")
     params = {"base": base, "eps": eps, "mode": mode, "base_params": prov0["params"]}
     return P, _prov("perturbed", params, seed, state)
 

@@ -63,7 +63,7 @@ def _dedupe_points(V: np.ndarray, tol: float) -> np.ndarray:
 def _sort_facets(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     key = np.round(A, 9)
     order = np.lexsort(np.vstack([np.round(b, 9), key.T[::-1]]))
-    return A[order], b[order]
+    return A[order] + 0.0, b[order] + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 class Polytope:

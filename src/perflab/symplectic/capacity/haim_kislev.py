@@ -23,7 +23,8 @@ a -> b of a closed characteristic meet and satisfy omega(n_a, n_b) >= 0 (Rem. 3.
 supports and orders to examine are exactly the simple cycles of that facet-transition graph,
 each with its first element fixed (Q is invariant under cyclic shifts on M(K)). A support
 without a strictly positive feasible beta produces no non-negative stationary point, so it
-is skipped implicitly. The systems of all cycles of one length are solved in one batched SVD.
+is skipped implicitly. The systems of all cycles of one length are solved in batches (a
+symmetric eigendecomposition each; cycles are streamed, so memory stays bounded).
 
 The maximiser (sigma, beta) gives the minimal-action closed characteristic: edges
 2 c beta_i J n_sigma(i) in order, translated onto the boundary by an LP.

@@ -446,15 +446,18 @@ def _wipe(out_dir: Path, bench: Path, plan: BuildPlan, only: str | None) -> None
         (bench / TIMINGS).unlink(missing_ok=True)
         (bench / RUNS).unlink(missing_ok=True)  # the runs of a build that is gone
         return
+    mpath = out_dir / MANIFEST
+    if mpath.exists():
+        # refuse before touching anything when the folder holds another plan's build
+        m = Manifest.load_or_create(
+            mpath, schema_version=SCHEMA_VERSION, params={"plan": plan.to_dict()}
+        )
+        m.done = {k: v for k, v in m.done.items() if not k.startswith(only + "/")}
+        m.extra = summarise(plan, m.done)
+        m.save()
     shutil.rmtree(out_dir / DATA_DIR / only, ignore_errors=True)
     for key in plan.shards(only):
         _journal_path(out_dir, key).unlink(missing_ok=True)
-    mpath = out_dir / MANIFEST
-    if mpath.exists():
-        m = Manifest.load(mpath)
-        m.done = {k: v for k, v in m.done.items() if not k.startswith(only + "/")}
-        m.extra = summarise(plan, m.done) if m.params.get("plan") == plan.to_dict() else m.extra
-        m.save()
 
 
 def _drop_stale_journals(out_dir: Path, manifest: Manifest) -> None:

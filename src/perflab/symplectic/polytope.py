@@ -327,8 +327,22 @@ _PRIVATE = object()
 
 
 def _check_bounded(A: np.ndarray) -> None:
-    """Raise unless the recession cone {y : A y <= 0} is {0} (2d small LPs)."""
+    """Raise unless the recession cone {y : A y <= 0} is {0}.
+
+    By Stiemke's theorem that holds iff rank A = d and some lambda > 0 (scaled: >= 1) has
+    A^T lambda = 0: one LP. Only when it fails, 2d small LPs find a receding direction for
+    the message."""
     d = A.shape[1]
+    if np.linalg.matrix_rank(A) == d:
+        res = linprog(
+            np.zeros(len(A)),
+            A_eq=A.T,
+            b_eq=np.zeros(d),
+            bounds=[(1, None)] * len(A),
+            method="highs",
+        )
+        if res.status == 0:
+            return
     for j in range(d):
         for sign in (1.0, -1.0):
             c = np.zeros(d)
@@ -339,6 +353,7 @@ def _check_bounded(A: np.ndarray) -> None:
                     f"unbounded: the set recedes along a direction with "
                     f"{'+' if sign > 0 else '-'}x_{j + 1} > 0"
                 )
+    raise InvalidPolytope(f"unbounded: the normals do not positively span R^{d}")
 
 
 def _chebyshev_centre(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, float]:

@@ -142,6 +142,24 @@ def test_other_plan_in_same_folder_is_refused(tmp_path):
         )
 
 
+def test_only_fresh_with_another_plan_refuses_before_touching_files(tmp_path):
+    from perflab.harness import ManifestError
+
+    out = tmp_path / "ds"
+    build(small_plan(), out, bench_dir=tmp_path / "b", row_fn=polygon_row)
+    before, man = data_files(out), manifest_wo_env(out)
+    with pytest.raises(ManifestError, match="other parameters"):
+        build(
+            small_plan(rows_per_shard=3),
+            out,
+            bench_dir=tmp_path / "b",
+            only="odd",
+            resume=False,
+            row_fn=polygon_row,
+        )
+    assert data_files(out) == before and manifest_wo_env(out) == man
+
+
 def test_two_workers_give_the_same_bytes(tmp_path):
     plan = small_plan()
     build(plan, tmp_path / "a", bench_dir=tmp_path / "ba", row_fn=polygon_row)

@@ -68,3 +68,19 @@ def test_committed_report_is_computed_from_the_committed_log():
     report = json.loads((paths.reports / "atlas-small_benchmark.json").read_text())
     table = timing_table(latest_timings(paths.bench))
     assert report["table"] == table
+
+
+def test_load_round_trips_rows_computed_in_memory():
+    """Loaded rows equal, value for value, rows computed now in memory (same plan budget)."""
+    from perflab.atlas.compute import compute_row
+    from perflab.atlas.plan import PlanItem
+
+    plan = get_plan("atlas-small")
+    ds = load("atlas-small")
+    rows = [r for r in sample_rows(ds, 12, seed=7) if "timeout" not in r.values()][:6]
+    assert len(rows) >= 4
+    for row in rows:
+        cfg = json.loads(row["generator_config"])
+        item = PlanItem(cfg["family"], cfg["params"], cfg["seed"], 0)
+        assert item.polytope_id == row["polytope_id"]
+        assert compute_row(item, plan.time_budget_s)["row"] == row

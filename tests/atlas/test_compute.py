@@ -72,3 +72,22 @@ def test_recomputation_agrees_exactly():
     assert row["ehz_capacity"] == pytest.approx(4.0, rel=1e-9)
     dev = recompute_row(row)
     assert dev.worst <= 1e-12, dev.rel
+
+
+@pytest.mark.parametrize(
+    "family, params",
+    [
+        ("polygon_product", {"n": 5, "m": 5, "r": 1, "s": 4}),
+        ("halfspace_polytope_4d", {"facets": 6}),
+        ("random_polygon", {"n": 5}),
+    ],
+)
+def test_agreed_method_is_the_one_auto_runs(family, params):
+    from perflab.atlas.compute import auto_choice, make_polytope
+    from perflab.symplectic import ehz_capacity
+
+    P, _ = make_polytope(family, params, 1)
+    r = ehz_capacity(P, method="auto")
+    assert auto_choice(P) == r.method
+    row = compute_row(PlanItem(family, params, 1, 0), 30.0)["row"]
+    assert row["capacity_method"] == r.method and row["ehz_capacity"] == r.value

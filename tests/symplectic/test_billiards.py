@@ -76,3 +76,28 @@ def test_rotated_regular_products_agree(params, assert_witness):
     rb, rh = billiards(P), ehz_capacity(P, "haim_kislev")
     assert rel(rb.value, rh.value) < 1e-9
     assert_witness(P, rb)
+
+
+SHAPES = [
+    [[-1, -1], [2, -1], [2, 1], [-1, 1.0]],  # rectangle: two-bounce orbits between parallels
+    [[0, 0], [2, 0], [3, 1], [1, 1.0]],  # parallelogram
+    gen.regular_polygon(0, n=6)[0].vertices.tolist(),  # hexagon: parallel edge pairs
+    [[0, 0], [1, 0], [0, 1.0]],  # triangle
+]
+
+
+def _structured(i):
+    rng = np.random.default_rng(i)
+    K = Polytope.from_vertices(np.array(SHAPES[i % 4]) * rng.uniform(0.5, 2) + rng.normal(size=2))
+    if i % 3:
+        T = gen.random_polygon(i, n=3 + i % 4)[0]
+    else:
+        T = Polytope.from_vertices(SHAPES[(i // 4) % 4])
+    return Polytope.lagrangian_product(K, T), {"case": i}
+
+
+@pytest.mark.parametrize(
+    "i", [*range(8), *(pytest.param(i, marks=pytest.mark.deep) for i in range(8, 40))]
+)
+def test_structured_products_agree(i, assert_agree):
+    assert_agree(*_structured(i), "billiards")

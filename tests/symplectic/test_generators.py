@@ -45,12 +45,21 @@ def test_parameters_recorded_and_respected():
     assert P.num_facets == 10 and P.lagrangian_factors is not None
 
 
-def test_polygon_product_grid_is_reduced_and_distinct():
+def test_polygon_product_grid_has_one_member_per_rotation_class():
     grid = list(gen.polygon_product_grid(5, 4))
     assert {"n": 5, "m": 5, "r": 0, "s": 1} in grid
+    assert {"n": 5, "m": 5, "r": 1, "s": 4} in grid  # the Viterbo counterexample
     assert len({tuple(g.values()) for g in grid}) == len(grid)
-    for g in grid:
-        assert g["r"] * g["m"] < g["s"]
+    # 1/2 of a turn is 0 modulo 1/lcm(4, 4) = 1/4, so it is not listed again for n = m = 4
+    assert {"n": 4, "m": 4, "r": 1, "s": 2} not in grid
+
+
+def test_equivalent_rotations_give_the_same_capacity():
+    from perflab.symplectic import ehz_capacity
+
+    a = ehz_capacity(gen.polygon_product(0, n=5, m=5, r=1, s=4)[0]).value
+    b = ehz_capacity(gen.polygon_product(0, n=5, m=5, r=1, s=20)[0]).value
+    assert abs(a - b) < 1e-9 * a
 
 
 def test_bad_parameters():
@@ -60,3 +69,17 @@ def test_bad_parameters():
         gen.perturbed(0, base="nope")
     with pytest.raises(InvalidPolytope, match="kind"):
         gen.simplex(0, kind="weird")
+
+
+@pytest.mark.parametrize("mode", ["halfspaces", "vertices"])
+def test_perturbed_modes(mode):
+    P0, _ = gen.cube(0)
+    P, prov = gen.perturbed(3, base="cube", eps=0.02, mode=mode)
+    assert prov["params"]["mode"] == mode
+    if mode == "halfspaces":
+        assert P.num_facets == P0.num_facets
+    # close to the base body
+    assert np.max(np.abs(np.sort(P.vertices, axis=0) - np.sort(P0.vertices, axis=0))) < 0.3
+    # barely bounded bases are redrawn until bounded
+    P, _ = gen.perturbed(7, base="halfspace_polytope_4d", base_params={"facets": 6}, eps=0.1)
+    assert P.num_facets <= 6

@@ -21,6 +21,7 @@ def test_planar_capacity_is_area(n, assert_witness):
     for P in (gen.regular_polygon(0, n=n)[0], gen.random_polygon(n, n=n)[0]):
         r = ehz_capacity(P, "haim_kislev")
         assert rel(r.value, volume(P)) < 1e-9
+        assert rel(systolic_ratio(P, capacity=r.value), 1.0) < 1e-9  # n = 1: c / area
         assert_witness(P, r)
 
 

@@ -14,7 +14,8 @@ and of its timing folder ``BENCH`` (e.g. ``artefacts/benchmarks/atlas-small``)::
 How a crash at any moment is survived (``kill -9`` included):
 
 1. The manifest is saved before any work, so a build folder without a manifest holds no
-   work worth keeping; a fresh build clears it (``data/``, ``.work/``, the timing log).
+   work worth keeping; a fresh build clears it (``data/``, ``.work/``, the timing and run
+   logs).
 2. Each finished row is appended, fsynced, to its shard's journal (:class:`RunLog`; a torn
    last line is dropped on reopening) *after* its timing records, so a row is never lost;
    a row computed twice leaves two timing records and the report keeps the latest.
@@ -443,16 +444,20 @@ def _wipe(out_dir: Path, bench: Path, plan: BuildPlan, only: str | None) -> None
         shutil.rmtree(out_dir / WORK_DIR, ignore_errors=True)
         (out_dir / MANIFEST).unlink(missing_ok=True)
         (bench / TIMINGS).unlink(missing_ok=True)
+        (bench / RUNS).unlink(missing_ok=True)  # the runs of a build that is gone
         return
+    mpath = out_dir / MANIFEST
+    if mpath.exists():
+        # refuse before touching anything when the folder holds another plan's build
+        m = Manifest.load_or_create(
+            mpath, schema_version=SCHEMA_VERSION, params={"plan": plan.to_dict()}
+        )
+        m.done = {k: v for k, v in m.done.items() if not k.startswith(only + "/")}
+        m.extra = summarise(plan, m.done)
+        m.save()
     shutil.rmtree(out_dir / DATA_DIR / only, ignore_errors=True)
     for key in plan.shards(only):
         _journal_path(out_dir, key).unlink(missing_ok=True)
-    mpath = out_dir / MANIFEST
-    if mpath.exists():
-        m = Manifest.load(mpath)
-        m.done = {k: v for k, v in m.done.items() if not k.startswith(only + "/")}
-        m.extra = summarise(plan, m.done) if m.params.get("plan") == plan.to_dict() else m.extra
-        m.save()
 
 
 def _drop_stale_journals(out_dir: Path, manifest: Manifest) -> None:

@@ -69,7 +69,7 @@ def generator_name(family: str) -> str:
 def is_not_applicable(exc: BaseException) -> bool:
     """Whether the core raised ``exc`` because an algorithm does not apply to the polytope:
     ``LagrangianFaceError`` from ``reeb`` (a Lagrangian 2-face)."""
-    from perflab.symplectic.capacity.reeb import LagrangianFaceError
+    from perflab.symplectic import LagrangianFaceError
 
     return isinstance(exc, LagrangianFaceError)
 

@@ -185,6 +185,7 @@ def notebook_build(opts: NotebookRun, make_bar: Any) -> BuildResult:
             resume=opts.resume,
             workers=opts.workers,
             progress=bar,
+            charts=not opts.smoke,  # smoke runs skip the PNG rendering (seconds)
         )
     finally:
         bar.close()

@@ -120,10 +120,11 @@ def _charts(records: list[dict[str, Any]], atlas: str) -> dict[str, Any]:
         .encode(
             x=alt.X("seconds:Q", scale=alt.Scale(type="log"), title="seconds (log)"),
             y=alt.Y("family:N", title=None),
-            color=alt.Color("step:N", title="quantity:algorithm"),
-            yOffset="step:N",
+            color=alt.Color("family:N", legend=None),
         )
-        .properties(title=f"{atlas}: seconds per family and step", width=520, height=420)
+        .properties(width=260, height=260)
+        .facet(facet=alt.Facet("step:N", title=None), columns=3)
+        .properties(title=f"{atlas}: seconds per family, one panel per step")
     )
     cap = df.filter(pl.col("step").str.starts_with("capacity:"))
     by_facets = (

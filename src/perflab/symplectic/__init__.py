@@ -5,6 +5,7 @@ J = [[0, I], [-I, 0]]. See ``README.md`` ("Symplectic core") for an overview.
 """
 
 from perflab.symplectic.capacity import CapacityResult, ehz_capacity
+from perflab.symplectic.capacity.reeb import LagrangianFaceError
 from perflab.symplectic.cycles import CycleCheck, action, check_cycle
 from perflab.symplectic.polytope import InvalidPolytope, Polytope
 from perflab.symplectic.systolic import systolic_ratio
@@ -14,6 +15,7 @@ __all__ = [
     "CapacityResult",
     "CycleCheck",
     "InvalidPolytope",
+    "LagrangianFaceError",
     "Polytope",
     "action",
     "check_cycle",

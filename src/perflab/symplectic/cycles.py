@@ -155,14 +155,19 @@ def candidate_cycles(P: Polytope, omega_tol: float = OMEGA_TOL) -> Iterator[tupl
     return (c for c in _cycles(adj, groups) if len(c) >= 3)
 
 
-def batches_by_length(cycles: Iterable[tuple[int, ...]], size: int = 4096) -> Iterator[np.ndarray]:
-    """Group a stream of cycles into (m, k) int arrays of equal length k, m <= size, so that
-    the stream is never held in memory at once."""
+def batches_by_length(
+    cycles: Iterable[tuple[int, ...]], max_entries: int = 250_000, extra: int = 0
+) -> Iterator[np.ndarray]:
+    """Group a stream of cycles into (m, k) int arrays of equal length k, so that the stream
+    is never held in memory at once. A batch holds at most max(16, max_entries / (k+extra)^2)
+    cycles: the batched linear algebra on (m, k+extra, k+extra) systems then stays short
+    enough for a time budget to interrupt between batches."""
     buf: dict[int, list[tuple[int, ...]]] = {}
     for c in cycles:
-        b = buf.setdefault(len(c), [])
+        k = len(c)
+        b = buf.setdefault(k, [])
         b.append(c)
-        if len(b) >= size:
+        if len(b) >= max(16, max_entries // (k + extra) ** 2):
             yield np.array(b, dtype=np.int64)
             b.clear()
     for b in buf.values():

@@ -32,6 +32,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable, Iterator
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -164,12 +165,22 @@ def polygon_product(
 
 def polygon_product_grid(max_n: int = 6, max_s: int = 4) -> Iterator[dict[str, int]]:
     """Parameters (n, m, r, s) of :func:`polygon_product` for 3 <= n <= m <= max_n and reduced
-    fractions 0 <= r/s < 1/m (rotating the m-gon by 1/m of a turn is the identity), s <= max_s."""
+    fractions 0 <= r/s < 1 with s <= max_s, one per class of equivalent rotations.
+
+    Rotating both factors by the same angle is symplectic (diag(R, R)), the n-gon is invariant
+    under 1/n of a turn and the m-gon under 1/m, so r/s only matters modulo 1/lcm(n, m);
+    the first fraction of each class is kept (e.g. the pentagon counterexample r/s = 1/4)."""
     for n in range(3, max_n + 1):
         for m in range(n, max_n + 1):
+            period = Fraction(1, math.lcm(n, m))
+            seen: set[Fraction] = set()
             for s in range(1, max_s + 1):
                 for r in range(s):
-                    if math.gcd(r, s) == 1 and r * m < s:
+                    if math.gcd(r, s) != 1:
+                        continue
+                    key = Fraction(r, s) % period
+                    if key not in seen:
+                        seen.add(key)
                         yield {"n": n, "m": m, "r": r, "s": s}
 
 
@@ -208,17 +219,19 @@ def _sphere(g: np.random.Generator, k: int, d: int) -> np.ndarray:
 
 
 def hull_sphere_4d(rng: RngLike, *, points: int | None = None) -> Generated:
-    """Convex hull of ``points`` uniform points on S^3 (drawn from 6..10 when not given)."""
+    """Convex hull of ``points`` uniform points on S^3 (6 when not given: at most 9 facets; more
+    points give many facets, which the capacity solvers may not finish)."""
     g, seed, state = _rng(rng)
-    k = _pick(g, 6, 11, points)
+    k = _pick(g, 6, 7, points)
     P = Polytope.from_vertices(_sphere(g, k, 4))
     return P, _prov("hull_sphere_4d", {"points": k}, seed, state)
 
 
 def hull_ball_4d(rng: RngLike, *, points: int | None = None) -> Generated:
-    """Convex hull of ``points`` uniform points in B^4 (drawn from 6..10 when not given)."""
+    """Convex hull of ``points`` uniform points in B^4 (6 when not given: at most 9 facets; more
+    points give many facets, which the capacity solvers may not finish)."""
     g, seed, state = _rng(rng)
-    k = _pick(g, 6, 11, points)
+    k = _pick(g, 6, 7, points)
     X = _sphere(g, k, 4) * g.uniform(0, 1, (k, 1)) ** 0.25
     P = Polytope.from_vertices(X)
     return P, _prov("hull_ball_4d", {"points": k}, seed, state)
@@ -289,18 +302,46 @@ def twenty_four_cell(rng: RngLike) -> Generated:
 
 
 def perturbed(
-    rng: RngLike, *, base: str = "cube", eps: float = 0.05, base_params: dict | None = None
+    rng: RngLike,
+    *,
+    base: str = "cube",
+    eps: float = 0.05,
+    mode: str = "halfspaces",
+    base_params: dict | None = None,
 ) -> Generated:
-    """A family member moved by a small random perturbation of its vertices: each vertex gets
-    an independent uniform offset in [-eps, eps]^d times the polytope's scale."""
+    """A member of family ``base`` moved by a small random perturbation.
+
+    ``mode="halfspaces"`` (default): every facet normal gets an independent uniform offset in
+    [-eps, eps]^d (then renormalised) and every offset h_i (measured from the interior point)
+    is multiplied by a factor in [1 - eps, 1 + eps]; the facet count does not grow, so the
+    capacity stays cheap; the draw is repeated if the perturbed halfspaces are unbounded.
+    ``mode="vertices"``: every vertex moves by a uniform offset in [-eps, eps]^d times the
+    polytope's scale (non-simple bodies then split into many facets).
+    """
     g, seed, state = _rng(rng)
     if base == "perturbed" or base not in FAMILIES:
         raise InvalidPolytope(f"unknown base family {base!r}")
+    if mode not in ("halfspaces", "vertices"):
+        raise InvalidPolytope(f"mode must be 'halfspaces' or 'vertices', got {mode!r}")
     P0, prov0 = FAMILIES[base](g, **(base_params or {}))
-    V = P0.vertices
-    V = V + eps * P0.scale * g.uniform(-1, 1, V.shape)
-    P = Polytope.from_vertices(V)
-    params = {"base": base, "eps": eps, "base_params": prov0["params"]}
+    if mode == "vertices":
+        V = P0.vertices + eps * P0.scale * g.uniform(-1, 1, P0.vertices.shape)
+        P = Polytope.from_vertices(V)
+    else:
+        # a perturbed normal set can fail to bound a set when the base barely does: redraw
+        c = P0.interior_point
+        for _ in range(100):
+            N = P0.normals + eps * g.uniform(-1, 1, P0.normals.shape)
+            N /= np.linalg.norm(N, axis=1, keepdims=True)
+            h = (P0.offsets - P0.normals @ c) * (1 + eps * g.uniform(-1, 1, P0.num_facets))
+            try:
+                P = Polytope.from_halfspaces(N, h + N @ c)
+                break
+            except InvalidPolytope:
+                continue
+        else:
+            raise InvalidPolytope(f"no bounded perturbation of {base} found with eps={eps}")
+    params = {"base": base, "eps": eps, "mode": mode, "base_params": prov0["params"]}
     return P, _prov("perturbed", params, seed, state)
 
 

@@ -63,7 +63,7 @@ def _dedupe_points(V: np.ndarray, tol: float) -> np.ndarray:
 def _sort_facets(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     key = np.round(A, 9)
     order = np.lexsort(np.vstack([np.round(b, 9), key.T[::-1]]))
-    return A[order], b[order]
+    return A[order] + 0.0, b[order] + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 class Polytope:
@@ -263,9 +263,12 @@ class Polytope:
     def interior_point(self) -> np.ndarray:
         """The Chebyshev centre (centre of a largest inscribed ball); the vertex centroid
         when the LP is numerically unreliable (very elongated bodies). Both are interior."""
-        c, r = _chebyshev_centre(self.normals, self.offsets)
+        try:
+            c, r = _chebyshev_centre(self.normals, self.offsets)
+        except InvalidPolytope:
+            c, r = self.vertices.mean(axis=0), 0.0
         slack = self.offsets - self.normals @ c
-        if not (0 < r < 1e11 and np.all(slack > 0.5 * r)):
+        if not (r > 0 and np.all(slack > 0.5 * r)):
             c = self.vertices.mean(axis=0)
         return c
 
@@ -324,8 +327,22 @@ _PRIVATE = object()
 
 
 def _check_bounded(A: np.ndarray) -> None:
-    """Raise unless the recession cone {y : A y <= 0} is {0} (2d small LPs)."""
+    """Raise unless the recession cone {y : A y <= 0} is {0}.
+
+    By Stiemke's theorem that holds iff rank A = d and some lambda > 0 (scaled: >= 1) has
+    A^T lambda = 0: one LP. Only when it fails, 2d small LPs find a receding direction for
+    the message."""
     d = A.shape[1]
+    if np.linalg.matrix_rank(A) == d:
+        res = linprog(
+            np.zeros(len(A)),
+            A_eq=A.T,
+            b_eq=np.zeros(d),
+            bounds=[(1, None)] * len(A),
+            method="highs",
+        )
+        if res.status == 0:
+            return
     for j in range(d):
         for sign in (1.0, -1.0):
             c = np.zeros(d)
@@ -336,24 +353,32 @@ def _check_bounded(A: np.ndarray) -> None:
                     f"unbounded: the set recedes along a direction with "
                     f"{'+' if sign > 0 else '-'}x_{j + 1} > 0"
                 )
+    raise InvalidPolytope(f"unbounded: the normals do not positively span R^{d}")
 
 
 def _chebyshev_centre(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, float]:
-    """max r s.t. <a_i, x> + r |a_i| <= b_i; returns (x, r) (r < 0 when empty)."""
+    """max r s.t. <a_i, x> + r |a_i| <= b_i; returns (x, r) (r < 0 when empty).
+
+    Callers check boundedness first. HiGHS' dual simplex is tried first and its interior
+    point method second (the simplex occasionally ends with status "unknown" on thin
+    bodies); if both fail the LP failure is reported."""
     d = A.shape[1]
     norms = np.linalg.norm(A, axis=1)
     c = np.zeros(d + 1)
     c[-1] = -1.0
-    res = linprog(
-        c,
-        A_ub=np.hstack([A, norms[:, None]]),
-        b_ub=b,
-        bounds=[(None, None)] * d + [(None, 1e12)],
-        method="highs",
-    )
-    if res.status != 0:
-        raise InvalidPolytope(f"could not find an interior point ({res.message})")
-    return res.x[:d], float(res.x[d])
+    messages = []
+    for method in ("highs-ds", "highs-ipm"):
+        res = linprog(
+            c,
+            A_ub=np.hstack([A, norms[:, None]]),
+            b_ub=b,
+            bounds=[(None, None)] * (d + 1),
+            method=method,
+        )
+        if res.status == 0:
+            return res.x[:d], float(res.x[d])
+        messages.append(f"{method}: {res.message}")
+    raise InvalidPolytope(f"could not find an interior point ({'; '.join(messages)})")
 
 
 def _affine_rank(P: np.ndarray, tol: float) -> int:

@@ -20,8 +20,11 @@ with bounce points anywhere on the (closed) edges; two-bounce orbits appear as q
 f is convex and piecewise linear; its pieces change where some q_{j+1} - q_j is parallel to an
 edge normal of T (a plane in s-space). The minimum over the box is therefore attained at a
 vertex of the arrangement of those planes and the six box faces: we solve every 3x3 system of
-three planes (vectorised, Cramer's rule), keep the solutions in the box and take the least
-f. This is exact up to rounding, with no iteration and no vertex-only shortcut.
+three planes that can be independent (vectorised, Cramer's rule), keep the solutions in the
+box and take the least f. Planes whose kink ray never meets the box are dropped, and whole
+edge triples are skipped when a weak-duality lower bound (h_T(v) >= <w, v> for vertices w of
+T) exceeds an upper bound from box corners. This is exact up to rounding, with no iteration
+and no vertex-only shortcut.
 
 Witness: with the optimal q, a small LP finds p-points w_j in T with <w_j, v_j> = h_T(v_j) and
 w_{j-1} - w_j in the normal cone of K at q_j (the billiard reflection law); the closed
@@ -101,6 +104,43 @@ def _cross(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]
 
 
+def _support_sum(Q: np.ndarray, WT: np.ndarray) -> np.ndarray:
+    """f = sum_j h_T(q_{j+1} - q_j) for closed polygons Q (..., 3, 2); h_T(v) is the max of
+    <w, v> over the vertices w of T (explicit: tiny batched matmuls are slow)."""
+    V = np.roll(Q, -1, axis=-2) - Q
+    return np.max(V[..., :1] * WT[:, 0] + V[..., 1:] * WT[:, 1], axis=-1).sum(axis=-1)
+
+
+def _prune_triples(
+    VK: np.ndarray, EK: np.ndarray, triples: np.ndarray, WT: np.ndarray
+) -> np.ndarray:
+    """The edge triples whose minimum can still be the global one (exact pruning).
+
+    Upper bound U: f at the corners and the centre of every triple's box. Lower bound per
+    triple (weak LP duality, h_T(v) >= <w, v> for any w in T): for every choice of vertices
+    w_j of T, min over the box of sum_j <w_j, v_j(s)>, which is linear in s, i.e.
+    sum_j <w_j, base_j> + sum_i min(0, <w_{i-1} - w_i, D_i>); the best such choice.
+    A triple whose lower bound exceeds U cannot hold the minimum."""
+    P0, D = VK[triples], EK[triples]  # (E, 3, 2)
+    corners = np.array(list(itertools.product((0.0, 1.0), repeat=3)) + [[0.5] * 3])
+    Q = P0[:, None] + corners[None, :, :, None] * D[:, None]  # (E, 9, 3, 2)
+    upper = _support_sum(Q, WT).min()
+    base = np.roll(P0, -1, axis=1) - P0
+    WB = base @ WT.T  # (E, 3, |W|): <w, base_j>
+    WD = D @ WT.T  # (E, 3, |W|): <w, D_i>
+    g = (
+        WB[:, 0, :, None, None]
+        + WB[:, 1, None, :, None]
+        + WB[:, 2, None, None, :]
+        # s_0 enters v_2 (+D_0, with w_2) and v_0 (-D_0, with w_0); likewise s_1, s_2
+        + np.minimum(0.0, WD[:, 0, None, None, :] - WD[:, 0, :, None, None])
+        + np.minimum(0.0, WD[:, 1, :, None, None] - WD[:, 1, None, :, None])
+        + np.minimum(0.0, WD[:, 2, None, :, None] - WD[:, 2, None, None, :])
+    )
+    lower = g.reshape(len(triples), -1).max(axis=1)
+    return triples[lower <= upper + 1e-9 * abs(upper)]
+
+
 def _solve_triples(
     VK: np.ndarray, EK: np.ndarray, triples: np.ndarray, WT: np.ndarray, UT: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -132,7 +172,13 @@ def _solve_triples(
     corners = np.stack([base, base + Dn, base - D, base + Dn - D], axis=2)  # (E, 3, 4, 2)
     cc = cross_u(corners)  # (E, 3, 4, nd)
     tol = 1e-12 * np.max(np.abs(corners), axis=(2, 3))[..., None]  # (E, 3, 1)
-    meets = (cc.min(axis=2) <= tol) & (cc.max(axis=2) >= -tol)  # (E, 3, nd)
+    # the kinks lie on the rays t u, t >= 0, of the outer normals u (and on t(-u) when -u
+    # is an outer normal too): the parallelogram must also reach into such a half-plane
+    dots = corners[..., None, 0] * dirs[:, 0] + corners[..., None, 1] * dirs[:, 1]
+    plus = np.any(np.abs(UT[:, None, :] - dirs[None]).max(axis=2) <= 1e-12, axis=0)
+    minus = np.any(np.abs(UT[:, None, :] + dirs[None]).max(axis=2) <= 1e-12, axis=0)
+    ray = (plus & (dots.max(axis=2) >= -tol)) | (minus & (dots.min(axis=2) <= tol))
+    meets = (cc.min(axis=2) <= tol) & (cc.max(axis=2) >= -tol) & ray  # (E, 3, nd)
     for j in range(3):
         cols = slice(6 + j * nd, 6 + (j + 1) * nd)
         G[:, cols, (j + 1) % 3] += cn[:, j]
@@ -153,9 +199,7 @@ def _solve_triples(
     inside = good & np.all((S >= -1e-12) & (S <= 1 + 1e-12), axis=1)
     e_idx, S = e_idx[inside], np.clip(S[inside], 0.0, 1.0)
     Q = P0[e_idx] + S[..., None] * D[e_idx]  # (L, 3, 2)
-    Vv = np.roll(Q, -1, axis=1) - Q
-    # h_T(v) = max over the vertices w of T of <w, v> (explicit: tiny batched matmuls are slow)
-    f = np.max(Vv[..., :1] * WT[:, 0] + Vv[..., 1:] * WT[:, 1], axis=2).sum(axis=1)  # (L,)
+    f = _support_sum(Q, WT)  # (L,)
     vals = np.full(E, np.inf)
     np.minimum.at(vals, e_idx, f)
     best_s = np.zeros((E, 3))
@@ -265,7 +309,8 @@ def billiards(P: Polytope, *, time_limit: float | None = None) -> CapacityResult
     with time_budget(time_limit, what="billiards"):
         VK = _ccw(K)
         EK, AK = _edge_normals(VK)
-        triples = _edge_triples(AK)
+        all_triples = _edge_triples(AK)
+        triples = _prune_triples(VK, EK, all_triples, T.vertices)
         WT = T.vertices
         _, UT = _edge_normals(_ccw(T))
         vals, S = _solve_triples(VK, EK, triples, WT, UT)
@@ -275,5 +320,5 @@ def billiards(P: Polytope, *, time_limit: float | None = None) -> CapacityResult
         X, info = _witness(K, T, q, c)
     info["edges"] = [int(k) for k in triples[b]]
     return CapacityResult(
-        value=c, cycle=X, method="billiards", facets=(), candidates=len(triples), details=info
+        value=c, cycle=X, method="billiards", facets=(), candidates=len(all_triples), details=info
     )

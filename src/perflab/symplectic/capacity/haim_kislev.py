@@ -23,7 +23,8 @@ a -> b of a closed characteristic meet and satisfy omega(n_a, n_b) >= 0 (Rem. 3.
 supports and orders to examine are exactly the simple cycles of that facet-transition graph,
 each with its first element fixed (Q is invariant under cyclic shifts on M(K)). A support
 without a strictly positive feasible beta produces no non-negative stationary point, so it
-is skipped implicitly. The systems of all cycles of one length are solved in one batched SVD.
+is skipped implicitly. The systems of all cycles of one length are solved in batches (a
+symmetric eigendecomposition each; cycles are streamed, so memory stays bounded).
 
 The maximiser (sigma, beta) gives the minimal-action closed characteristic: edges
 2 c beta_i J n_sigma(i) in order, translated onto the boundary by an LP.
@@ -39,7 +40,11 @@ from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 
 from perflab.harness import time_budget
-from perflab.symplectic.capacity.result import CapacityResult, require_symplectic
+from perflab.symplectic.capacity.result import (
+    CapacityResult,
+    require_symplectic,
+    single_threaded_blas,
+)
 from perflab.symplectic.cycles import (
     apply_J,
     batches_by_length,
@@ -49,7 +54,7 @@ from perflab.symplectic.cycles import (
 )
 from perflab.symplectic.polytope import Polytope
 
-__all__ = ["best_stationary_point", "haim_kislev"]
+__all__ = ["best_stationary_points", "haim_kislev"]
 
 #: beta_i >= -BETA_TOL (relative to max beta) counts as non-negative
 BETA_TOL = 1e-10
@@ -137,15 +142,20 @@ def _nonneg_points(cases: list[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarra
     return out
 
 
-def best_stationary_point(P: Polytope) -> tuple[float, tuple[int, ...], np.ndarray, int]:
-    """Max of Q over the non-negative stationary points of all candidate cycles of P (0 must
-    be interior): returns (Q*, cycle, beta, number of cycles examined). Cycles are streamed
-    in batches of equal length, so memory stays bounded however many there are."""
+def best_stationary_points(
+    P: Polytope, rel_tol: float = 1e-10
+) -> tuple[list[tuple[float, tuple[int, ...], np.ndarray]], int]:
+    """Maximisers of Q over the non-negative stationary points of all candidate cycles of P
+    (0 must be interior): every (Q, cycle, beta) with Q >= (1 - rel_tol) max Q, best first,
+    and the number of cycles examined. Several cycles can attain the maximum; some of them
+    need not be realisable as a closed characteristic, so the caller tries them in turn.
+    Cycles are streamed in batches of equal length, so memory stays bounded."""
     N, h = P.normals, P.offsets
     Om = omega_matrix(N)
-    best: tuple[float, tuple[int, ...], np.ndarray] = (-np.inf, (), np.zeros(0))
+    top: list[tuple[float, tuple[int, ...], np.ndarray]] = []
+    qmax = -np.inf
     count = 0
-    for C in batches_by_length(candidate_cycles(P)):
+    for C in batches_by_length(candidate_cycles(P), extra=P.dim + 1):
         count += len(C)
         k = C.shape[1]
         sol = _kkt_batch(C, Om, N, h)
@@ -163,9 +173,12 @@ def best_stationary_point(P: Polytope) -> tuple[float, tuple[int, ...], np.ndarr
             if b is not None:
                 cand.append((float(0.5 * b @ sol["W"][j] @ b), j, b))
         for q, j, b in cand:
-            if q > best[0]:
-                best = (q, tuple(int(f) for f in C[j]), b)
-    return best[0], best[1], best[2], count
+            if q >= (1 - rel_tol) * qmax:
+                top.append((q, tuple(int(f) for f in C[j]), b))
+                qmax = max(qmax, q)
+        top = [t for t in top if t[0] >= (1 - rel_tol) * qmax]
+    top.sort(key=lambda t: -t[0])
+    return top, count
 
 
 def haim_kislev(P: Polytope, *, time_limit: float | None = None) -> CapacityResult:
@@ -175,20 +188,24 @@ def haim_kislev(P: Polytope, *, time_limit: float | None = None) -> CapacityResu
     ``time_limit`` seconds (default: ``PERFLAB_SOLVER_TIMEOUT`` or 30 s).
     """
     require_symplectic(P, "haim_kislev")
-    with time_budget(time_limit, what="haim_kislev"):
+    with time_budget(time_limit, what="haim_kislev"), single_threaded_blas():
         Pc, _ = P.centred()
-        Qmax, order, beta, count = best_stationary_point(Pc)
-        if not np.isfinite(Qmax) or Qmax <= 0:  # pragma: no cover - always one cycle
+        top, count = best_stationary_points(Pc)
+        if not top:  # pragma: no cover - a polytope always has an admissible cycle
             raise RuntimeError("haim_kislev found no admissible cycle (numerical failure)")
-        c = 1.0 / (2.0 * Qmax)
-        keep = beta > 0
-        facets = [f for f, kp in zip(order, keep, strict=True) if kp]
-        edges = 2.0 * c * beta[keep][:, None] * apply_J(P.normals[facets])
-        X, viol = place_on_boundary(P, facets, edges)
-        if viol > 1e-6 * P.scale:
+        c = 1.0 / (2.0 * top[0][0])
+        # the witness: the first maximiser whose polygon fits on the boundary
+        for _q, order, beta in top[:64]:
+            keep = beta > 1e-12 * beta.max()  # facets with beta = 0 are not visited
+            facets = [f for f, kp in zip(order, keep, strict=True) if kp]
+            edges = 2.0 * c * beta[keep][:, None] * apply_J(P.normals[facets])
+            X, viol = place_on_boundary(P, facets, edges)
+            if viol <= 1e-6 * P.scale:
+                break
+        else:
             raise RuntimeError(
-                f"haim_kislev: the optimal cycle does not fit on the boundary (violation "
-                f"{viol:.3g}); the polytope is too ill-conditioned for a reliable answer"
+                f"haim_kislev: no maximiser fits on the boundary (least violation {viol:.3g}); "
+                "the polytope is too ill-conditioned for a reliable witness"
             )
     return CapacityResult(
         value=float(c),
@@ -196,5 +213,9 @@ def haim_kislev(P: Polytope, *, time_limit: float | None = None) -> CapacityResu
         method="haim_kislev",
         facets=tuple(int(f) for f in facets),
         candidates=count,
-        details={"placement_violation": viol, "beta": beta[keep].tolist()},
+        details={
+            "placement_violation": viol,
+            "beta": beta[keep].tolist(),
+            "maximisers": len(top),
+        },
     )

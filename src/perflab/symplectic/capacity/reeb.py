@@ -36,7 +36,11 @@ import numpy as np
 from scipy.optimize import linprog
 
 from perflab.harness import time_budget
-from perflab.symplectic.capacity.result import CapacityResult, require_symplectic
+from perflab.symplectic.capacity.result import (
+    CapacityResult,
+    require_symplectic,
+    single_threaded_blas,
+)
 from perflab.symplectic.cycles import (
     OMEGA_TOL,
     apply_J,
@@ -145,7 +149,7 @@ def reeb(P: Polytope, *, time_limit: float | None = None) -> CapacityResult:
             f"reeb needs a polytope without Lagrangian 2-faces; facets {a} and {b} meet in "
             f"a Lagrangian 2-face (omega(n_{a}, n_{b}) = 0) and {len(lag) - 1} more do"
         )
-    with time_budget(time_limit, what="reeb"):
+    with time_budget(time_limit, what="reeb"), single_threaded_blas():
         Pc, shift = P.centred()
         N, h = Pc.normals, Pc.offsets
         JN = apply_J(N)
@@ -156,7 +160,7 @@ def reeb(P: Polytope, *, time_limit: float | None = None) -> CapacityResult:
         best: tuple[float, tuple[int, ...], np.ndarray] | None = None
         ptol = 1e3 * Pc.tol
         count = 0
-        for C in batches_by_length(cycles):
+        for C in batches_by_length(cycles, extra=4):
             count += len(C)
             sol = _orbit_systems(C, N, h)
             for j in np.flatnonzero(sol["residual"] <= 1e-9):

@@ -58,3 +58,19 @@ def test_other_reports_are_summarised(tmp_path, smoke_build):
     tail = md.split(OTHER_REPORTS_HEADING)[1]
     assert "Sort benchmark" in tail and "Sorting is 2.5x faster." in tail
     assert "polytopes = 120" in tail
+
+
+def test_report_folders_are_summarised_by_their_markdown(tmp_path):
+    sub = tmp_path / "bench"
+    sub.mkdir()
+    first = "A first sentence " + "that goes on " * 8 + "and ends."
+    (sub / "report.md").write_text("# Bench\n\n" + first + " " + "word " * 100 + "\n")
+    (sub / "results.json").write_text('{"wall_s": 3.0}')
+    (sub / "env.json").write_text('{"cpu_count": 2}')
+    others = summarise_reports(tmp_path, set())
+    assert [o["file"] for o in others] == [f"{tmp_path.name}/bench/report.md"]
+    # long paragraphs are cut at a sentence end, never mid-word
+    assert others[0]["highlight"] == first
+    (sub / "report.md").write_text("# Bench\n\n" + "word " * 100 + "\n")
+    hl = summarise_reports(tmp_path, set())[0]["highlight"]
+    assert hl.endswith("word …") and len(hl) <= 242

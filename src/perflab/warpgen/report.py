@@ -57,17 +57,31 @@ def function_excerpt(code: str, marker: str, max_lines: int = 24) -> str:
     return "\n".join(lines[:max_lines])
 
 
+def _shorten(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters at a sentence end (else a word end)."""
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    stop = head.rfind(". ")
+    if stop >= limit // 3:
+        return head[: stop + 1]
+    return head[: head.rfind(" ")].rstrip(",;:") + " …"
+
+
 def summarise_reports(reports_dir: Path, exclude: set[str]) -> list[dict[str, Any]]:
     """Title and a highlight line of every other report (``.md``, or ``.json`` without ``.md``)."""
     out = []
     if not reports_dir.exists():
         return out
-    md_stems = {p.stem for p in reports_dir.glob("*.md")}
+    md_folders = {p.parent for p in reports_dir.rglob("*.md")}
     for p in sorted(reports_dir.rglob("*")):
         if not p.is_file() or p.name in exclude or p.suffix not in (".md", ".json"):
             continue
-        if p.suffix == ".json" and p.stem in md_stems and p.parent == reports_dir:
-            continue
+        if p.suffix == ".json" and (
+            p.with_suffix(".md").exists() or (p.parent != reports_dir and p.parent in md_folders)
+        ):
+            continue  # its Markdown twin, or its sub-folder's Markdown report, speaks for it
         rel = str(p.relative_to(reports_dir.parent))
         if p.suffix == ".md":
             text = p.read_text(encoding="utf-8", errors="replace")
@@ -82,7 +96,7 @@ def summarise_reports(reports_dir: Path, exclude: set[str]) -> list[dict[str, An
                 ),
                 "",
             )
-            out.append({"file": rel, "title": title, "highlight": para[:240]})
+            out.append({"file": rel, "title": title, "highlight": _shorten(para, 240)})
         else:
             try:
                 data = json.loads(p.read_text(encoding="utf-8"))

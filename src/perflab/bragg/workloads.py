@@ -19,7 +19,8 @@ Factory = Callable[[], Callable[[], Any]]
 GRID = 41
 
 
-def _tricubic(points: int, backend: str = "auto") -> Callable[[], Any]:
+def tricubic_call(points: int, backend: str = "auto") -> Callable[[], Any]:
+    """tricubic_interpolate of a random 41^3 float64 grid at ``points`` random points."""
     import numpy as np
     import torch
 
@@ -35,21 +36,25 @@ def _tricubic(points: int, backend: str = "auto") -> Callable[[], Any]:
 
 def tricubic_1e5() -> Callable[[], Any]:
     """tricubic_interpolate of a 41^3 float64 grid at 100 000 points (backend auto)."""
-    return _tricubic(100_000)
+    return tricubic_call(100_000)
 
 
 def tricubic_1e6() -> Callable[[], Any]:
     """tricubic_interpolate of a 41^3 float64 grid at 1 000 000 points (backend auto)."""
-    return _tricubic(1_000_000)
+    return tricubic_call(1_000_000)
 
 
-def absorption_512() -> Callable[[], Any]:
-    """capture_fractions + absorb on a 512 x 512 detector with 5 sensor layers (float64)."""
+def absorption_call(size: int, layers: int) -> Callable[[], Any]:
+    """capture_fractions + absorb on a ``size`` x ``size`` detector with ``layers`` layers.
+
+    The parallax is that of a real geometry (0.1 m away, 100 um pixels, beam through the
+    centre); the per-layer images are uniform random (float64, seed 0).
+    """
     import torch
 
     from perflab.bragg import absorb, capture_fractions, detector_pixel_positions, parallax
 
-    size, pixel, dtype = 512, 1e-4, torch.float64
+    pixel, dtype = 1e-4, torch.float64
     half = size * pixel / 2
     pos = detector_pixel_positions(
         torch.tensor([0.1, -half, -half], dtype=dtype),
@@ -59,15 +64,21 @@ def absorption_512() -> Callable[[], Any]:
         pixel,
     )
     rho = parallax(pos, torch.tensor([1.0, 0.0, 0.0], dtype=dtype))
-    images = torch.rand((5, size, size), generator=torch.Generator().manual_seed(0), dtype=dtype)
+    gen = torch.Generator().manual_seed(0)
+    images = torch.rand((layers, size, size), generator=gen, dtype=dtype)
 
     def run() -> Any:
         cf = capture_fractions(
-            rho, thickness=320e-6, attenuation_length=234e-6, steps=5, step_rule="uniform"
+            rho, thickness=320e-6, attenuation_length=234e-6, steps=layers, step_rule="uniform"
         )
         return absorb(images, cf, mode="sum")
 
     return run
+
+
+def absorption_512() -> Callable[[], Any]:
+    """capture_fractions + absorb on a 512 x 512 detector with 5 sensor layers (float64)."""
+    return absorption_call(512, 5)
 
 
 PROFILE_TARGETS: dict[str, Factory] = {

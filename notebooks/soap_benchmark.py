@@ -34,9 +34,11 @@ def _():
 def _(mo):
     from pathlib import Path
 
+    from perflab.harness import notebook_args
     from perflab.soap.bench import PRESETS, SWEEPS
 
-    args = mo.cli_args()
+    # mo.cli_args() under marimo, PERFLAB_NOTEBOOK_ARGS under Jupyter (nbval)
+    args = notebook_args()
     smoke = "smoke" in args
     preset = "tiny" if smoke else (args.get("preset") or "cpu")
     if preset not in PRESETS:

@@ -27,8 +27,10 @@ def _(mo):
     from pathlib import Path
 
     from perflab.bragg.bench import BenchConfig, smoke_config
+    from perflab.harness import notebook_args
 
-    args = mo.cli_args()
+    # mo.cli_args() under marimo, PERFLAB_NOTEBOOK_ARGS under Jupyter (nbval)
+    args = notebook_args()
     smoke = "smoke" in args
     out_dir = Path(args.get("out") or "reports/tricubic_baseline")
     cfg = smoke_config(str(out_dir)) if smoke else BenchConfig(out=str(out_dir))

@@ -28,7 +28,10 @@ def _():
 def _(mo):
     from pathlib import Path
 
-    args = mo.cli_args()
+    from perflab.harness import notebook_args
+
+    # mo.cli_args() under marimo, PERFLAB_NOTEBOOK_ARGS under Jupyter (nbval)
+    args = notebook_args()
     smoke = "smoke" in args
     out_dir = Path(args.get("out") or "reports")
     stats_path = Path(args.get("stats") or "reports/warp_dataset_stats.json")

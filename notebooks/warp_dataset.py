@@ -28,9 +28,11 @@ def _():
 def _(mo):
     from pathlib import Path
 
+    from perflab.harness import notebook_args
     from perflab.warpgen.build import config_from_args
 
-    args = mo.cli_args()
+    # mo.cli_args() under marimo, PERFLAB_NOTEBOOK_ARGS under Jupyter (nbval)
+    args = notebook_args()
     smoke = "smoke" in args
     cfg = config_from_args(
         target_mb=float(args["target-mb"]) if args.get("target-mb") else None,

@@ -7,8 +7,10 @@ Edit:  marimo edit notebooks/soap_benchmark.py
 
 Flags: ``--preset tiny|cpu|gpu`` (default cpu), ``--sweep species|threads|batch`` (comma
 separated, or ``all``), ``--smoke`` (tiny preset + seconds-long sweeps), ``--out DIR``
-(default ``reports/soap``). Sets ``OMP_WAIT_POLICY=PASSIVE`` unless already set. Raw rows go to ``artefacts/benchmarks/soap/`` (``DIR/raw`` when
-``--out`` is given). The logic lives in ``perflab.soap.bench``.
+(default ``reports/soap``). Raw rows go to ``artefacts/benchmarks/soap/`` (``DIR/raw`` when
+``--out`` is given). On a shared, oversubscribed machine run it with
+``OMP_WAIT_POLICY=PASSIVE`` (idle OpenMP threads sleep instead of spinning); on a quiet one
+the default spinning is faster. The report records the value in use. The logic lives in ``perflab.soap.bench``.
 """
 
 import marimo
@@ -19,12 +21,6 @@ app = marimo.App(width="medium")
 
 @app.cell
 def _():
-    import os
-
-    # Idle OpenMP threads sleep instead of spinning. On a shared, oversubscribed machine the
-    # default spin-waiting makes torch's multi-threaded ops many times slower. It must be set
-    # before torch is imported; the report records the value in use.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import marimo as mo
 
     return (mo,)

@@ -1,6 +1,6 @@
-"""AniSOAP benchmarks: idle OpenMP threads sleep instead of spinning (set before torch loads;
-on a shared machine spinning makes multi-threaded torch ops many times slower)."""
+"""AniSOAP benchmarks run with the environment's OpenMP settings (recorded in extra_info).
 
-import os
-
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+On a shared, oversubscribed machine set ``OMP_WAIT_POLICY=PASSIVE`` before running them:
+spinning idle threads then make multi-threaded torch ops many times slower. On a quiet
+machine the default (spinning) is faster, so it is not forced here.
+"""

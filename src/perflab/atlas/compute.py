@@ -93,15 +93,14 @@ def applies(P: Any, method: str) -> bool:
     raise ValueError(f"unknown capacity method {method!r}")
 
 
-def auto_choice(P: Any) -> str | None:
-    """The method ``ehz_capacity(P, "auto")`` runs (the core's choice), or None."""
-    from perflab.symplectic import capacity
+def auto_choice(P: Any) -> str:
+    """The method ``ehz_capacity(P, "auto")`` runs (the core's choice)."""
+    from perflab.symplectic import auto_method
 
-    pick = getattr(capacity, "auto_method", None) or getattr(capacity, "_auto_method", None)
-    if pick is None:
-        return None
-    choice = pick(P)
-    return choice if choice in CAPACITY_METHODS else None
+    choice = auto_method(P)
+    if choice not in CAPACITY_METHODS:
+        raise ValueError(f"the core chose {choice!r}, which the atlas has no column for")
+    return choice
 
 
 def _matrix(a: Any) -> list[list[float]]:

@@ -13,7 +13,7 @@ from perflab.symplectic.capacity import reeb as _reeb
 from perflab.symplectic.capacity.result import CapacityResult, require_symplectic
 from perflab.symplectic.polytope import Polytope
 
-__all__ = ["METHODS", "CapacityResult", "ehz_capacity"]
+__all__ = ["METHODS", "CapacityResult", "auto_method", "ehz_capacity"]
 
 METHODS = ("haim_kislev", "billiards", "reeb", "auto")
 
@@ -30,7 +30,7 @@ def ehz_capacity(
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
     if method == "auto":
-        method = _auto_method(P)
+        method = auto_method(P)
     if method == "haim_kislev":
         return _haim_kislev.haim_kislev(P, time_limit=time_limit)
     if method == "billiards":
@@ -38,8 +38,10 @@ def ehz_capacity(
     return _reeb.reeb(P, time_limit=time_limit)
 
 
-def _auto_method(P: Polytope) -> str:
-    """billiards for Lagrangian products of polygons (polynomial), else haim_kislev."""
+def auto_method(P: Polytope) -> str:
+    """The method ``ehz_capacity(P, "auto")`` runs: "billiards" for Lagrangian products of
+    polygons (polynomial in the number of edges), else "haim_kislev" (any R^{2n})."""
+    require_symplectic(P, "auto_method")
     if _billiards.lagrangian_factors(P) is not None:
         return "billiards"
     return "haim_kislev"

@@ -26,13 +26,14 @@ def _():
 
     from perflab.atlas import load, views
     from perflab.atlas.pipeline import describe, notebook_build, notebook_options
+    from perflab.harness import notebook_args
 
-    return describe, load, mo, notebook_build, notebook_options, views
+    return describe, load, mo, notebook_args, notebook_build, notebook_options, views
 
 
 @app.cell
-def _(describe, mo, notebook_build, notebook_options):
-    opts = notebook_options("atlas-small", mo.cli_args(), mo.app_meta().mode, default_workers=2)
+def _(describe, mo, notebook_args, notebook_build, notebook_options):
+    opts = notebook_options("atlas-small", notebook_args(), mo.app_meta().mode, default_workers=2)
     result = notebook_build(
         opts, lambda n: mo.status.progress_bar(total=n, title=f"Building {opts.plan.atlas}")
     )

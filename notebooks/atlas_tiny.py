@@ -25,13 +25,14 @@ def _():
 
     from perflab.atlas import load, views
     from perflab.atlas.pipeline import describe, notebook_build, notebook_options
+    from perflab.harness import notebook_args
 
-    return describe, load, mo, notebook_build, notebook_options, views
+    return describe, load, mo, notebook_args, notebook_build, notebook_options, views
 
 
 @app.cell
-def _(describe, mo, notebook_build, notebook_options):
-    opts = notebook_options("atlas-tiny", mo.cli_args(), mo.app_meta().mode)
+def _(describe, mo, notebook_args, notebook_build, notebook_options):
+    opts = notebook_options("atlas-tiny", notebook_args(), mo.app_meta().mode)
     result = notebook_build(opts, lambda n: mo.status.progress_bar(total=n, title="atlas-tiny"))
     mo.md(describe(result, opts.paths))
     return opts, result

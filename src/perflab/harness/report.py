@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from perflab.harness.atomic import atomic_write_bytes, atomic_write_text
+from perflab.harness.jsonutil import json_default
 
 
 def write_report(
@@ -21,7 +22,7 @@ def write_report(
     if path.suffix != ".md":
         path = path.with_suffix(".md")
     json_path = path.with_suffix(".json")
-    text = json.dumps(data, indent=2, sort_keys=True, default=_default) + "\n"
+    text = json.dumps(data, indent=2, sort_keys=True, default=json_default) + "\n"
     atomic_write_text(json_path, text)
     atomic_write_text(path, markdown if markdown.endswith("\n") else markdown + "\n")
     return path, json_path
@@ -60,18 +61,3 @@ def markdown_table(rows: list[dict[str, Any]], columns: list[str] | None = None)
     out = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     out += ["| " + " | ".join(fmt(r.get(c)) for c in columns) + " |" for r in rows]
     return "\n".join(out) + "\n"
-
-
-def _default(obj: Any) -> Any:
-    try:
-        import numpy as np
-
-        if isinstance(obj, np.generic):
-            return obj.item()
-        if isinstance(obj, np.ndarray):
-            return obj.tolist()
-    except ImportError:
-        pass
-    if isinstance(obj, Path):
-        return str(obj)
-    raise TypeError(f"object of type {type(obj).__name__} is not JSON serialisable")

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from perflab.harness.jsonutil import json_default
+
 
 class RunLog:
     """Append JSON records, one per line, each flushed and fsynced before ``write`` returns.
@@ -39,7 +41,7 @@ class RunLog:
         """Append one record (a JSON-serialisable dict) durably."""
         if not isinstance(record, dict):
             raise TypeError(f"record must be a dict, got {type(record).__name__}")
-        line = json.dumps(record, sort_keys=True, default=_json_default)
+        line = json.dumps(record, sort_keys=True, default=json_default)
         self._fh.write(line.encode("utf-8") + b"\n")
         self._fh.flush()
         os.fsync(self._fh.fileno())
@@ -76,18 +78,3 @@ class RunLog:
                 yield json.loads(raw)
             except json.JSONDecodeError as exc:
                 raise ValueError(f"{path}: corrupt record on line {i + 1}: {exc}") from exc
-
-
-def _json_default(obj: Any) -> Any:
-    try:
-        import numpy as np
-
-        if isinstance(obj, np.generic):
-            return obj.item()
-        if isinstance(obj, np.ndarray):
-            return obj.tolist()
-    except ImportError:
-        pass
-    if isinstance(obj, Path):
-        return str(obj)
-    raise TypeError(f"object of type {type(obj).__name__} is not JSON serialisable")

@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 
-def _git_commit(cwd: str | os.PathLike[str] | None = None) -> str | None:
+def _git(args: list[str], cwd: str | os.PathLike[str] | None = None) -> str | None:
+    """Stdout of ``git ARGS`` run in ``cwd`` (default: this package's folder), or None when
+    git is missing, fails, or ``cwd`` is not in a checkout."""
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
+            ["git", *args],
             cwd=cwd or Path(__file__).resolve().parent,
             capture_output=True,
             text=True,
@@ -24,8 +26,12 @@ def _git_commit(cwd: str | os.PathLike[str] | None = None) -> str | None:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    commit = out.stdout.strip()
-    return commit if out.returncode == 0 and commit else None
+    return out.stdout if out.returncode == 0 else None
+
+
+def _git_commit(cwd: str | os.PathLike[str] | None = None) -> str | None:
+    out = _git(["rev-parse", "HEAD"], cwd)
+    return (out.strip() or None) if out is not None else None
 
 
 def git_dirty(
@@ -36,18 +42,8 @@ def git_dirty(
     None outside a git checkout or without git.
     """
     spec = ["--", ".", *(f":(exclude){p}" for p in exclude)] if exclude else []
-    try:
-        out = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no", *spec],
-            cwd=cwd or Path(__file__).resolve().parent,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return bool(out.stdout.strip()) if out.returncode == 0 else None
+    out = _git(["status", "--porcelain", "--untracked-files=no", *spec], cwd)
+    return bool(out.strip()) if out is not None else None
 
 
 _git_dirty = git_dirty

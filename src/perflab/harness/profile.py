@@ -43,13 +43,13 @@ import pkgutil
 import pstats
 import re
 import sys
-import sysconfig
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from perflab._stdlib_guard import ensure_stdlib_profile
 from perflab.harness.atomic import atomic_write_text
 
 Factory = Callable[[], Callable[[], Any]]
@@ -62,27 +62,13 @@ _registered: dict[str, tuple[Factory, str]] = {}
 
 
 def _cprofile() -> Any:
-    """The stdlib ``cProfile`` module, even when a ``profile.py`` shadows the stdlib one.
+    """The stdlib ``cProfile`` module, even when ``notebooks/profile.py`` shadows ``profile``.
 
-    ``cProfile`` does ``import profile``; when a script runs from a folder that holds a
-    ``profile.py`` (``python somedir/x.py``, ``marimo run somedir/x.py``), that folder is
-    first on ``sys.path`` and the import would load the wrong file. The stdlib ``profile``
-    is loaded from its own file first instead.
+    ``cProfile`` does ``import profile``; run from ``notebooks/`` that import would load the
+    notebook. :func:`perflab._stdlib_guard.ensure_stdlib_profile` registers the stdlib module
+    first (``import perflab`` already does; calling it again is cheap and idempotent).
     """
-    mod = sys.modules.get("profile")
-    if mod is None or not hasattr(mod, "run") or not hasattr(mod, "Profile"):
-        path = Path(sysconfig.get_path("stdlib")) / "profile.py"
-        spec = importlib.util.spec_from_file_location("profile", path)
-        if spec is None or spec.loader is None:
-            raise ImportError(f"cannot load the standard library's profile module from {path}")
-        std = importlib.util.module_from_spec(spec)
-        sys.modules["profile"] = std
-        try:
-            spec.loader.exec_module(std)
-        except BaseException:
-            sys.modules.pop("profile", None)
-            raise
-        sys.modules.pop("cProfile", None)  # a failed earlier import may have left it half-made
+    ensure_stdlib_profile()
     return importlib.import_module("cProfile")
 
 

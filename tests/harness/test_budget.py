@@ -1,3 +1,5 @@
+import gc
+import sys
 import threading
 import time
 
@@ -101,3 +103,59 @@ def test_worker_thread_degrades_to_after_the_fact_check():
     assert out["mode"] == "after"
     assert out["raised"] is True
     assert out["elapsed"] >= 0.2
+
+
+def _busy(seconds: float) -> None:
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < seconds:
+        pass
+
+
+@pytest.fixture
+def swallowing_gc_callback():
+    """A gc callback that spins past the deadline, so the SIGALRM lands inside it and the
+    handler's exception is reported as unraisable instead of reaching the budgeted code."""
+
+    def spin(phase, info):
+        if phase == "start":
+            _busy(0.15)
+
+    gc.callbacks.append(spin)
+    yield
+    gc.callbacks.remove(spin)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_an_interrupt_swallowed_by_a_gc_callback_still_fails_the_block(swallowing_gc_callback):
+    with pytest.raises(TimeBudgetExceeded, match="exceeded its time budget of 0.05 s"):
+        with time_budget(0.05):
+            gc.collect()
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_stuck_loop_is_still_interrupted_after_a_swallowed_interrupt(swallowing_gc_callback):
+    t0 = time.monotonic()
+    with pytest.raises(TimeBudgetExceeded):
+        with time_budget(0.05):
+            gc.collect()
+            _busy(3.0)  # stands in for a stuck loop
+    assert time.monotonic() - t0 < 1.5
+
+
+def test_other_unraisable_exceptions_still_reach_the_previous_hook(monkeypatch):
+    seen = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda u: seen.append(u.exc_value))
+
+    class Noisy:
+        def __del__(self):
+            raise ValueError("from __del__")
+
+    with time_budget(5.0):
+        Noisy()
+    assert [type(e) for e in seen] == [ValueError]
+    sys.unraisablehook(_Probe())  # after the block, the previous hook is back in place
+    assert [type(e) for e in seen] == [ValueError, KeyError]
+
+
+class _Probe:
+    exc_value = KeyError("probe")

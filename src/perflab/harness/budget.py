@@ -9,6 +9,14 @@ it next returns to the interpreter.) Anywhere else (worker threads, platforms wi
 the code runs to completion and ``TimeBudgetExceeded`` is raised afterwards if it overran.
 Budgets nest: an inner budget never extends an outer one.
 
+A signal handler's exception can be lost: when the signal lands inside a garbage-collector
+callback, a ``__del__`` or a weakref callback, Python passes it to ``sys.unraisablehook``
+and the interrupted code carries on. While a signal budget is active it wraps that hook: when
+the lost exception is its own, the timer is re-armed to fire again after ``RETRY_SECONDS``
+(instead of printing "Exception ignored"), until the exception gets through. If the block
+still finishes normally, its exit raises the recorded ``TimeBudgetExceeded``: an overrun is
+never silently accepted.
+
 The default budget is read from the environment variable ``PERFLAB_SOLVER_TIMEOUT``
 (seconds, 30 when unset); a non-positive budget disables the check.
 """
@@ -18,6 +26,7 @@ from __future__ import annotations
 import functools
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +34,7 @@ from typing import Any, TypeVar
 
 ENV_VAR = "PERFLAB_SOLVER_TIMEOUT"
 DEFAULT_SECONDS = 30.0
+RETRY_SECONDS = 0.01
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,7 +77,7 @@ class time_budget:  # noqa: N801 - used like a function
         self._seconds = seconds
         self.what = what
         self.mode: str | None = None
-        self._stack: list[tuple[float, float, Any, tuple[float, float], str]] = []
+        self._stack: list[tuple[Any, ...]] = []
 
     @property
     def seconds(self) -> float:
@@ -77,46 +87,76 @@ class time_budget:  # noqa: N801 - used like a function
         seconds = self.seconds
         start = time.monotonic()
         if seconds <= 0:
-            self._stack.append((seconds, start, None, (0.0, 0.0), "off"))
+            self._stack.append((seconds, start, None, (0.0, 0.0), "off", {}, None))
             self.mode = "off"
             return self
         if not _signals_usable():
-            self._stack.append((seconds, start, None, (0.0, 0.0), "after"))
+            self._stack.append((seconds, start, None, (0.0, 0.0), "after", {}, None))
             self.mode = "after"
             return self
 
         deadline_exc = TimeBudgetExceeded(seconds, what=self.what)
+        state = {"fired": False, "deadline": float("inf")}
 
         def _handler(signum: int, frame: Any) -> None:
+            if not state["fired"] and time.monotonic() < state["deadline"] - 1e-3:
+                return  # a stale SIGALRM meant for an inner budget that has just ended
+            state["fired"] = True
             deadline_exc.elapsed = time.monotonic() - start
             deadline_exc.args = (
                 f"{self.what} exceeded its time budget of {seconds:g} s "
                 f"(interrupted after {deadline_exc.elapsed:.3f} s)",
             )
-            raise deadline_exc
+            if frame is not None and frame.f_code is _ENTER_CODE:
+                signal.setitimer(signal.ITIMER_REAL, RETRY_SECONDS)  # raise in the block
+                return
+            if frame is not None and frame.f_code is _EXIT_CODE:
+                return  # leaving the budget: __exit__ raises it after cleanup
+            raise deadline_exc.with_traceback(None)
+
+        old_hook = sys.unraisablehook
+
+        def _unraisable(unraisable: Any) -> None:
+            if unraisable.exc_value is deadline_exc:
+                # our interrupt landed where exceptions are swallowed: try again shortly
+                signal.setitimer(signal.ITIMER_REAL, RETRY_SECONDS)
+                return
+            old_hook(unraisable)
 
         old_handler = signal.signal(signal.SIGALRM, _handler)
         old_timer = signal.setitimer(signal.ITIMER_REAL, 0)
         delay = seconds
         if old_timer[0] > 0:
             delay = min(delay, old_timer[0])  # never extend an outer budget
-        signal.setitimer(signal.ITIMER_REAL, delay)
-        self._stack.append((seconds, start, old_handler, old_timer, "signal"))
+        state["deadline"] = start + delay
+        self._stack.append(
+            (seconds, start, old_handler, old_timer, "signal", state, (deadline_exc, old_hook))
+        )
         self.mode = "signal"
+        sys.unraisablehook = _unraisable
+        state["hook"] = _unraisable
+        signal.setitimer(signal.ITIMER_REAL, delay)
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
-        seconds, start, old_handler, old_timer, mode = self._stack.pop()
-        elapsed = time.monotonic() - start
+        seconds, start, old_handler, old_timer, mode, state, saved = self._stack.pop()
         if mode == "signal":
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, old_handler)
-            if old_timer[0] > 0:
-                remaining = old_timer[0] - elapsed
-                # re-arm the outer timer; if it has already expired, fire it almost at once
-                signal.setitimer(signal.ITIMER_REAL, max(remaining, 1e-6), old_timer[1])
-        if exc_type is None and mode == "after" and elapsed > seconds:
-            raise TimeBudgetExceeded(seconds, elapsed, what=self.what)
+            deadline_exc, old_hook = saved
+            if sys.unraisablehook is state["hook"]:  # unless the block installed its own
+                sys.unraisablehook = old_hook
+        elapsed = time.monotonic() - start
+        if mode == "signal" and old_timer[0] > 0:
+            remaining = old_timer[0] - elapsed
+            # re-arm the outer timer; if it has already expired, fire it almost at once
+            signal.setitimer(signal.ITIMER_REAL, max(remaining, 1e-6), old_timer[1])
+        if exc_type is None:
+            if mode == "signal" and state["fired"]:
+                # the interrupt was swallowed but the block still overran
+                raise deadline_exc.with_traceback(None)
+            if mode == "after" and elapsed > seconds:
+                raise TimeBudgetExceeded(seconds, elapsed, what=self.what)
         return False
 
     def __call__(self, fn: F) -> F:
@@ -128,3 +168,8 @@ class time_budget:  # noqa: N801 - used like a function
                 return fn(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
+
+
+# frames in which the handler must not raise: the budget's own bookkeeping
+_ENTER_CODE = time_budget.__enter__.__code__
+_EXIT_CODE = time_budget.__exit__.__code__

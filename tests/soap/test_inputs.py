@@ -39,6 +39,8 @@ def arrays(n=4):
         ("species", np.array([-1, 1, 1, 1]), "species: must be non-negative"),
         ("cell", np.zeros((3, 3)), "cell: lattice vectors are degenerate"),
         ("cell", np.eye(2), "cell: expected shape"),
+        ("cell", np.eye(3)[:2], "cell: expected 3 rows, got 2"),
+        ("species", np.array([1, 2, 2**31, 1]), "species: labels must be at most"),
     ],
 )
 def test_bad_frame_input_names_the_field(field, value, match):
@@ -79,6 +81,15 @@ def test_frame_error_is_a_value_error():
         (dict(max_radial=-2), "max_radial: must be >= 0"),
         (dict(batch_size=0), "batch_size: must be a positive"),
         (dict(layout="weird"), "layout: must be one of"),
+        (dict(radial_gaussian_width="1.5"), "radial_gaussian_width: must be a number"),
+        (dict(max_radial=2.0), "max_radial: must be None, an int or a list"),
+        (dict(orthonormalize="no"), "orthonormalize: must be True or False"),
+        (dict(device="tpu"), "device: must be 'cpu' or 'cuda'"),
+        (dict(species=[1, 1, 2]), "species: labels must be distinct"),
+        (dict(species=[-1, 2]), "species: labels must be in"),
+        (dict(species="CH"), "species: must be a list of ints"),
+        (dict(species=[1.0, 2.0]), "species: labels must be ints"),
+        (dict(species=[]), "species: need at least one label"),
     ],
 )
 def test_bad_hyperparameters_name_the_field(kwargs, match):
@@ -101,6 +112,8 @@ def test_bad_frames_argument():
         calc.power_spectrum([])
     with pytest.raises(FrameError, match="frames: expected perflab.soap.Frame or ase.Atoms"):
         calc.power_spectrum([np.zeros((3, 3))])
+    with pytest.raises(FrameError, match="frames: expected a Frame, an ase.Atoms or a sequence"):
+        calc.power_spectrum({"frame": Frame(**arrays())})
 
 
 def test_species_outside_the_fixed_list_is_rejected():
@@ -140,4 +153,22 @@ def test_ase_atoms_without_orientations():
         AniSOAP(**HYPERS).power_spectrum([atoms])
     atoms = to_atoms(arrays(), pbc=[True, False, True], cell=np.eye(3) * 5)
     with pytest.raises(FrameError, match="cell: partial periodicity"):
+        Frame.from_ase(atoms)
+
+
+def test_ase_atoms_read_back_from_extended_xyz(tmp_path):
+    """ase.io reads the column ``c_diameter[1]`` back as ``c_diameter1``: both are accepted."""
+    import ase.io
+
+    kw = arrays()
+    path = tmp_path / "frames.xyz"
+    ase.io.write(path, [to_atoms(kw)], format="extxyz")
+    (atoms,) = ase.io.read(path, index=":")
+    assert "c_diameter1" in atoms.arrays and "c_diameter[1]" not in atoms.arrays
+    calc = AniSOAP(**HYPERS)
+    np.testing.assert_allclose(
+        calc.power_spectrum([atoms]), calc.power_spectrum([Frame(**kw)]), rtol=1e-6
+    )
+    del atoms.arrays["c_diameter2"]
+    with pytest.raises(FrameError, match="diameters: ase.Atoms has no array 'c_diameter\\[2\\]'"):
         Frame.from_ase(atoms)

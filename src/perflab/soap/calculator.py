@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from perflab.soap.expansion import LAYOUTS, DensityExpansion, assemble
-from perflab.soap.frames import as_frames
+from perflab.soap.frames import MAX_SPECIES_LABEL, as_frames
 from perflab.soap.power_spectrum import power_spectrum as _power_spectrum
 from perflab.soap.projection import raw_coefficients_numpy
 from perflab.soap.radial import HyperparameterError, RadialBasis
@@ -23,6 +23,25 @@ from perflab.soap.system import SystemBatch, make_batch
 BACKENDS = ("numpy", "torch")
 #: the highest angular channel accepted (solid harmonics are built exactly up to here)
 MAX_ANGULAR_LIMIT = 12
+
+
+def _species_labels(species: Any) -> tuple[int, ...]:
+    """The calculator's ``species=``: distinct labels that a :class:`Frame` accepts."""
+    if isinstance(species, str | bytes) or not hasattr(species, "__iter__"):
+        raise HyperparameterError(f"species: must be a list of ints, got {species!r}")
+    labels = list(species)
+    if not labels:
+        raise HyperparameterError("species: need at least one label (or None)")
+    for s in labels:
+        if isinstance(s, bool) or not isinstance(s, int | np.integer):
+            raise HyperparameterError(f"species: labels must be ints, got {s!r}")
+        if not 0 <= s <= MAX_SPECIES_LABEL:
+            raise HyperparameterError(
+                f"species: labels must be in [0, {MAX_SPECIES_LABEL}], got {s}"
+            )
+    if len(set(labels)) != len(labels):
+        raise HyperparameterError(f"species: labels must be distinct, got {labels}")
+    return tuple(int(s) for s in labels)
 
 
 class AniSOAP:
@@ -67,6 +86,10 @@ class AniSOAP:
             raise HyperparameterError(f"cutoff_radius: must be positive, got {cutoff_radius!r}")
         if backend not in BACKENDS:
             raise HyperparameterError(f"backend: must be one of {BACKENDS}, got {backend!r}")
+        if not isinstance(orthonormalize, bool | np.bool_):
+            raise HyperparameterError(
+                f"orthonormalize: must be True or False, got {orthonormalize!r}"
+            )
         if layout not in LAYOUTS:
             raise HyperparameterError(f"layout: must be one of {LAYOUTS}, got {layout!r}")
         if backend == "numpy":
@@ -80,13 +103,13 @@ class AniSOAP:
             cutoff,
             radial_gaussian_width,
             max_radial=max_radial,
-            orthonormalize=orthonormalize,
+            orthonormalize=bool(orthonormalize),
         )
         self.max_angular = int(max_angular)
         self.cutoff_radius = cutoff
         self.backend = backend
         self.layout = layout
-        self.species = None if species is None else tuple(int(s) for s in species)
+        self.species = None if species is None else _species_labels(species)
         self.device = device or "cpu"
         self.dtype = dtype
         if backend == "torch":

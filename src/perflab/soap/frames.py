@@ -17,6 +17,7 @@ raises :class:`FrameError` (a ``ValueError``) whose message names the offending 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,8 @@ import numpy as np
 
 #: how far a quaternion's norm may be from 1 before it is rejected
 QUATERNION_NORM_TOL = 1e-6
+#: species labels are stored as int32 in the sample and property labels
+MAX_SPECIES_LABEL = np.iinfo(np.int32).max
 
 
 class FrameError(ValueError):
@@ -39,10 +42,12 @@ def _as_float_array(value: Any, field: str, shape_tail: tuple[int, ...], n: int 
         raise FrameError(f"{field}: cannot be converted to a float array ({exc})") from exc
     expected = ((n if n is not None else -1),) + shape_tail
     if arr.ndim != len(expected) or arr.shape[1:] != shape_tail:
-        want = "(N, " + ", ".join(map(str, shape_tail)) + ")" if shape_tail else "(N,)"
+        rows = "N" if n is None else str(n)
+        want = f"({rows}, " + ", ".join(map(str, shape_tail)) + ")" if shape_tail else f"({rows},)"
         raise FrameError(f"{field}: expected shape {want}, got {arr.shape}")
     if n is not None and arr.shape[0] != n:
-        raise FrameError(f"{field}: expected {n} rows (one per particle), got {arr.shape[0]}")
+        what = "" if field == "cell" else " (one per particle)"
+        raise FrameError(f"{field}: expected {n} rows{what}, got {arr.shape[0]}")
     if not np.all(np.isfinite(arr)):
         bad = int(np.count_nonzero(~np.isfinite(arr)))
         raise FrameError(f"{field}: contains {bad} NaN or infinite value(s)")
@@ -74,9 +79,13 @@ class Frame:
                 raise FrameError("species: must be integers")
         elif sp.dtype.kind not in "iu":
             raise FrameError(f"species: must be integers, got dtype {sp.dtype}")
-        sp = sp.astype(np.int64)  # a copy
         if np.any(sp < 0):
             raise FrameError("species: must be non-negative integers")
+        if np.any(sp > MAX_SPECIES_LABEL):  # checked before the cast, which could wrap
+            raise FrameError(
+                f"species: labels must be at most {MAX_SPECIES_LABEL} (int32), got {sp.max()}"
+            )
+        sp = sp.astype(np.int64)  # a copy
         quat = _as_float_array(self.quaternions, "quaternions", (4,), n)
         norms = np.linalg.norm(quat, axis=1)
         off = np.abs(norms - 1.0)
@@ -130,7 +139,9 @@ class Frame:
         """Build a frame from an ``ase.Atoms`` carrying the reference's per-particle arrays.
 
         Quaternions (scalar first) are read from ``atoms.arrays[quaternion_key]`` and the three
-        diameters from ``diameter_keys``. The cell is used only where ``atoms.pbc`` is all true;
+        diameters from ``diameter_keys`` (or their names without brackets, ``c_diameter1``...,
+        which is what ``ase.io.read`` makes of those extended XYZ columns). The cell is used
+        only where ``atoms.pbc`` is all true;
         a non-periodic ``Atoms`` gives ``cell=None``; partial periodicity is rejected.
         """
         arrays = atoms.arrays
@@ -138,10 +149,22 @@ class Frame:
             raise FrameError(
                 f"quaternions: ase.Atoms has no array {quaternion_key!r} (missing orientations)"
             )
+        columns = []
         for key in diameter_keys:
-            if key not in arrays:
-                raise FrameError(f"diameters: ase.Atoms has no array {key!r}")
-        diam = np.stack([np.asarray(arrays[k], dtype=np.float64) for k in diameter_keys], axis=1)
+            # ase.io's extended XYZ reader drops the brackets of a column name
+            # ("c_diameter[1]" is read back as "c_diameter1"): accept both spellings
+            names = list(dict.fromkeys([key, _ase_read_name(key)]))
+            found = [name for name in names if name in arrays]
+            if not found:
+                raise FrameError(
+                    "diameters: ase.Atoms has no array " + " or ".join(repr(name) for name in names)
+                )
+            if len(found) > 1 and not np.array_equal(arrays[found[0]], arrays[found[1]]):
+                raise FrameError(
+                    f"diameters: ase.Atoms has both {found[0]!r} and {found[1]!r} and they differ"
+                )
+            columns.append(np.asarray(arrays[found[0]], dtype=np.float64))
+        diam = np.stack(columns, axis=1)
         pbc = np.asarray(atoms.pbc, dtype=bool)
         if pbc.any() and not pbc.all():
             raise FrameError(f"cell: partial periodicity {pbc.tolist()} is not supported")
@@ -168,6 +191,11 @@ class Frame:
         return atoms
 
 
+def _ase_read_name(key: str) -> str:
+    """The name ``ase.io.read`` gives an extended XYZ column ``key``: brackets dropped."""
+    return key.replace("[", "").replace("]", "")
+
+
 def as_frame(obj: Any) -> Frame:
     """A :class:`Frame` from a ``Frame`` or an ``ase.Atoms``; anything else is rejected."""
     if isinstance(obj, Frame):
@@ -181,6 +209,11 @@ def as_frames(frames: Any) -> list[Frame]:
     """Validate a frame or a sequence of frames into a non-empty list of :class:`Frame`."""
     if isinstance(frames, Frame) or hasattr(frames, "get_positions"):
         frames = [frames]
+    if isinstance(frames, str | bytes | Mapping):
+        raise FrameError(
+            "frames: expected a Frame, an ase.Atoms or a sequence of them, got "
+            f"{type(frames).__name__}"
+        )
     try:
         items = list(frames)
     except TypeError as exc:

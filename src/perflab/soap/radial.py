@@ -48,6 +48,10 @@ def resolve_num_radial(max_angular: int, max_radial: int | list[int] | None) -> 
         if max_radial < 0:
             raise HyperparameterError(f"max_radial: must be >= 0, got {max_radial}")
         return [int(max_radial) + 1] * (max_angular + 1)
+    if isinstance(max_radial, str | bytes) or not hasattr(max_radial, "__iter__"):
+        raise HyperparameterError(
+            f"max_radial: must be None, an int or a list of ints, got {max_radial!r}"
+        )
     values = list(max_radial)
     if len(values) != max_angular + 1:
         raise HyperparameterError(
@@ -123,6 +127,12 @@ class RadialBasis:
         if name == "gto":
             if radial_gaussian_width is None:
                 raise HyperparameterError("radial_gaussian_width: required for the 'gto' basis")
+            if isinstance(radial_gaussian_width, bool) or not isinstance(
+                radial_gaussian_width, int | float | np.integer | np.floating
+            ):
+                raise HyperparameterError(
+                    f"radial_gaussian_width: must be a number, got {radial_gaussian_width!r}"
+                )
             if not np.isfinite(radial_gaussian_width) or radial_gaussian_width <= 0:
                 raise HyperparameterError(
                     f"radial_gaussian_width: must be a positive number, got {radial_gaussian_width}"

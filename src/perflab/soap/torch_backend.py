@@ -44,7 +44,10 @@ def resolve_dtype(dtype: str | torch.dtype) -> torch.dtype:
 
 
 def resolve_device(device: str | torch.device | None) -> torch.device:
-    dev = torch.device(device if device is not None else "cpu")
+    try:
+        dev = torch.device(device if device is not None else "cpu")
+    except (RuntimeError, TypeError) as exc:
+        raise HyperparameterError(f"device: must be 'cpu' or 'cuda', got {device!r}") from exc
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("device: CUDA requested but torch.cuda.is_available() is False")
     if dev.type not in ("cpu", "cuda"):

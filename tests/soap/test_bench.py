@@ -9,7 +9,7 @@ import pytest
 from perflab.harness import RunLog
 from perflab.soap.bench import NO_GPU, Backend, Case, plan_cases, run_case
 from perflab.soap.bench.cases import CUDA64, NUMPY, TORCH32, golden
-from perflab.soap.bench.report import acceptance, metrics_frame, scaling, takeaways
+from perflab.soap.bench.report import acceptance, metrics_frame, scaling, takeaways, verdict
 from perflab.soap.bench.runner import build_system, run_cases
 from perflab.soap.neighbours import frame_pairs
 from perflab.soap.systems import (
@@ -151,7 +151,11 @@ def test_acceptance_and_scaling_are_computed_from_rows():
     assert "50x faster than the reference" in text and "NOT flat" in text
     assert NO_GPU in text
     slow = metrics_frame(rows[:1] + [{**rows[1], "warm_median_s": 0.5}])
-    assert not acceptance(slow)["pass_vs_reference"]
+    assert acceptance(slow)["pass_vs_reference"] is False
+    # a run without the acceptance system (e.g. the tiny preset) has no verdict, not a failure
+    unmeasured = acceptance(df.filter(pl.col("system") != "golden_bench_2sp"))
+    assert unmeasured["pass_vs_reference"] is None and unmeasured["pass_vs_numpy"] is None
+    assert verdict(None) == "not measured in this run" and verdict(False) == "NOT met"
     assert isinstance(df, pl.DataFrame)
 
 

@@ -8,9 +8,11 @@ Edit:  marimo edit notebooks/soap_benchmark.py
 Flags: ``--preset tiny|cpu|gpu`` (default cpu), ``--sweep species|threads|batch`` (comma
 separated, or ``all``), ``--smoke`` (tiny preset + seconds-long sweeps), ``--out DIR``
 (default ``reports/soap``). Raw rows go to ``artefacts/benchmarks/soap/`` (``DIR/raw`` when
-``--out`` is given). On a shared, oversubscribed machine run it with
-``OMP_WAIT_POLICY=PASSIVE`` (idle OpenMP threads sleep instead of spinning); on a quiet one
-the default spinning is faster. The report records the value in use. The logic lives in ``perflab.soap.bench``.
+``--out`` is given), ``--threads N`` (torch intra-op threads for the main torch CPU cases;
+default: torch's own). On a shared, oversubscribed machine, small systems such as
+``golden_bench_2sp`` lose most of their time in OpenMP barrier waits with two threads: run
+with ``--threads 1`` or ``OMP_WAIT_POLICY=PASSIVE`` (idle OpenMP threads sleep instead of
+spinning); on a quiet one the defaults are as fast. The report records both settings. The logic lives in ``perflab.soap.bench``.
 """
 
 import marimo
@@ -44,20 +46,27 @@ def _(mo):
     bad = [s for s in sweeps if s not in SWEEPS]
     if bad:
         raise SystemExit(f"--sweep must be among {SWEEPS} (comma separated) or 'all', got {bad}")
+    threads_arg = args.get("threads")
+    threads = None
+    if "threads" in args:
+        if not str(threads_arg).isdigit() or int(threads_arg) < 1:
+            raise SystemExit(f"--threads must be a positive integer, got {threads_arg!r}")
+        threads = int(threads_arg)
     out_dir = Path(args.get("out") or "reports/soap")
     raw_dir = out_dir / "raw" if args.get("out") else Path("artefacts/benchmarks/soap")
     flags = [f"--preset {preset}"] + ([f"--sweep {','.join(sweeps)}"] if sweeps else [])
+    flags += [f"--threads {threads}"] if threads else []
     flags += ["--smoke"] if smoke else []
     command = "python notebooks/soap_benchmark.py -- " + " ".join(flags)
     mo.md(
         f"**Preset** `{preset}` · sweeps {sweeps or 'none'} · "
         f"{'smoke' if smoke else 'full'} · report `{out_dir}` · raw rows `{raw_dir}`"
     )
-    return command, out_dir, preset, raw_dir, smoke, sweeps
+    return command, out_dir, preset, raw_dir, smoke, sweeps, threads
 
 
 @app.cell
-def _(command, mo, out_dir, preset, raw_dir, smoke, sweeps):
+def _(command, mo, out_dir, preset, raw_dir, smoke, sweeps, threads):
     from perflab.soap.bench import run_benchmark
 
     def progress(cases):
@@ -71,6 +80,7 @@ def _(command, mo, out_dir, preset, raw_dir, smoke, sweeps):
         raw_dir=raw_dir,
         commands=[command],
         progress=progress,
+        threads=threads,
     )
     print(f"wrote {result.report_path}, {result.csv_path} and {len(result.raw_paths)} raw files")
     return (result,)

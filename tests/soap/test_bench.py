@@ -170,3 +170,18 @@ def test_presets_keep_the_largest_sizes_out_of_the_smoke_tier():
     assert any(c.system.name == "golden_bench_2sp" and c.backend is NUMPY for c in cpu)
     with pytest.raises(ValueError, match="preset"):
         plan_cases("huge", [], smoke=False)
+
+
+def test_threads_pins_only_the_main_torch_cpu_cases():
+    default = plan_cases("cpu", ["threads"], smoke=False)
+    pinned = plan_cases("cpu", ["threads"], smoke=False, threads=1)
+    assert len(default["main"]) == len(pinned["main"])
+    for d, p in zip(default["main"], pinned["main"], strict=True):
+        assert d.system == p.system and d.backend.label == p.backend.label
+        is_torch_cpu = d.backend.backend == "torch" and d.backend.device == "cpu"
+        assert d.backend.threads is None
+        assert p.backend.threads == (1 if is_torch_cpu else None)
+    assert default["threads"] == pinned["threads"]  # the sweep sets its own thread counts
+    for bad in (0, -2, 1.5, True):
+        with pytest.raises(ValueError, match="threads"):
+            plan_cases("cpu", [], smoke=False, threads=bad)

@@ -15,7 +15,7 @@ Sweeps: ``species`` (benzene-like rings with 1 to 4 species, constant particle c
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 #: the hyperparameters of the golden files (and of every benchmark)
@@ -114,8 +114,26 @@ class Case:
         }
 
 
-def preset_cases(preset: str) -> list[Case]:
-    """The main cases of ``preset``."""
+def preset_cases(preset: str, *, threads: int | None = None) -> list[Case]:
+    """The main cases of ``preset``; ``threads`` pins torch's intra-op threads for its torch
+    CPU cases (``None``: torch's default). On an oversubscribed machine one thread avoids
+    OpenMP barrier waits on small systems; the ``threads`` sweep measures the difference."""
+    if threads is not None and (
+        isinstance(threads, bool) or int(threads) != threads or threads < 1
+    ):
+        raise ValueError(f"threads: must be a positive integer or None, got {threads!r}")
+    cases = _preset_cases(preset)
+    if threads is None:
+        return cases
+    return [
+        replace(c, backend=replace(c.backend, threads=int(threads)))
+        if c.backend.backend == "torch" and c.backend.device == "cpu"
+        else c
+        for c in cases
+    ]
+
+
+def _preset_cases(preset: str) -> list[Case]:
     if preset not in PRESETS:
         raise ValueError(f"preset: must be one of {PRESETS}, got {preset!r}")
     cases: list[Case] = []

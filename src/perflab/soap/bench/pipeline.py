@@ -42,9 +42,11 @@ class BenchmarkResult:
     profiles: dict[str, dict[str, Any]]
 
 
-def plan_cases(preset: str, sweeps: list[str], smoke: bool) -> dict[str, list[Case]]:
-    """Cases grouped by part ("main" and each sweep)."""
-    parts = {"main": preset_cases(preset)}
+def plan_cases(
+    preset: str, sweeps: list[str], smoke: bool, *, threads: int | None = None
+) -> dict[str, list[Case]]:
+    """Cases grouped by part ("main" and each sweep); ``threads``: see :func:`preset_cases`."""
+    parts = {"main": preset_cases(preset, threads=threads)}
     for s in sweeps:
         parts[s] = sweep_cases(s, smoke=smoke)
     return parts
@@ -60,12 +62,13 @@ def run_benchmark(
     commands: list[str],
     golden_dir: str | None = None,
     progress: Callable[[list[list[Case]]], Iterable[list[Case]]] | None = None,
+    threads: int | None = None,
 ) -> BenchmarkResult:
     run_id = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"_{preset}"
     if smoke:
         run_id += "_smoke"
     env = env_snapshot()
-    parts = plan_cases(preset, sweeps, smoke)
+    parts = plan_cases(preset, sweeps, smoke, threads=threads)
     rows: list[dict[str, Any]] = []
     raw_paths = []
     for part, cases in parts.items():

@@ -102,7 +102,7 @@ def _median(df: pl.DataFrame, **eq: Any) -> float | None:
 
 
 def acceptance(df: pl.DataFrame) -> dict[str, Any]:
-    """Speed acceptance on ``golden_bench_2sp`` (main sweep, default threads and batch)."""
+    """Speed acceptance on ``golden_bench_2sp`` (main sweep: the run's threads, default batch)."""
     main = df.filter((pl.col("sweep") == "main") & (pl.col("system") == ACCEPT_SYSTEM))
     out: dict[str, Any] = {"system": ACCEPT_SYSTEM, "reference_s": REFERENCE_BENCH_S}
     numpy_s = _median(main, backend="numpy")
@@ -246,7 +246,7 @@ def _fmt(x: float | None, spec: str = ".3g") -> str:
 
 
 def _distinct(df: pl.DataFrame, column: str) -> str:
-    values = sorted({v or "(unset)" for v in df[column].to_list()})
+    values = sorted({"(unset)" if v in (None, "") else str(v) for v in df[column].to_list()})
     return ", ".join(values) or "n/a"
 
 
@@ -345,6 +345,11 @@ def report_markdown(
         f"- torch threads (default): {env.get('torch_threads')}; OMP_WAIT_POLICY="
         f"{_distinct(df, 'omp_wait_policy')}; git {env.get('git_commit')}"
         f"{' (dirty)' if env.get('git_dirty') else ''}",
+        "- torch CPU threads in the main cases: "
+        + _distinct(
+            df.filter((pl.col("sweep") == "main") & pl.col("backend").str.starts_with("torch-cpu")),
+            "threads",
+        ),
         "- The machine is shared with other jobs: timings are noisy (see the IQR column). "
         f"1-minute load average when the cases started: {_load_range(df)} "
         f"(on {env.get('cpu_count')} cores).",

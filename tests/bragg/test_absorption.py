@@ -124,3 +124,20 @@ def test_gradients_through_capture_fractions():
         return capture_fractions(r, thickness=1e-4, attenuation_length=2e-4, steps=3)
 
     assert torch.autograd.gradcheck(fn, (rho,))
+
+
+@pytest.mark.parametrize("rule", ["nanobragg", "uniform"])
+@pytest.mark.parametrize("steps", [1, 4])
+def test_zero_thickness_is_one_layer_for_any_steps_and_rule(rule, steps):
+    # thickness 0 with the default rule and steps=1 used to raise "needs steps >= 2", and
+    # layer_positions gave `steps` layers where capture_fractions gave one, so absorb failed
+    pos = detector_pixel_positions([0.1, -0.002, -0.002], [0, 0, 1.0], [0, 1.0, 0], (3, 4), 1e-3)
+    odet = np.array([1.0, 0.0, 0.0])
+    layers = layer_positions(pos, odet, thickness=0.0, steps=steps, step_rule=rule)
+    cf = capture_fractions(
+        parallax(pos, odet), thickness=0.0, attenuation_length=1e-4, steps=steps, step_rule=rule
+    )
+    assert layers.shape == (1, 3, 4, 3) and cf.shape == (1, 3, 4) and (cf == 1.0).all()
+    np.testing.assert_array_equal(layers[0], pos)
+    images = np.linalg.norm(layers, axis=-1)  # any per-layer image
+    np.testing.assert_array_equal(absorb(images, cf), images[0])

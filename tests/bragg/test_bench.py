@@ -62,3 +62,23 @@ def test_parse_args_and_validation():
         parse_args(["--grids", "4"])
     with pytest.raises(SystemExit):
         parse_args(["--dtype", "float8"])
+
+
+def test_auto_rows_are_named_by_the_backend_that_ran():
+    # "auto" used to be recorded as "auto", so the target (looked up under the resolved
+    # name) read "n/a ... does NOT meet" even when auto had run; a name given twice ran twice
+    cfg = BenchConfig(
+        sizes=[8],
+        points=[200],
+        grids=[9],
+        layers=[1],
+        backends=["auto", "warp", "torch"],
+        repeats=1,
+        parity_points=50,
+        fresh_caches=False,
+    )
+    r = run_bench(cfg, progress=lambda msg: None)
+    assert [row["backend"] for row in r["tricubic"]] == ["warp", "torch"]
+    assert sorted({p["backend"] for p in r["parity"]}) == ["torch", "warp"]
+    with pytest.raises(SystemExit):
+        parse_args(["--backends", "wrap"])

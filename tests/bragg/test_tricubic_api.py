@@ -48,6 +48,10 @@ def test_float16_runs_on_the_torch_backend(bd):
         ({"chunk_size": 0}, ValueError, "chunk_size"),
         ({"hkl_min": (0, 0)}, ValueError, "hkl_min"),
         ({"hkl_min": (0, 0.5, 0)}, ValueError, "integers"),
+        # Warp's 32-bit indices used to wrap these around and return another node's F
+        ({"hkl_min": (2**40, 0, 0)}, ValueError, "32-bit"),
+        ({"hkl_min": (0, 2**31 - 3, 0)}, ValueError, "32-bit"),
+        ({"hkl_min": (0, 0, -(2**31) - 1)}, ValueError, "32-bit"),
         ({"F": np.zeros((4, 4))}, ValueError, "3-D"),
         ({"F": np.zeros((0, 4, 4))}, ValueError, "empty"),
         ({"F": np.zeros((5, 5, 5), dtype=np.int64)}, TypeError, "floating"),

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from perflab.bragg.tricubic import BACKENDS
 from perflab.harness import env_snapshot, measure
 
 SCHEMA = "perflab.bragg.bench/1"
@@ -104,12 +105,34 @@ def _queries(n: int, grid: int, hmin: int, dtype, device, rng) -> list[torch.Ten
     return [torch.from_numpy(rng.uniform(lo, hi, n)).to(device=device, dtype=dtype) for _ in "hkl"]
 
 
+def _backends_to_run(cfg: BenchConfig, device: torch.device, dtype: torch.dtype):
+    """The backends that run on ``device`` with ``dtype``, by the name of what actually runs.
+
+    ``"auto"`` is recorded under the backend it resolves to (so the rows, the target and the
+    charts name the code that was timed), and a backend named twice runs once. Returns the
+    names and the skipped entries (a backend that cannot run here, with the reason).
+    """
+    from perflab.bragg import resolve_backend
+
+    names, skipped = [], []
+    for backend in cfg.backends:
+        try:
+            name = resolve_backend(backend, device, dtype)
+        except ValueError as exc:
+            skipped.append({"what": f"tricubic {backend} on {device}", "reason": str(exc)})
+            continue
+        if name not in names:
+            names.append(name)
+    return names, skipped
+
+
 def bench_tricubic(cfg: BenchConfig, device: torch.device, progress: Callable[[str], None]):
     """Rows of cold/warm timings, one per (grid, points, backend)."""
-    from perflab.bragg import resolve_backend, tricubic_interpolate
+    from perflab.bragg import tricubic_interpolate
 
     dtype = DTYPES[cfg.dtype]
-    rows, skipped = [], []
+    rows = []
+    backends, skipped = _backends_to_run(cfg, device, dtype)
     seen_backends: set[str] = set()
     rng = np.random.default_rng(cfg.seed)
     for grid in cfg.grids:
@@ -118,12 +141,7 @@ def bench_tricubic(cfg: BenchConfig, device: torch.device, progress: Callable[[s
         for n in cfg.points:
             h, k, l = _queries(n, grid, hmin, dtype, device, rng)
             inside = None
-            for backend in cfg.backends:
-                try:
-                    resolve_backend(backend, device, dtype)
-                except ValueError as exc:
-                    skipped.append({"what": f"tricubic {backend} on {device}", "reason": str(exc)})
-                    continue
+            for backend in backends:
                 progress(f"tricubic {backend} grid {grid}^3, {n:,} points on {device}")
 
                 def call(backend=backend, h=h, k=k, l=l, F=F, hmin=hmin):
@@ -220,7 +238,7 @@ def bench_absorption(cfg: BenchConfig, device: torch.device, progress: Callable[
 
 def bench_parity(cfg: BenchConfig, device: torch.device, progress: Callable[[str], None]):
     """Max relative error of each backend against the scalar reference, both modes/dtypes."""
-    from perflab.bragg import resolve_backend, tricubic_interpolate, tricubic_reference
+    from perflab.bragg import tricubic_interpolate, tricubic_reference
 
     rng = np.random.default_rng(cfg.seed + 1)
     shape, mins = (15, 16, 17), (-7, -8, -8)
@@ -242,11 +260,7 @@ def bench_parity(cfg: BenchConfig, device: torch.device, progress: Callable[[str
             ref, ref_mask = tricubic_reference(
                 Fd.double().cpu().numpy(), mins, *q_ref, default_F=1.5, out_of_range=mode
             )
-            for backend in cfg.backends:
-                try:
-                    resolve_backend(backend, device, dtype)
-                except ValueError:
-                    continue
+            for backend in _backends_to_run(cfg, device, dtype)[0]:
                 v, mask = tricubic_interpolate(
                     Fd, mins, *qd, default_F=1.5, out_of_range=mode, return_mask=True,
                     backend=backend,
@@ -364,7 +378,7 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
     )
     p.add_argument("--grids", type=int, nargs="+", default=[41, 201], help="F grid edges")
     p.add_argument("--layers", type=int, nargs="+", default=[1, 3, 5, 10], help="sensor layers")
-    p.add_argument("--backends", nargs="+", default=["warp", "torch", "compile"])
+    p.add_argument("--backends", nargs="+", choices=BACKENDS, default=["warp", "torch", "compile"])
     p.add_argument("--device", nargs="+", default=["cpu"], help="cpu and/or cuda")
     p.add_argument("--dtype", choices=sorted(DTYPES), default="float64")
     p.add_argument("--repeats", type=int, default=5)

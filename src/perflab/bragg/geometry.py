@@ -26,6 +26,7 @@ def layer_step(thickness: float, steps: int, step_rule: str = "nanobragg") -> fl
     steps are both given; the last layer then starts at ``thickness`` and ends past it;
     nanoBragg raises ``steps=1`` to 2, here ``steps`` must be >= 2);
     ``"uniform"``: ``thickness / steps`` (layers tile the sensor exactly).
+    Zero thickness gives 0 for any ``steps`` >= 1 (nanoBragg then uses a single layer).
     """
     if step_rule not in STEP_RULES:
         raise ValueError(f"step_rule must be one of {STEP_RULES}, got {step_rule!r}")
@@ -34,6 +35,8 @@ def layer_step(thickness: float, steps: int, step_rule: str = "nanobragg") -> fl
     thickness = float(thickness)
     if not thickness >= 0.0 or thickness == float("inf"):
         raise ValueError(f"thickness must be finite and >= 0, got {thickness!r}")
+    if thickness == 0.0:
+        return 0.0  # no sensor depth: one layer at the front face, whatever the rule
     if step_rule == "nanobragg":
         if steps < 2:
             raise ValueError(
@@ -69,7 +72,9 @@ def layer_positions(positions: Any, normal: Any, *, thickness: float, steps: int
                     step_rule: str = "nanobragg"):  # fmt: skip
     """Positions shifted into each sensor layer: shape ``(steps,) + positions.shape``.
 
-    Layer t is at ``positions + t * dz * normal`` with dz from :func:`layer_step`.
+    Layer t is at ``positions + t * dz * normal`` with dz from :func:`layer_step`. Zero
+    thickness gives one layer, the front face (as nanoBragg, and as
+    :func:`perflab.bragg.capture_fractions`, so the two shapes agree for ``absorb``).
     """
     ctx = array_context(positions, normal)
     pos = as_float_tensor(positions, "positions", ctx)
@@ -77,6 +82,8 @@ def layer_positions(positions: Any, normal: Any, *, thickness: float, steps: int
     if pos.shape[-1:] != (3,) or n.shape != (3,):
         raise ValueError("positions must have a trailing axis of 3 and normal must be a 3-vector")
     dz = layer_step(thickness, steps, step_rule)
+    if float(thickness) == 0.0:
+        steps = 1
     t = torch.arange(steps, dtype=pos.dtype, device=pos.device) * dz
     shifted = pos.unsqueeze(0) + t.view(-1, *([1] * pos.ndim)) * n
     return ctx.out(shifted)

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 OUT_OF_RANGE_MODES = ("nearest", "default")
+INDEX_MIN, INDEX_MAX = -(2**31), 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -92,10 +93,19 @@ def make_grid_spec(
     except (TypeError, ValueError) as exc:
         raise TypeError(f"default_F must be a real number, got {default_F!r}") from exc
     shape = (int(F.shape[0]), int(F.shape[1]), int(F.shape[2]))
+    mins = parse_hkl_min(hkl_min)
+    for lo, n in zip(mins, shape, strict=True):
+        # the kernels address the grid with 32-bit Miller indices (Warp's int); beyond that
+        # an index would wrap around silently and select the wrong structure factor
+        if lo < INDEX_MIN or lo + n - 1 > INDEX_MAX:
+            raise ValueError(
+                f"Miller indices of the grid ({lo}..{lo + n - 1}) must lie in the 32-bit "
+                f"range [{INDEX_MIN}, {INDEX_MAX}]; got hkl_min={mins} with F shape {shape}"
+            )
     return GridSpec(
         flat=F.detach().contiguous().reshape(-1),
         shape=shape,
-        mins=parse_hkl_min(hkl_min),
+        mins=mins,
         default_F=default,
         nearest=out_of_range == "nearest",
     )

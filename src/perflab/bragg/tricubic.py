@@ -48,6 +48,62 @@ def resolve_backend(backend: str, device: torch.device, dtype: torch.dtype) -> s
     return backend
 
 
+#: queries per block when the inputs must first be broadcast or converted (no-grad path)
+PREP_BLOCK = 1 << 21
+
+
+def _row_major_blocks(shape: tuple[int, ...], max_elems: int):
+    """Yield ``(start, stop, index)``: ``x[index]`` of an array of ``shape`` is the flat range
+    ``[start, stop)`` in row-major order and holds at most ``max(max_elems, 1)`` elements."""
+    n = 1
+    for d in shape:
+        n *= d
+    if n == 0:
+        return
+    # split at the first axis whose trailing block no longer fits
+    split, trailing = len(shape), 1
+    while split > 0 and trailing * shape[split - 1] <= max_elems:
+        split -= 1
+        trailing *= shape[split]
+    if split == 0:
+        yield 0, n, (...,)
+        return
+    axis = split - 1  # blocks of `rows` entries along this axis, each `trailing` long
+    rows = max(1, max_elems // trailing)
+    outer = shape[:axis]
+    start = 0
+    for outer_index in _ndindex(outer):
+        for r in range(0, shape[axis], rows):
+            stop = start + min(rows, shape[axis] - r) * trailing
+            yield start, stop, (*outer_index, slice(r, r + rows))
+            start = stop
+
+
+def _ndindex(shape: tuple[int, ...]):
+    if not shape:
+        yield ()
+        return
+    for i in range(shape[0]):
+        for rest in _ndindex(shape[1:]):
+            yield (i, *rest)
+
+
+def _forward_blocks(spec: GridSpec, queries, shape, dtype, out_dtype, backend, chunk):
+    """``_forward`` over the broadcast ``shape`` block by block, converting each block of the
+    queries to ``dtype`` only when it is used: temporary memory is O(PREP_BLOCK), never
+    O(number of queries), whatever the broadcasting and dtypes."""
+    views = [q.expand(shape) for q in queries]
+    out = torch.empty(shape, dtype=out_dtype, device=views[0].device)
+    mask = torch.empty(shape, dtype=torch.bool, device=views[0].device)
+    flat_out, flat_mask = out.view(-1), mask.view(-1)
+    for start, stop, index in _row_major_blocks(tuple(shape), PREP_BLOCK):
+        h, k, l = (v[index].reshape(-1).to(dtype).contiguous() for v in views)
+        o, m = _forward(spec, h, k, l, backend, chunk)
+        flat_out[start:stop] = o
+        flat_mask[start:stop] = m
+    return out, mask
+
+
 def _forward(spec: GridSpec, h, k, l, backend: str, chunk: int | None):
     out = torch.empty_like(h)
     mask = torch.empty(h.shape, dtype=torch.bool, device=h.device)
@@ -147,15 +203,22 @@ def tricubic_interpolate(
             "do not broadcast together"
         ) from exc
     name = resolve_backend(backend, ctx.device, dtype)
-    flat = [x.to(dtype).expand(shape).reshape(-1).contiguous() for x in (hh, kk, ll)]
-    args = (Ft.to(dtype), *flat, hkl_min, default_F, out_of_range, name, chunk_size)
     grad = torch.is_grad_enabled() and any(x.requires_grad for x in (Ft, hh, kk, ll))
+    ready = all(x.dtype == dtype and x.shape == shape and x.is_contiguous() for x in (hh, kk, ll))
     if grad:
+        flat = [x.to(dtype).expand(shape).reshape(-1).contiguous() for x in (hh, kk, ll)]
+        args = (Ft.to(dtype), *flat, hkl_min, default_F, out_of_range, name, chunk_size)
         out, mask = _Tricubic.apply(*args)
     else:
-        spec = make_grid_spec(args[0], hkl_min, default_F=default_F, out_of_range=out_of_range)
+        spec = make_grid_spec(Ft.to(dtype), hkl_min, default_F=default_F, out_of_range=out_of_range)
         with torch.no_grad():
-            out, mask = _forward(spec, *flat, name, chunk_size)
+            if ready:  # flat views, no copy
+                out, mask = _forward(spec, *(x.view(-1) for x in (hh, kk, ll)), name, chunk_size)
+            else:
+                queries = (hh, kk, ll)
+                out, mask = _forward_blocks(
+                    spec, queries, shape, dtype, query_dtype, name, chunk_size
+                )
     out = ctx.out(out.reshape(shape).to(query_dtype))
     if return_mask:
         return out, ctx.out(mask.reshape(shape))

@@ -7,7 +7,8 @@ Module CLI (same flags): python -m perflab.warpgen.build --target-mb 200
 
 Flags: ``--target-mb`` (MB per backend, default 200), ``--smoke`` (~0.25 MB, every kernel
 validated), ``--out DIR`` (dataset in DIR/warp-kernels, stats in DIR; default
-artefacts/datasets/warp-kernels and reports/), ``--seed``, ``--workers`` (0 = all cores).
+artefacts/datasets/warp-kernels and reports/), ``--seed``, ``--workers`` (0 = all cores),
+``--shard-kernels``, ``--sample-rate`` (validated fraction, default 0.02).
 Rerunning the same command resumes an interrupted build.
 """
 
@@ -29,18 +30,13 @@ def _(mo):
     from pathlib import Path
 
     from perflab.harness import notebook_args
-    from perflab.warpgen.build import config_from_args
+    from perflab.warpgen.build import config_from_flags
 
-    # mo.cli_args() under marimo, PERFLAB_NOTEBOOK_ARGS under Jupyter (nbval)
+    # mo.cli_args() under marimo, PERFLAB_NOTEBOOK_ARGS under Jupyter (nbval); the flags of
+    # the module CLI, checked (an unknown flag is an error, not a silent full build)
     args = notebook_args()
     smoke = "smoke" in args
-    cfg = config_from_args(
-        target_mb=float(args["target-mb"]) if args.get("target-mb") else None,
-        smoke=smoke,
-        out=args.get("out") or None,
-        seed=int(args.get("seed") or 0),
-        workers=int(args.get("workers") or 0),
-    )
+    cfg = config_from_flags(args)
     mo.md(
         f"**Mode**: {'smoke' if smoke else 'full'} · target {cfg.target_mb:g} MB per backend · "
         f"seed {cfg.seed} · {cfg.n_workers} workers · validation sample {cfg.sample_rate:.0%} · "

@@ -192,6 +192,8 @@ def test_resume_with_other_parameters_is_refused(smoke_build, tmp_path):
     [
         {"target_mb": 0},
         {"target_mb": -5},
+        {"target_mb": float("inf")},
+        {"target_mb": float("nan")},
         {"workers": -1},
         {"sample_rate": 1.5},
         {"shard_kernels": 0},
@@ -202,3 +204,29 @@ def test_resume_with_other_parameters_is_refused(smoke_build, tmp_path):
 def test_bad_config_raises(kw):
     with pytest.raises(BuildConfigError):
         BuildConfig(**kw)
+
+
+@pytest.mark.parametrize("kw", [{"shard_kernels": 0}, {"shard_kernels": 0, "smoke": True}])
+def test_flags_given_as_zero_are_checked_not_replaced_by_defaults(kw, tmp_path):
+    """``--shard-kernels 0`` is an error, not a silent "use the default"."""
+    with pytest.raises(BuildConfigError, match="shard_kernels"):
+        config_from_args(out=tmp_path, **kw)
+
+
+def test_notebook_flags_are_the_cli_flags_and_are_checked(tmp_path):
+    from perflab.harness.nbargs import parse_flags
+    from perflab.warpgen.build import config_from_flags
+
+    flags = parse_flags(
+        f"--target-mb 1.5 --seed 3 --shard-kernels 7 --sample-rate 0.5 --out {tmp_path}"
+    )
+    cfg = config_from_flags(flags)
+    assert (cfg.target_mb, cfg.seed, cfg.shard_kernels, cfg.sample_rate) == (1.5, 3, 7, 0.5)
+    assert cfg.root == tmp_path / "warp-kernels" and not cfg.smoke
+    assert config_from_flags(parse_flags("-- --smoke")).sample_rate == 1.0  # as run as a script
+    with pytest.raises(BuildConfigError, match="--target_mb"):  # a typo is not a 200 MB build
+        config_from_flags(parse_flags("--target_mb 1"))
+    with pytest.raises(BuildConfigError, match="--seed needs a whole number"):
+        config_from_flags(parse_flags("--seed 1.5"))
+    with pytest.raises(BuildConfigError, match="--target-mb needs a number"):
+        config_from_flags(parse_flags("--target-mb lots"))

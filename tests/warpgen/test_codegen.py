@@ -85,3 +85,15 @@ def test_one_pass_text_equals_warp_aot_output(tmp_path):
         assert codegen.compile_ptx(kernel, tmp_path / "ptx") > 0
     finally:
         codegen.unload(mod)
+
+
+@pytest.mark.parametrize("index", [10, 14])  # helper_funcs, geometry: kernels with @wp.func
+def test_helper_function_names_do_not_depend_on_earlier_kernels(index):
+    """warp numbers every ``@wp.func`` per process (``name_0``, ``name_1``, ...): a kernel's
+    text must not depend on how many kernels the worker generated before it."""
+    spec = generate_kernel(0, index)
+    assert "@wp.func" in spec.python_source
+    first = _gen(spec.python_source, f"wg_test_fn_a{index}", spec.kernel_name)
+    again = _gen(spec.python_source, f"wg_test_fn_b{index}", spec.kernel_name)
+    assert again.cpu == first.cpu and again.cuda == first.cuda
+    assert_normalized(normalize_generated(again.cpu), spec.kernel_name)

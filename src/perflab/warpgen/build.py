@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import argparse
 import collections
+import math
 import multiprocessing as mp
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,8 +66,8 @@ class BuildConfig:
     smoke: bool = False
 
     def __post_init__(self) -> None:
-        if not self.target_mb > 0:
-            raise BuildConfigError(f"target_mb must be > 0, got {self.target_mb}")
+        if not 0 < self.target_mb < math.inf:
+            raise BuildConfigError(f"target_mb must be a finite number > 0, got {self.target_mb}")
         if self.seed < 0:
             raise BuildConfigError(f"seed must be >= 0, got {self.seed}")
         if self.workers < 0:
@@ -126,7 +127,7 @@ def config_from_args(
             target_mb=target_mb if target_mb is not None else SMOKE_TARGET_MB,
             seed=seed,
             workers=workers,
-            shard_kernels=shard_kernels or SMOKE_SHARD_KERNELS,
+            shard_kernels=SMOKE_SHARD_KERNELS if shard_kernels is None else shard_kernels,
             sample_rate=1.0 if sample_rate is None else sample_rate,
             smoke=True,
         )
@@ -136,8 +137,49 @@ def config_from_args(
         target_mb=200.0 if target_mb is None else target_mb,
         seed=seed,
         workers=workers,
-        shard_kernels=shard_kernels or 200,
+        shard_kernels=200 if shard_kernels is None else shard_kernels,
         sample_rate=0.02 if sample_rate is None else sample_rate,
+    )
+
+
+NOTEBOOK_FLAGS = ("target-mb", "smoke", "out", "seed", "workers", "shard-kernels", "sample-rate")
+
+
+def config_from_flags(flags: Mapping[str, Any]) -> BuildConfig:
+    """:func:`config_from_args` from a notebook's flag dict (``mo.cli_args()``).
+
+    The flags are those of the module CLI. An unknown flag (a typo such as ``--target_mb``
+    would otherwise fall back to a full 200 MB build) or a value that is not a number raises
+    :class:`BuildConfigError` naming it.
+    """
+    unknown = sorted(set(flags) - set(NOTEBOOK_FLAGS) - {""})  # "": the "--" separator
+    if unknown:
+        raise BuildConfigError(
+            f"unknown flag(s) {', '.join('--' + f for f in unknown)}; "
+            f"known: {', '.join('--' + f for f in NOTEBOOK_FLAGS)}"
+        )
+
+    def number(name: str, kind: type) -> Any:
+        value = flags.get(name)
+        if value is None or value == "":
+            return None
+        try:
+            out = kind(value)
+        except (TypeError, ValueError):
+            raise BuildConfigError(f"--{name} needs a number, got {value!r}") from None
+        if kind is int and out != float(value):
+            raise BuildConfigError(f"--{name} needs a whole number, got {value!r}")
+        return out
+
+    seed, workers = number("seed", int), number("workers", int)
+    return config_from_args(
+        target_mb=number("target-mb", float),
+        smoke="smoke" in flags,
+        out=str(flags["out"]) if flags.get("out") else None,
+        seed=0 if seed is None else seed,
+        workers=0 if workers is None else workers,
+        shard_kernels=number("shard-kernels", int),
+        sample_rate=number("sample-rate", float),
     )
 
 

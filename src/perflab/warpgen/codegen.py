@@ -15,10 +15,12 @@ no machine path; modules are built with ``strip_hash`` so symbols carry no conte
 
 from __future__ import annotations
 
+import contextlib
 import linecache
 import os
 import sys
 import types
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,11 +85,37 @@ def load_source(python_source: str, module_name: str) -> types.ModuleType:
     mod.__file__ = filename
     sys.modules[module_name] = mod
     try:
-        exec(compile(python_source, filename, "exec"), mod.__dict__)  # noqa: S102
+        with _fresh_function_numbering():
+            exec(compile(python_source, filename, "exec"), mod.__dict__)  # noqa: S102
     except Exception:
         unload(mod)
         raise
     return mod
+
+
+@contextlib.contextmanager
+def _fresh_function_numbering() -> Iterator[None]:
+    """Number the ``@wp.func`` functions defined inside the block as a fresh process would.
+
+    warp 1.19 names the C++ function of each ``@wp.func`` ``<name>_<n>``, where ``n`` counts
+    the functions of that name created so far in the process (``function_key_counts``), so
+    without this a kernel's generated text would depend on which kernels its worker generated
+    before it. The block starts from empty counts; afterwards every count is the larger of
+    the old and the new one, so functions defined later still get names no live function has.
+    """
+    from warp._src import context
+
+    counts = context.function_key_counts
+    saved = dict(counts)
+    counts.clear()
+    try:
+        yield
+    finally:
+        mine = dict(counts)
+        counts.clear()
+        counts.update(saved)
+        for key, n in mine.items():
+            counts[key] = max(n, saved.get(key, 0))
 
 
 def unload(mod: types.ModuleType) -> None:

@@ -15,8 +15,12 @@ import hashlib
 import json
 from typing import Any
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: validation checks are "passed"/"failed"/"not_run", never null
 BACKENDS = ("cpu", "cuda")
+# outcome of one validation check; never JSON null, so that every shard types it as a string
+PASSED = "passed"
+FAILED = "failed"
+NOT_RUN = "not_run"
 FIELDS = (
     "backend",
     "category",

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from perflab.harness import atomic_write_text, env_snapshot
-from perflab.warpgen.records import BACKENDS
+from perflab.warpgen.records import BACKENDS, NOT_RUN, PASSED
 from perflab.warpgen.storage import Layout, iter_records
 
 VALIDATION_CHECKS = ("cpu_compiled", "launched", "outputs_finite", "ptx_compiled", "cuda_launched")
@@ -64,12 +64,12 @@ def backend_stats(layout: Layout, backend: str) -> dict[str, Any]:
             v = rec["validation"]
             if v["sampled"]:
                 sampled += 1
-                if v["cuda_launched"] is None:
+                if v["cuda_launched"] == NOT_RUN:
                     not_executed += 1
             for chk in VALIDATION_CHECKS:
-                if v[chk] is not None:
+                if v[chk] != NOT_RUN:
                     val[chk]["tried"] += 1
-                    val[chk]["passed"] += int(bool(v[chk]))
+                    val[chk]["passed"] += int(v[chk] == PASSED)
             if v["error"] and len(failures) < 20:
                 failures.append({"id": rec["id"], "error": v["error"][:300]})
     for chk in VALIDATION_CHECKS:

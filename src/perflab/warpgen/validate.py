@@ -6,6 +6,11 @@ kernel on the CPU, and checks that every floating-point array (inputs are update
 some kernels) holds only finite values afterwards. CUDA source is compiled to PTX with warp's
 bundled NVRTC, which needs no GPU; on a machine with a CUDA device the kernel is also launched
 there, otherwise the record says that CUDA code was not executed.
+
+Each check is stored as one of the strings :data:`PASSED`, :data:`FAILED` or :data:`NOT_RUN`,
+never JSON ``null``: Hugging Face ``datasets`` types a column from the first shard it reads,
+and a shard without a sampled kernel would type the checks ``null`` and make every later
+shard (with booleans) fail to load.
 """
 
 from __future__ import annotations
@@ -21,28 +26,35 @@ import numpy as np
 import warp as wp
 
 from perflab.warpgen import codegen
+from perflab.warpgen.records import FAILED, NOT_RUN, PASSED
 from perflab.warpgen.spec import DTYPES, ArgSpec, KernelSpec
 
 NOT_EXECUTED_NO_GPU = "CUDA code not executed: no CUDA device on the build machine"
 NOT_SAMPLED = "not in the validation sample"
 
 
+def outcome(ok: bool) -> str:
+    """:data:`PASSED` or :data:`FAILED`."""
+    return PASSED if ok else FAILED
+
+
 @dataclass
 class Validation:
     """Per-kernel validation outcome, stored in both backends' records.
 
-    ``None`` means "not attempted" (the kernel was not in the validation sample, or there is
-    no GPU for ``cuda_launched``); ``error`` is empty when nothing failed.
+    Each check is :data:`PASSED`, :data:`FAILED` or :data:`NOT_RUN` (the kernel was not in
+    the validation sample, an earlier step failed, or there is no GPU for ``cuda_launched``);
+    ``error`` is empty when nothing failed.
     """
 
     codegen_ok: bool = True
     sampled: bool = False
-    cpu_compiled: bool | None = None
-    launched: bool | None = None
-    outputs_finite: bool | None = None
-    ptx_compiled: bool | None = None
+    cpu_compiled: str = NOT_RUN
+    launched: str = NOT_RUN
+    outputs_finite: str = NOT_RUN
+    ptx_compiled: str = NOT_RUN
     ptx_arch: str = f"sm_{codegen.DEFAULT_PTX_ARCH}"
-    cuda_launched: bool | None = None
+    cuda_launched: str = NOT_RUN
     cuda_note: str = NOT_SAMPLED
     error: str = ""
 
@@ -171,27 +183,27 @@ def validate_kernel(
     errors = []
     try:
         codegen.compile_cpu(kernel)
-        v.cpu_compiled = True
+        v.cpu_compiled = PASSED
     except Exception as exc:
-        v.cpu_compiled = False
+        v.cpu_compiled = FAILED
         errors.append(f"cpu compile: {type(exc).__name__}: {exc}")
-    if v.cpu_compiled:
+    if v.cpu_compiled == PASSED:
         try:
             rng = np.random.default_rng([seed, index, 99])
             finite, msg = launch_and_check(spec, pymod, kernel, rng, "cpu")
-            v.launched = True
-            v.outputs_finite = finite
+            v.launched = PASSED
+            v.outputs_finite = outcome(finite)
             if not finite:
                 errors.append(f"cpu launch: {msg}")
         except Exception as exc:
-            v.launched = False
+            v.launched = FAILED
             errors.append(f"cpu launch: {type(exc).__name__}: {exc}")
     ptx_dir = Path(work_dir) / f"ptx-{index}"
     try:
         codegen.compile_ptx(kernel, ptx_dir, ptx_arch)
-        v.ptx_compiled = True
+        v.ptx_compiled = PASSED
     except Exception as exc:
-        v.ptx_compiled = False
+        v.ptx_compiled = FAILED
         errors.append(f"ptx compile: {type(exc).__name__}: {exc}")
     finally:
         shutil.rmtree(ptx_dir, ignore_errors=True)
@@ -199,10 +211,10 @@ def validate_kernel(
         try:
             rng = np.random.default_rng([seed, index, 99])
             finite, msg = launch_and_check(spec, pymod, kernel, rng, "cuda:0")
-            v.cuda_launched = bool(finite)
+            v.cuda_launched = outcome(finite)
             v.cuda_note = "launched on cuda:0" + ("" if finite else f" ({msg})")
         except Exception as exc:
-            v.cuda_launched = False
+            v.cuda_launched = FAILED
             errors.append(f"cuda launch: {type(exc).__name__}: {exc}")
     else:
         v.cuda_note = NOT_EXECUTED_NO_GPU

@@ -9,8 +9,10 @@ Generated code: warp 1.19 writes ``// <file>:<line>`` comments before each funct
 ``<L n>`` comments with line numbers of the Python file. Kernels are loaded from their own
 virtual file, so the line numbers are those of ``python_source`` and are kept (they map C++
 back to Python); any file path is reduced to its base name, line endings to ``\\n``, and the
-text ends with exactly one newline. Symbol hashes are removed at the source (``strip_hash``);
-:func:`assert_normalized` rejects text that still carries an absolute path or a hashed symbol.
+text ends with exactly one newline. Kernel and module hashes are removed at the source
+(``strip_hash``); :func:`assert_normalized` rejects text that still carries an absolute path
+or a hashed kernel symbol. Struct type names keep warp's suffix (``Particle_9de5ed98``): it is
+a hash of the struct's own definition, so it is the same on every run and in every process.
 """
 
 from __future__ import annotations

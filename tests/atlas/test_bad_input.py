@@ -58,6 +58,11 @@ def test_cli_reports_a_bad_plan_in_one_line_and_exits_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "no generator family 'nope'" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
+    with pytest.raises(SystemExit) as exc:
+        main(["report", "atlas-tiny", "--out", str(tmp_path / "out")])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "no atlas build at" in err and "Traceback" not in err
 
 
 def test_load_names_a_corrupt_manifest_and_a_missing_shard(tmp_path):

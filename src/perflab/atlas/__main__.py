@@ -6,9 +6,11 @@ import argparse
 import json
 import sys
 
+from perflab.atlas.load import AtlasNotFound
 from perflab.atlas.pipeline import build_and_report, done_ids, paths_for
-from perflab.atlas.plan import get_plan
+from perflab.atlas.plan import PlanError, get_plan
 from perflab.atlas.report import benchmark_report
+from perflab.harness import ManifestError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,6 +27,14 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("plan")
     r.add_argument("--out", default=None)
     args = ap.parse_args(argv)
+    try:
+        return _run(args)
+    except (PlanError, ManifestError, AtlasNotFound) as exc:
+        # bad input (plan, build folder): one line naming the problem, no traceback
+        ap.exit(2, f"{ap.prog}: error: {exc}\n")
+
+
+def _run(args: argparse.Namespace) -> int:
     plan = get_plan(args.plan)
     if args.cmd == "build":
         res, _ = build_and_report(
@@ -50,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0 if res.complete else 1
     paths = paths_for(plan.atlas, args.out)
+    if not (paths.dataset / "manifest.json").exists():
+        raise AtlasNotFound(f"no atlas build at {paths.dataset} (no manifest.json); build it first")
     benchmark_report(plan.atlas, paths.bench, paths.reports, polytope_ids=done_ids(paths.dataset))
     return 0
 

@@ -122,8 +122,9 @@ def build(
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
     if row_fn is None:
-        from perflab.atlas.compute import compute_row
+        from perflab.atlas.compute import check_plan, compute_row
 
+        check_plan(plan)  # families and parameters the core knows, before touching files
         row_fn = compute_row
 
     manifest_path = out_dir / MANIFEST

@@ -66,6 +66,37 @@ def generator_name(family: str) -> str:
     return f"{fn.__module__}.{fn.__qualname__}"
 
 
+def check_plan(plan: Any) -> None:
+    """Refuse a plan the symplectic core cannot build, before any work is done.
+
+    Every family must be in the core's generator registry and every parameter set of the
+    plan must fit its generator's signature (``gen(seed, **params)``). Otherwise each row
+    of that family would only record an error and the build would end "complete" with the
+    family missing; a typo in a plan file is bad input, not a result.
+    """
+    import inspect
+
+    from perflab.atlas.plan import PlanError
+    from perflab.symplectic import generators
+
+    registry = generators.FAMILIES
+    for spec in plan.families:
+        if spec.family not in registry:
+            raise PlanError(
+                f"plan {plan.atlas!r}: no generator family {spec.family!r} in "
+                f"perflab.symplectic.generators; known: {sorted(registry)}"
+            )
+        sig = inspect.signature(registry[spec.family])
+        for params in spec.param_sets():
+            try:
+                sig.bind(0, **params)
+            except TypeError as exc:
+                raise PlanError(
+                    f"plan {plan.atlas!r}, family {spec.family!r}: parameters {params} do not "
+                    f"fit {generator_name(spec.family)}{sig}: {exc}"
+                ) from exc
+
+
 def is_not_applicable(exc: BaseException) -> bool:
     """Whether the core raised ``exc`` because an algorithm does not apply to the polytope:
     ``LagrangianFaceError`` from ``reeb`` (a Lagrangian 2-face)."""

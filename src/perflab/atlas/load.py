@@ -55,7 +55,14 @@ def load(
     mpath = folder / "manifest.json"
     if not mpath.exists():
         raise AtlasNotFound(f"no atlas build at {folder} (no manifest.json); build it first")
-    manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise AtlasNotFound(
+            f"{mpath}: cannot read the manifest ({exc}); rebuild the atlas"
+        ) from exc
+    if not isinstance(manifest, dict):
+        raise AtlasNotFound(f"{mpath}: not an atlas manifest; rebuild the atlas")
     if manifest.get("schema_version") != SCHEMA_VERSION:
         raise AtlasNotFound(
             f"{folder}: schema {manifest.get('schema_version')!r}, this code reads "
@@ -77,7 +84,13 @@ def load(
         info = manifest["done"].get(key)
         if not isinstance(info, dict) or not info.get("rows"):
             continue
-        data = (folder / info["path"]).read_bytes()
+        try:
+            data = (folder / info["path"]).read_bytes()
+        except FileNotFoundError as exc:
+            raise AtlasNotFound(
+                f"{folder / info['path']}: shard missing (the manifest records it); resume the "
+                "build to rewrite it"
+            ) from exc
         if hashlib.sha256(data).hexdigest() != info["sha256"]:
             raise AtlasNotFound(f"{folder / info['path']}: SHA-256 differs from the manifest")
         tables.append(pq.read_table(pa.BufferReader(data)))

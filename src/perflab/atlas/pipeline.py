@@ -17,7 +17,7 @@ from perflab.atlas.builder import BuildResult, Progress, RowFn, build
 from perflab.atlas.load import REPO_ROOT
 from perflab.atlas.plan import BuildPlan, get_plan
 from perflab.atlas.readme import write_dataset_readme
-from perflab.atlas.report import benchmark_report
+from perflab.atlas.report import benchmark_report, report_is_current
 
 
 @dataclass(frozen=True)
@@ -62,11 +62,15 @@ def build_and_report(
         row_fn=row_fn,
     )
     report = None
-    report_md = paths.reports / f"{plan.atlas}_benchmark.md"
+    if not result.complete:
+        return result, report
+    # the README and report are rewritten unless they are current: a run with nothing to
+    # do leaves a finished build untouched, but one that follows a build killed before its
+    # report (or a fresh build over an older one) brings them in line with the logs
+    write_dataset_readme(paths.dataset)
+    ids = done_ids(paths.dataset)
     idle = result.rows_computed == 0 and not result.shards_written
-    if result.complete and not (idle and report_md.exists()):
-        write_dataset_readme(paths.dataset)
-        ids = done_ids(paths.dataset)
+    if not (idle and report_is_current(plan.atlas, paths.bench, paths.reports, polytope_ids=ids)):
         report = benchmark_report(
             plan.atlas, paths.bench, paths.reports, polytope_ids=ids, charts=charts
         )

@@ -208,36 +208,30 @@ class BuildPlan:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> BuildPlan:
+    def from_dict(cls, data: Any) -> BuildPlan:
+        """The plan written as ``data`` (parsed JSON); :class:`PlanError` names whatever
+        field is missing, unknown or of the wrong type."""
+        if not isinstance(data, Mapping):
+            raise PlanError(f"a plan is a JSON object, got {type(data).__name__}")
         known = {"format", "atlas", "description", "time_budget_s", "rows_per_shard", "families"}
-        for f in data.get("families", []):
-            extra = set(f) - {"family", "grid", "seeds", "points"} if isinstance(f, dict) else set()
-            if extra:
-                raise PlanError(f"unknown family keys {sorted(extra)} in {f.get('family')!r}")
         unknown = set(data) - known
         if unknown:
             raise PlanError(f"unknown plan keys {sorted(unknown)}")
         if data.get("format", PLAN_FORMAT) != PLAN_FORMAT:
             raise PlanError(f"plan format {data.get('format')!r} is not {PLAN_FORMAT}")
-        try:
-            fams = tuple(
-                FamilySpec(
-                    family=str(f["family"]),
-                    grid={str(k): list(v) for k, v in dict(f.get("grid", {})).items()},
-                    seeds=[int(s) for s in f.get("seeds", [0])],
-                    points=[dict(p) for p in f.get("points", [])],
-                )
-                for f in data["families"]
-            )
-            return cls(
-                atlas=str(data["atlas"]),
-                families=fams,
-                time_budget_s=float(data.get("time_budget_s", 10.0)),
-                rows_per_shard=int(data.get("rows_per_shard", 500)),
-                description=str(data.get("description", "")),
-            )
-        except (KeyError, TypeError) as exc:
-            raise PlanError(f"malformed plan: {type(exc).__name__}: {exc}") from exc
+        missing = [k for k in ("atlas", "families") if k not in data]
+        if missing:
+            raise PlanError(f"malformed plan: missing {missing}")
+        if not isinstance(data["families"], list):
+            raise PlanError(f"'families' must be a list of objects, got {data['families']!r}")
+        fams = tuple(_family_from_dict(f) for f in data["families"])
+        return cls(
+            atlas=str(data["atlas"]),
+            families=fams,
+            time_budget_s=_number(data, "time_budget_s", 10.0, float),
+            rows_per_shard=_number(data, "rows_per_shard", 500, int),
+            description=str(data.get("description", "")),
+        )
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
@@ -249,6 +243,48 @@ class BuildPlan:
         except (OSError, json.JSONDecodeError) as exc:
             raise PlanError(f"{path}: cannot read plan: {exc}") from exc
         return cls.from_dict(data)
+
+
+def _family_from_dict(f: Any) -> FamilySpec:
+    if not isinstance(f, Mapping):
+        raise PlanError(f"each entry of 'families' must be an object, got {f!r}")
+    extra = set(f) - {"family", "grid", "seeds", "points"}
+    if extra:
+        raise PlanError(f"unknown family keys {sorted(extra)} in {f.get('family')!r}")
+    if "family" not in f:
+        raise PlanError(f"malformed plan: a family entry has no 'family' name: {dict(f)}")
+    name = str(f["family"])
+    grid = f.get("grid", {})
+    if not isinstance(grid, Mapping):
+        raise PlanError(f"family {name!r}: 'grid' must be an object of lists, got {grid!r}")
+    for k, v in grid.items():
+        if not isinstance(v, list) or not v:
+            raise PlanError(
+                f"family {name!r}: grid entry {k!r} must be a non-empty list, got {v!r}"
+            )
+    seeds = f.get("seeds", [0])
+    if not isinstance(seeds, list) or not all(
+        isinstance(s, int) and not isinstance(s, bool) for s in seeds
+    ):
+        raise PlanError(f"family {name!r}: 'seeds' must be a list of integers, got {seeds!r}")
+    points = f.get("points", [])
+    if not isinstance(points, list) or not all(isinstance(p, Mapping) for p in points):
+        raise PlanError(f"family {name!r}: 'points' must be a list of objects, got {points!r}")
+    return FamilySpec(
+        family=name,
+        grid={str(k): list(v) for k, v in grid.items()},
+        seeds=list(seeds),
+        points=[dict(p) for p in points],
+    )
+
+
+def _number(data: Mapping[str, Any], key: str, default: Any, kind: type) -> Any:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PlanError(f"{key!r} must be a number, got {value!r}")
+    if kind is int and value != int(value):
+        raise PlanError(f"{key!r} must be an integer, got {value!r}")
+    return kind(value)
 
 
 def shard_key(family: str, k: int) -> str:
@@ -264,7 +300,9 @@ def plan_names() -> list[str]:
 def get_plan(name: str) -> BuildPlan:
     """The shipped plan of atlas ``name`` (e.g. ``"atlas-small"``), or a plan file path."""
     p = Path(name)
-    if p.suffix == ".json" and p.exists():
+    if p.suffix == ".json":
+        if not p.exists():
+            raise PlanError(f"{name}: no such plan file")
         return BuildPlan.from_file(p)
     res = resources.files("perflab.atlas").joinpath("plans", f"{name}.json")
     if not res.is_file():

@@ -100,4 +100,13 @@ def dataset_readme(folder: str | os.PathLike[str]) -> str:
 
 
 def write_dataset_readme(folder: str | os.PathLike[str]) -> Path:
-    return atomic_write_text(Path(folder) / "README.md", dataset_readme(folder))
+    """Write ``<folder>/README.md`` from the manifest, atomically; a README that already
+    says exactly that is left untouched (a finished build is not rewritten)."""
+    path = Path(folder) / "README.md"
+    text = dataset_readme(folder)
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return path
+    except (OSError, UnicodeDecodeError):
+        pass
+    return atomic_write_text(path, text)

@@ -13,6 +13,7 @@ slowest records; the build runs; and two altair charts saved as PNG.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -141,6 +142,56 @@ def _charts(records: list[dict[str, Any]], atlas: str) -> dict[str, Any]:
     return {"seconds_by_family": by_family, "capacity_vs_facets": by_facets}
 
 
+#: The report figures that depend on the raw logs only (not on paths or charts).
+_FIGURES = ("records", "polytopes", "table", "slowest", "runs", "last_full_build_wall_s")
+
+
+def _report_data(
+    atlas: str, bench_dir: Path, polytope_ids: set[str] | None
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The records the report is computed from, and the report's data (charts empty)."""
+    records = latest_timings(bench_dir, polytope_ids)
+    if not records:
+        raise FileNotFoundError(f"{bench_dir / TIMINGS}: no timing records to report on")
+    runs = RunLog.read(bench_dir / RUNS)
+    full_runs = [r for r in runs if r.get("only") is None and r.get("rows_reused") == 0]
+    data: dict[str, Any] = {
+        "atlas": atlas,
+        "source": _display(bench_dir / TIMINGS),
+        "records": len(records),
+        "polytopes": len({r["polytope_id"] for r in records}),
+        "table": timing_table(records),
+        "slowest": slowest(records),
+        "runs": runs,
+        "last_full_build_wall_s": full_runs[-1]["wall_s"] if full_runs else None,
+        "charts": {},
+    }
+    return records, data
+
+
+def report_is_current(
+    atlas: str,
+    bench_dir: str | os.PathLike[str],
+    reports_dir: str | os.PathLike[str],
+    *,
+    polytope_ids: set[str] | None = None,
+) -> bool:
+    """Whether ``<reports_dir>/<atlas>_benchmark.md`` + ``.json`` exist and hold the figures
+    the raw logs in ``bench_dir`` give now (a build killed before its report, or a fresh
+    build over an old one, leaves a report that does not)."""
+    reports_dir = Path(reports_dir)
+    md = reports_dir / f"{atlas}_benchmark.md"
+    try:
+        stored = json.loads((reports_dir / f"{atlas}_benchmark.json").read_text("utf-8"))
+        _, data = _report_data(atlas, Path(bench_dir), polytope_ids)
+    except (OSError, ValueError):  # no report, an unreadable one, or no/corrupt logs
+        return False
+    if not md.exists() or not isinstance(stored, dict):
+        return False
+    fresh = json.loads(json.dumps({k: data[k] for k in _FIGURES}))
+    return all(stored.get(k) == v for k, v in fresh.items())
+
+
 def benchmark_report(
     atlas: str,
     bench_dir: str | os.PathLike[str],
@@ -151,24 +202,8 @@ def benchmark_report(
 ) -> dict[str, Any]:
     """Write ``<reports_dir>/<atlas>_benchmark.md`` + ``.json`` (+ charts); return the data."""
     bench_dir, reports_dir = Path(bench_dir), Path(reports_dir)
-    records = latest_timings(bench_dir, polytope_ids)
-    if not records:
-        raise FileNotFoundError(f"{bench_dir / TIMINGS}: no timing records to report on")
-    table = timing_table(records)
-    top = slowest(records)
-    runs = RunLog.read(bench_dir / RUNS)
-    full_runs = [r for r in runs if r.get("only") is None and r.get("rows_reused") == 0]
-    data: dict[str, Any] = {
-        "atlas": atlas,
-        "source": _display(bench_dir / TIMINGS),
-        "records": len(records),
-        "polytopes": len({r["polytope_id"] for r in records}),
-        "table": table,
-        "slowest": top,
-        "runs": runs,
-        "last_full_build_wall_s": full_runs[-1]["wall_s"] if full_runs else None,
-        "charts": {},
-    }
+    records, data = _report_data(atlas, bench_dir, polytope_ids)
+    table, top, runs = data["table"], data["slowest"], data["runs"]
     chart_objs = _charts(records, atlas) if charts else {}
     for name, chart in chart_objs.items():
         path = reports_dir / f"{atlas}_benchmark_{name}.png"

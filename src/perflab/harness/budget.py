@@ -15,7 +15,9 @@ and the interrupted code carries on. While a signal budget is active it wraps th
 the lost exception is its own, the timer is re-armed to fire again after ``RETRY_SECONDS``
 (instead of printing "Exception ignored"), until the exception gets through. If the block
 still finishes normally, its exit raises the recorded ``TimeBudgetExceeded``: an overrun is
-never silently accepted.
+never silently accepted. An interrupt can also be swallowed by ordinary code (a library's
+``except Exception``): after each interrupt the timer is re-armed to fire again after
+``REPEAT_SECONDS``, so the block is interrupted until it ends.
 
 The default budget is read from the environment variable ``PERFLAB_SOLVER_TIMEOUT``
 (seconds, 30 when unset); a non-positive budget disables the check.
@@ -35,6 +37,9 @@ from typing import Any, TypeVar
 ENV_VAR = "PERFLAB_SOLVER_TIMEOUT"
 DEFAULT_SECONDS = 30.0
 RETRY_SECONDS = 0.01
+#: After an interrupt, the next one follows this much later unless the block has ended
+#: (long enough for the exception to unwind, short enough that a swallowed one costs little).
+REPEAT_SECONDS = 0.1
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -111,7 +116,13 @@ class time_budget:  # noqa: N801 - used like a function
                 signal.setitimer(signal.ITIMER_REAL, RETRY_SECONDS)  # raise in the block
                 return
             if frame is not None and frame.f_code is _EXIT_CODE:
+                if frame.f_locals.get("self") is not self:
+                    # an inner budget is ending: interrupt this block once it has
+                    signal.setitimer(signal.ITIMER_REAL, RETRY_SECONDS)
                 return  # leaving the budget: __exit__ raises it after cleanup
+            # library code may swallow the exception (``except Exception``, e.g. numpy's
+            # array_equal): keep interrupting until the block ends (__exit__ disarms)
+            signal.setitimer(signal.ITIMER_REAL, REPEAT_SECONDS)
             raise deadline_exc.with_traceback(None)
 
         old_hook = sys.unraisablehook

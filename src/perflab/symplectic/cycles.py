@@ -56,8 +56,12 @@ def omega_matrix(N: np.ndarray) -> np.ndarray:
 
 
 def action(X: np.ndarray) -> float:
-    """Action 1/2 closed-integral <J x, dx> of the closed polygon with vertices X (k, d)."""
+    """Action 1/2 closed-integral <J x, dx> of the closed polygon with vertices X (k, d).
+
+    The action of a closed curve does not change under translation, so it is evaluated on
+    X - mean(X): that avoids cancellation between large terms for polygons far from 0."""
     X = np.asarray(X, dtype=np.float64)
+    X = X - X.mean(axis=0)
     Y = np.roll(X, -1, axis=0)
     return 0.5 * float(np.sum(apply_J(X) * Y))
 

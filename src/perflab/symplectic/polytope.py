@@ -99,7 +99,7 @@ class Polytope:
         m, d = V.shape
         if m < d + 1:
             raise InvalidPolytope(f"need at least d + 1 = {d + 1} points in R^{d}, got {m}")
-        scale = max(1.0, float(np.max(np.abs(V))))
+        scale = float(np.max(np.abs(V)))
         centred = V - V.mean(axis=0)
         sv = np.linalg.svd(centred, compute_uv=False)
         if sv[-1] <= REL_TOL * sv[0]:
@@ -141,7 +141,7 @@ class Polytope:
         b = b / norms
         _check_bounded(A)
         centre, radius = _chebyshev_centre(A, b)
-        scale = max(1.0, float(np.max(np.abs(b))))
+        scale = float(np.max(np.abs(b)))
         if radius < -REL_TOL * scale:
             raise InvalidPolytope("empty: the halfspaces have no common point")
         if radius <= REL_TOL * scale:
@@ -153,7 +153,7 @@ class Polytope:
         pts = hs.intersections
         if not np.all(np.isfinite(pts)):
             raise InvalidPolytope("unbounded: Qhull returned vertices at infinity")
-        vscale = max(1.0, float(np.max(np.abs(pts))))
+        vscale = float(np.max(np.abs(pts)))
         verts = _dedupe_points(pts, REL_TOL * vscale)
         # keep the given (exact) normals of the halfspaces that are facets
         normals, offsets = _irredundant_facets(A, b, verts)
@@ -246,8 +246,9 @@ class Polytope:
 
     @cached_property
     def scale(self) -> float:
-        """max |coordinate| of a vertex (at least 1): the unit of the tolerances."""
-        return max(1.0, float(np.max(np.abs(self.vertices))))
+        """max |coordinate| of a vertex: the unit of the (relative) tolerances, so that they
+        follow the body when it is scaled (floating point error is relative to it)."""
+        return float(np.max(np.abs(self.vertices)))
 
     @cached_property
     def tol(self) -> float:
@@ -395,7 +396,7 @@ def _irredundant_facets(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Rows of (A, b) that are facets of conv(V), one per facet, in canonical order."""
     d = A.shape[1]
-    scale = max(1.0, float(np.max(np.abs(V))))
+    scale = float(np.max(np.abs(V)))
     tol = REL_TOL * scale
     slack = b[:, None] - A @ V.T
     seen: set[frozenset[int]] = set()
@@ -414,7 +415,7 @@ def _facets_of_vertices(V: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Unit outer normals and offsets of conv(V), coplanar Qhull simplices merged."""
     d = V.shape[1]
     hull = ConvexHull(V)
-    scale = max(1.0, float(np.max(np.abs(V))))
+    scale = float(np.max(np.abs(V)))
     tol = 10 * REL_TOL * scale
     centre = V.mean(axis=0)
     seen: set[frozenset[int]] = set()

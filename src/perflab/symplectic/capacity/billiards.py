@@ -42,7 +42,7 @@ from scipy.optimize import nnls
 from scipy.spatial import ConvexHull
 
 from perflab.harness import time_budget
-from perflab.symplectic.capacity.result import CapacityResult, require_symplectic
+from perflab.symplectic.capacity.result import CapacityResult, require_symplectic, unit_scale
 from perflab.symplectic.polytope import InvalidPolytope, Polytope
 
 __all__ = ["billiards", "lagrangian_factors"]
@@ -305,7 +305,9 @@ def billiards(P: Polytope, *, time_limit: float | None = None) -> CapacityResult
         raise InvalidPolytope(
             "billiards applies only to Lagrangian products K x T of two polygons in R^4"
         )
-    K, T = factors
+    # solve for factors of unit size (exact power-of-two scaling): c(aK x bT) = ab c(K x T)
+    sK, sT = unit_scale(factors[0].scale), unit_scale(factors[1].scale)
+    K, T = factors[0].scaled(1.0 / sK), factors[1].scaled(1.0 / sT)
     with time_budget(time_limit, what="billiards"):
         VK = _ccw(K)
         EK, AK = _edge_normals(VK)
@@ -319,6 +321,13 @@ def billiards(P: Polytope, *, time_limit: float | None = None) -> CapacityResult
         q = VK[triples[b]] + S[b][:, None] * EK[triples[b]]
         X, info = _witness(K, T, q, c)
     info["edges"] = [int(k) for k in triples[b]]
+    info["bounce_points"] = (np.array(info["bounce_points"]) * sK).tolist()
+    info["p_points"] = (np.array(info["p_points"]) * sT).tolist()
     return CapacityResult(
-        value=c, cycle=X, method="billiards", facets=(), candidates=len(all_triples), details=info
+        value=c * sK * sT,
+        cycle=np.hstack([X[:, :2] * sK, X[:, 2:] * sT]),
+        method="billiards",
+        facets=(),
+        candidates=len(all_triples),
+        details=info,
     )

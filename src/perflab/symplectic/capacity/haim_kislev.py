@@ -44,6 +44,7 @@ from perflab.symplectic.capacity.result import (
     CapacityResult,
     require_symplectic,
     single_threaded_blas,
+    unit_scale,
 )
 from perflab.symplectic.cycles import (
     apply_J,
@@ -190,31 +191,35 @@ def haim_kislev(P: Polytope, *, time_limit: float | None = None) -> CapacityResu
     require_symplectic(P, "haim_kislev")
     with time_budget(time_limit, what="haim_kislev"), single_threaded_blas():
         Pc, _ = P.centred()
-        top, count = best_stationary_points(Pc)
+        # solve on a copy with offsets of unit size (exact power-of-two scaling: the KKT
+        # systems mix offsets and unit normals), c(lam K) = lam^2 c(K)
+        s = unit_scale(float(np.max(Pc.offsets)))
+        top, count = best_stationary_points(Pc.scaled(1.0 / s))
         if not top:  # pragma: no cover - a polytope always has an admissible cycle
             raise RuntimeError("haim_kislev found no admissible cycle (numerical failure)")
         c = 1.0 / (2.0 * top[0][0])
         # the witness: the first maximiser whose polygon fits on the boundary
+        Pn = P.scaled(1.0 / s)
         for _q, order, beta in top[:64]:
             keep = beta > 1e-12 * beta.max()  # facets with beta = 0 are not visited
             facets = [f for f, kp in zip(order, keep, strict=True) if kp]
-            edges = 2.0 * c * beta[keep][:, None] * apply_J(P.normals[facets])
-            X, viol = place_on_boundary(P, facets, edges)
-            if viol <= 1e-6 * P.scale:
+            edges = 2.0 * c * beta[keep][:, None] * apply_J(Pn.normals[facets])
+            X, viol = place_on_boundary(Pn, facets, edges)
+            if viol <= 1e-6 * Pn.scale:
                 break
         else:
             raise RuntimeError(
-                f"haim_kislev: no maximiser fits on the boundary (least violation {viol:.3g}); "
-                "the polytope is too ill-conditioned for a reliable witness"
+                f"haim_kislev: no maximiser fits on the boundary (least violation "
+                f"{viol * s:.3g}); the polytope is too ill-conditioned for a reliable witness"
             )
     return CapacityResult(
-        value=float(c),
-        cycle=X,
+        value=float(c * s * s),
+        cycle=X * s,
         method="haim_kislev",
         facets=tuple(int(f) for f in facets),
         candidates=count,
         details={
-            "placement_violation": viol,
+            "placement_violation": viol * s,
             "beta": beta[keep].tolist(),
             "maximisers": len(top),
         },

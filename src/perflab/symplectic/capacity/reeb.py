@@ -40,6 +40,7 @@ from perflab.symplectic.capacity.result import (
     CapacityResult,
     require_symplectic,
     single_threaded_blas,
+    unit_scale,
 )
 from perflab.symplectic.cycles import (
     OMEGA_TOL,
@@ -151,6 +152,10 @@ def reeb(P: Polytope, *, time_limit: float | None = None) -> CapacityResult:
         )
     with time_budget(time_limit, what="reeb"), single_threaded_blas():
         Pc, shift = P.centred()
+        # solve on a copy with offsets of unit size (exact power-of-two scaling: the orbit
+        # systems mix offsets and unit normals), c(lam K) = lam^2 c(K)
+        s = unit_scale(float(np.max(Pc.offsets)))
+        Pc = Pc.scaled(1.0 / s)
         N, h = Pc.normals, Pc.offsets
         JN = apply_J(N)
         inc = Pc.incidence
@@ -186,8 +191,8 @@ def reeb(P: Polytope, *, time_limit: float | None = None) -> CapacityResult:
     # 2-face, i.e. lies on exactly two facets
     on = np.sum(np.abs(X @ N.T - h) <= ptol, axis=1)
     return CapacityResult(
-        value=float(act),
-        cycle=X[keep] + shift,
+        value=float(act * s * s),
+        cycle=X[keep] * s + shift,
         method="reeb",
         facets=tuple(int(f) for f, kp in zip(cyc, keep, strict=True) if kp),
         candidates=count,

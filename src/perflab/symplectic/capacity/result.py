@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,7 +11,7 @@ from threadpoolctl import threadpool_limits
 
 from perflab.symplectic.polytope import InvalidPolytope, Polytope
 
-__all__ = ["CapacityResult", "require_symplectic", "single_threaded_blas"]
+__all__ = ["CapacityResult", "require_symplectic", "single_threaded_blas", "unit_scale"]
 
 
 def single_threaded_blas() -> threadpool_limits:
@@ -49,3 +50,14 @@ def require_symplectic(P: Polytope, what: str = "a symplectic quantity") -> int:
     if P.dim % 2:
         raise InvalidPolytope(f"{what} needs an even dimension 2n, got dimension {P.dim}")
     return P.dim // 2
+
+
+def unit_scale(size: float) -> float:
+    """The power of two nearest to ``size`` (a positive length of a body).
+
+    The solvers work on the body divided by it, so that ``size`` lands in
+    [1/sqrt(2), sqrt(2)): their fixed thresholds (KKT residuals, LP tolerances) are made for
+    bodies of unit size, and c(lambda K) = lambda^2 c(K) converts back. Dividing by a power
+    of two is exact in floating point, and bodies already of unit size (factor 1) are left
+    untouched."""
+    return 2.0 ** round(math.log2(size))

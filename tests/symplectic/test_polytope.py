@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from perflab.symplectic import InvalidPolytope, Polytope
+from perflab.symplectic import InvalidPolytope, Polytope, systolic_ratio
 
 
 def cube_vertices(d=4):
@@ -118,3 +118,27 @@ def test_bad_input_raises_invalid_polytope(make, match):
 
 def test_invalid_polytope_is_value_error():
     assert issubclass(InvalidPolytope, ValueError)
+
+
+@pytest.mark.parametrize(
+    "v, match",
+    [
+        ([np.nan, 0, 0, 0], "NaN or inf"),
+        ([np.inf, 0, 0, 0], "NaN or inf"),
+        ([1.0, 2.0], r"shape \(4,\)"),
+        ([[1.0, 2.0, 3.0, 4.0]], r"shape \(4,\)"),
+        (["a", 0, 0, 0], "vector of numbers"),
+    ],
+)
+def test_translation_by_a_bad_vector_is_refused(v, match):
+    P = Polytope.from_vertices(cube_vertices())
+    with pytest.raises(InvalidPolytope, match=match):
+        P.translated(v)
+
+
+@pytest.mark.parametrize("c", [np.nan, np.inf, 0.0, -1.0])
+def test_systolic_ratio_refuses_a_meaningless_capacity(c):
+    P = Polytope.from_vertices(cube_vertices())
+    with pytest.raises(ValueError, match="capacity must be a positive finite number"):
+        systolic_ratio(P, capacity=c)
+    assert systolic_ratio(P, capacity=4.0) == pytest.approx(0.5, rel=1e-12)

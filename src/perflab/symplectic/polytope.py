@@ -275,7 +275,17 @@ class Polytope:
 
     # ------------------------------------------------------------------ transformations
     def translated(self, v: object) -> Polytope:
-        v = np.asarray(v, dtype=np.float64).reshape(self.dim)
+        """K + v for a finite vector v of length ``dim``."""
+        try:
+            v = np.asarray(v, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise InvalidPolytope(f"translation must be a vector of numbers: {exc}") from exc
+        if v.shape != (self.dim,):
+            raise InvalidPolytope(
+                f"translation must have shape ({self.dim},), got {tuple(v.shape)}"
+            )
+        if not np.all(np.isfinite(v)):
+            raise InvalidPolytope("translation contains NaN or inf")
         factors = None
         if self.lagrangian_factors is not None:
             n = self.dim // 2

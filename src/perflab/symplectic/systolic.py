@@ -16,5 +16,10 @@ __all__ = ["systolic_ratio"]
 def systolic_ratio(P: Polytope, *, method: str = "auto", capacity: float | None = None) -> float:
     """c^n / (n! vol) for P in R^{2n}; pass ``capacity`` to reuse a computed c_EHZ."""
     n = require_symplectic(P, "systolic_ratio")
-    c = ehz_capacity(P, method).value if capacity is None else float(capacity)
+    if capacity is None:
+        c = ehz_capacity(P, method).value
+    else:
+        c = float(capacity)
+        if not math.isfinite(c) or c <= 0:
+            raise ValueError(f"capacity must be a positive finite number, got {capacity!r}")
     return c**n / (math.factorial(n) * volume(P))

@@ -69,6 +69,11 @@ def test_bad_absorption_input():
         capture_fractions(np.array([0.5, -0.1]), thickness=1.0, attenuation_length=1.0, steps=2)
     with pytest.raises(ValueError, match="parallax"):
         capture_fractions(np.array([np.nan]), thickness=1.0, attenuation_length=1.0, steps=2)
+    with pytest.raises(ValueError, match="parallax is the cosine"):
+        capture_fractions(np.array([0.5, 1.5]), thickness=1.0, attenuation_length=1.0, steps=2)
+    # a cosine computed in float32 may exceed 1 by rounding: accepted
+    rho32 = torch.tensor([1.0 + 2e-7, 0.3], dtype=torch.float32)
+    assert capture_fractions(rho32, thickness=1.0, attenuation_length=1.0, steps=2).shape == (2, 2)
     with pytest.raises(ValueError, match="attenuation_length"):
         capture_fractions(np.array([0.5]), thickness=1.0, attenuation_length=0.0, steps=2)
     with pytest.raises(ValueError, match="thickness"):

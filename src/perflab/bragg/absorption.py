@@ -36,7 +36,7 @@ def capture_fractions(
     """Capture fraction per layer and pixel, shape ``(steps,) + parallax.shape``.
 
     ``thickness == 0`` returns ones of shape ``(1,) + parallax.shape`` (no absorption, one
-    layer, as nanoBragg). Raises ``ValueError`` for parallax <= 0 or non-finite, a negative
+    layer, as nanoBragg). Raises ``ValueError`` for parallax <= 0, > 1 or non-finite, a negative
     or non-finite thickness, a non-positive attenuation length, or bad steps/step_rule.
     """
     ctx = array_context(parallax)
@@ -49,6 +49,12 @@ def capture_fractions(
         )
     if not bool(torch.isfinite(rho).all()) or bool((rho <= 0).any()):
         raise ValueError("parallax must be finite and > 0 (the ray must enter the sensor face)")
+    # a cosine: above 1 only by rounding (a few ulps of the dtype)
+    if rho.numel() and float(rho.detach().max()) > 1.0 + 8 * torch.finfo(rho.dtype).eps:
+        raise ValueError(
+            f"parallax is the cosine between the ray and the detector normal, so at most 1; "
+            f"got {float(rho.detach().max())!r}"
+        )
     if float(thickness) == 0.0:
         return ctx.out(torch.ones((1, *rho.shape), dtype=rho.dtype, device=rho.device))
     a = (dz / att) / rho

@@ -62,6 +62,10 @@ def test_power_spectrum_matches_golden(golden, hypers, backend, dtype):
     ref = data["power_spectrum"]
     ps = AniSOAP(**hypers, backend=backend, dtype=dtype).power_spectrum(frames)
     assert ps.shape == ref.shape == (3, 44)
+    assert ps.dtype == np.dtype(dtype)  # the calculation's dtype, also per centre
+    assert AniSOAP(**hypers, backend=backend, dtype=dtype).power_spectrum(
+        frames, per_center=True
+    ).dtype == np.dtype(dtype)
     if dtype == "float64":
         np.testing.assert_allclose(ps, ref, rtol=1e-6, atol=1e-10)
     else:

@@ -53,8 +53,12 @@ def power_spectrum(
     ``per_center=True`` there is one row per particle, ordered by species then
     ``(frame, particle)`` as the expansion's samples, with the other species' slots zero; the
     sample labels are ``expansion.samples[(z, 0)]``.
+
+    The result has the dtype of the coefficients (float32 for a float32 calculation); means
+    are accumulated in float64 and rounded once.
     """
     species = expansion.species
+    dtype = np.result_type(*expansion.blocks.values()) if expansion.blocks else np.float64
     n_feat = n_features_per_species(expansion, max_angular)
     if per_center:
         rows = []
@@ -65,7 +69,7 @@ def power_spectrum(
             full = np.zeros((inv.shape[0], len(species) * n_feat))
             full[:, s * n_feat : (s + 1) * n_feat] = inv
             rows.append(full)
-        return np.concatenate(rows, axis=0)
+        return np.concatenate(rows, axis=0).astype(dtype, copy=False)
     out = np.zeros((n_frames, len(species) * n_feat))
     for s, z in enumerate(species):
         if (z, 0) not in expansion.blocks:
@@ -77,4 +81,4 @@ def power_spectrum(
         counts = np.bincount(frame_of, minlength=n_frames)
         has = counts > 0
         out[has, s * n_feat : (s + 1) * n_feat] = sums[has] / counts[has, None]
-    return out
+    return out.astype(dtype, copy=False)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import math
 
+import datasets
 import pytest
 
 from perflab.atlas import get_plan, load
 from perflab.atlas.load import dataset_dir
 from perflab.atlas.pipeline import paths_for
+from perflab.atlas.readme import dataset_readme
 from perflab.atlas.report import latest_timings, timing_table
 from perflab.atlas.shards import MAX_SHARD_BYTES
 from perflab.atlas.verify import recompute_row, sample_rows
@@ -19,7 +21,7 @@ ATLASES = ("atlas-tiny", "atlas-small")
 
 
 @pytest.mark.parametrize("atlas", ATLASES)
-def test_committed_atlas_is_complete_and_explained(atlas):
+def test_committed_atlas_is_complete_and_explained(atlas, tmp_path):
     folder = dataset_dir(atlas)
     manifest = json.loads((folder / "manifest.json").read_text())
     plan = get_plan(atlas)
@@ -36,7 +38,12 @@ def test_committed_atlas_is_complete_and_explained(atlas):
     timed_out = {f["polytope_id"] for f in extra["failures"] if f["status"] == "timeout"}
     for pid, cap in zip(ds["polytope_id"], ds["ehz_capacity"], strict=True):
         assert cap is not None or pid in timed_out  # a capacity, or a recorded timeout
-    assert (folder / "README.md").read_text().startswith(f"# {atlas}")
+    readme = (folder / "README.md").read_text()
+    assert readme == dataset_readme(folder)  # written by code from the manifest, up to date
+    assert readme.startswith("---\n") and f"\n# {atlas}\n" in readme
+    # the dataset card tells plain `datasets` where the shards are
+    card = datasets.load_dataset(str(folder), split="train", cache_dir=str(tmp_path))
+    assert card.num_rows == plan.size and card.features == ds.features
 
 
 @pytest.mark.parametrize("atlas", ATLASES)

@@ -39,6 +39,19 @@ def dataset_readme(folder: str | os.PathLike[str]) -> str:
     tot = extra["totals"]
     failures = extra["failures"]
     lines = [
+        # dataset card metadata: `datasets.load_dataset("<folder>")` reads its files from here
+        "---",
+        f"pretty_name: {atlas}",
+        "tags:",
+        "- symplectic-geometry",
+        "- convex-polytopes",
+        "configs:",
+        "- config_name: default",
+        "  data_files:",
+        "  - split: train",
+        "    path: data/*/*.parquet",
+        "---",
+        "",
         f"# {atlas}",
         "",
         plan.get("description", ""),
@@ -51,8 +64,9 @@ def dataset_readme(folder: str | os.PathLike[str]) -> str:
         "",
         "Files: `data/<family>/shard-<k>.parquet` (rows in plan order), `manifest.json` "
         "(plan, per-shard SHA-256, counts, failures, environment). Raw per-row timings: "
-        f"`artefacts/benchmarks/{atlas}/timings.jsonl`; summary: "
-        f"`reports/{atlas}_benchmark.md`.",
+        f"`timings.jsonl` in the build's benchmarks folder (`artefacts/benchmarks/{atlas}/` "
+        f"for the default build); summary: `{atlas}_benchmark.md` in its reports folder "
+        "(`reports/` by default).",
         "",
         "## Load",
         "",

@@ -23,6 +23,8 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -275,10 +277,20 @@ def run_build(cfg: BuildConfig, progress: ProgressFn | None = None) -> dict[str,
             )
 
     if not reached():
-        ctx = mp.get_context("spawn")
-        pool = ctx.Pool(cfg.n_workers, initializer=init_worker, initargs=(str(layout.work_dir),))
+        # ProcessPoolExecutor, not multiprocessing.Pool: Pool.terminate() kills workers that
+        # may be half-way through sending a (multi-MB) result while holding the result
+        # queue's lock, and then deadlocks on that lock. Here shards in flight when the
+        # target is reached are left to finish, queued ones are cancelled, and only a hung
+        # worker is killed.
+        pool = ProcessPoolExecutor(
+            cfg.n_workers,
+            mp_context=mp.get_context("spawn"),
+            initializer=init_worker,
+            initargs=(str(layout.work_dir),),
+        )
+        pending: collections.deque = collections.deque()
+        hung = False
         try:
-            pending: collections.deque = collections.deque()
             nxt = next_shard
 
             def submit() -> None:
@@ -288,13 +300,19 @@ def run_build(cfg: BuildConfig, progress: ProgressFn | None = None) -> dict[str,
                     return
                 stop = min(start + cfg.shard_kernels, cfg.max_kernels)
                 args = (cfg.seed, nxt, start, stop, cfg.sample_rate, cfg.ptx_arch)
-                pending.append(pool.apply_async(build_shard, args))
+                pending.append(pool.submit(build_shard, *args))
                 nxt += 1
 
             for _ in range(2 * cfg.n_workers):
                 submit()
             while pending and not reached():
-                res: ShardResult = pending.popleft().get(timeout=SHARD_TIMEOUT_S)
+                try:
+                    res: ShardResult = pending.popleft().result(timeout=SHARD_TIMEOUT_S)
+                except FuturesTimeout:
+                    hung = True
+                    raise StorageError(
+                        f"a shard took over {SHARD_TIMEOUT_S:g} s: a worker hung; rerun to resume"
+                    ) from None
                 info = _commit(layout, manifest, res, seen)
                 for b in BACKENDS:
                     totals[b] += info[b]["bytes"]
@@ -306,9 +324,12 @@ def run_build(cfg: BuildConfig, progress: ProgressFn | None = None) -> dict[str,
                 if not reached():
                     submit()
         finally:
-            # shards still in flight are not needed (or the build failed): stop the workers now
-            pool.terminate()
-            pool.join()
+            for fut in pending:
+                fut.cancel()
+            if hung:  # the only case where a worker is killed
+                for proc in list(getattr(pool, "_processes", {}).values()):
+                    proc.kill()
+            pool.shutdown(wait=True, cancel_futures=True)
     run["wall_s"] = time.perf_counter() - t_start
     run["bytes_written"] = {b: totals[b] for b in BACKENDS}
     if run["shards_built"] or run["removed_uncommitted"]:  # a run that found the build complete

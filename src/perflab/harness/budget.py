@@ -32,6 +32,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 ENV_VAR = "PERFLAB_SOLVER_TIMEOUT"
@@ -71,6 +72,22 @@ def _signals_usable() -> bool:
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 
+@dataclass
+class _Entry:
+    """One active ``with time_budget(...)``: what its exit must restore and check."""
+
+    seconds: float
+    start: float
+    mode: str  # "off" | "after" | "signal"
+    deadline: float = float("inf")  # monotonic time the timer was armed for
+    fired: bool = False  # the deadline passed while the block ran (signal mode)
+    exc: TimeBudgetExceeded | None = None  # the exception the handler raises
+    old_handler: Any = None
+    old_timer: tuple[float, float] = (0.0, 0.0)
+    old_hook: Any = None
+    hook: Any = None  # the sys.unraisablehook this entry installed
+
+
 class time_budget:  # noqa: N801 - used like a function
     """Raise :class:`TimeBudgetExceeded` when a block or call runs over ``seconds``.
 
@@ -82,7 +99,7 @@ class time_budget:  # noqa: N801 - used like a function
         self._seconds = seconds
         self.what = what
         self.mode: str | None = None
-        self._stack: list[tuple[Any, ...]] = []
+        self._stack: list[_Entry] = []
 
     @property
     def seconds(self) -> float:
@@ -91,26 +108,21 @@ class time_budget:  # noqa: N801 - used like a function
     def __enter__(self) -> time_budget:
         seconds = self.seconds
         start = time.monotonic()
-        if seconds <= 0:
-            self._stack.append((seconds, start, None, (0.0, 0.0), "off", {}, None))
-            self.mode = "off"
-            return self
-        if not _signals_usable():
-            self._stack.append((seconds, start, None, (0.0, 0.0), "after", {}, None))
-            self.mode = "after"
+        if seconds <= 0 or not _signals_usable():
+            self.mode = "off" if seconds <= 0 else "after"
+            self._stack.append(_Entry(seconds, start, self.mode))
             return self
 
-        deadline_exc = TimeBudgetExceeded(seconds, what=self.what)
-        state = {"fired": False, "deadline": float("inf")}
+        entry = _Entry(seconds, start, "signal", exc=TimeBudgetExceeded(seconds, what=self.what))
 
         def _handler(signum: int, frame: Any) -> None:
-            if not state["fired"] and time.monotonic() < state["deadline"] - 1e-3:
+            if not entry.fired and time.monotonic() < entry.deadline - 1e-3:
                 return  # a stale SIGALRM meant for an inner budget that has just ended
-            state["fired"] = True
-            deadline_exc.elapsed = time.monotonic() - start
-            deadline_exc.args = (
+            entry.fired = True
+            entry.exc.elapsed = time.monotonic() - start
+            entry.exc.args = (
                 f"{self.what} exceeded its time budget of {seconds:g} s "
-                f"(interrupted after {deadline_exc.elapsed:.3f} s)",
+                f"(interrupted after {entry.exc.elapsed:.3f} s)",
             )
             if frame is not None and frame.f_code is _ENTER_CODE:
                 signal.setitimer(signal.ITIMER_REAL, RETRY_SECONDS)  # raise in the block
@@ -123,51 +135,47 @@ class time_budget:  # noqa: N801 - used like a function
             # library code may swallow the exception (``except Exception``, e.g. numpy's
             # array_equal): keep interrupting until the block ends (__exit__ disarms)
             signal.setitimer(signal.ITIMER_REAL, REPEAT_SECONDS)
-            raise deadline_exc.with_traceback(None)
+            raise entry.exc.with_traceback(None)
 
-        old_hook = sys.unraisablehook
+        entry.old_hook = sys.unraisablehook
 
         def _unraisable(unraisable: Any) -> None:
-            if unraisable.exc_value is deadline_exc:
+            if unraisable.exc_value is entry.exc:
                 # our interrupt landed where exceptions are swallowed: try again shortly
                 signal.setitimer(signal.ITIMER_REAL, RETRY_SECONDS)
                 return
-            old_hook(unraisable)
+            entry.old_hook(unraisable)
 
-        old_handler = signal.signal(signal.SIGALRM, _handler)
-        old_timer = signal.setitimer(signal.ITIMER_REAL, 0)
+        entry.old_handler = signal.signal(signal.SIGALRM, _handler)
+        entry.old_timer = signal.setitimer(signal.ITIMER_REAL, 0)
         delay = seconds
-        if old_timer[0] > 0:
-            delay = min(delay, old_timer[0])  # never extend an outer budget
-        state["deadline"] = start + delay
-        self._stack.append(
-            (seconds, start, old_handler, old_timer, "signal", state, (deadline_exc, old_hook))
-        )
+        if entry.old_timer[0] > 0:
+            delay = min(delay, entry.old_timer[0])  # never extend an outer budget
+        entry.deadline = start + delay
+        self._stack.append(entry)
         self.mode = "signal"
-        sys.unraisablehook = _unraisable
-        state["hook"] = _unraisable
+        sys.unraisablehook = entry.hook = _unraisable
         signal.setitimer(signal.ITIMER_REAL, delay)
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
-        seconds, start, old_handler, old_timer, mode, state, saved = self._stack.pop()
-        if mode == "signal":
+        entry = self._stack.pop()
+        if entry.mode == "signal":
             signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, old_handler)
-            deadline_exc, old_hook = saved
-            if sys.unraisablehook is state["hook"]:  # unless the block installed its own
-                sys.unraisablehook = old_hook
-        elapsed = time.monotonic() - start
-        if mode == "signal" and old_timer[0] > 0:
-            remaining = old_timer[0] - elapsed
+            signal.signal(signal.SIGALRM, entry.old_handler)
+            if sys.unraisablehook is entry.hook:  # unless the block installed its own
+                sys.unraisablehook = entry.old_hook
+        elapsed = time.monotonic() - entry.start
+        if entry.mode == "signal" and entry.old_timer[0] > 0:
+            remaining = entry.old_timer[0] - elapsed
             # re-arm the outer timer; if it has already expired, fire it almost at once
-            signal.setitimer(signal.ITIMER_REAL, max(remaining, 1e-6), old_timer[1])
+            signal.setitimer(signal.ITIMER_REAL, max(remaining, 1e-6), entry.old_timer[1])
         if exc_type is None:
-            if mode == "signal" and state["fired"]:
+            if entry.fired:
                 # the interrupt was swallowed but the block still overran
-                raise deadline_exc.with_traceback(None)
-            if mode == "after" and elapsed > seconds:
-                raise TimeBudgetExceeded(seconds, elapsed, what=self.what)
+                raise entry.exc.with_traceback(None)
+            if entry.mode == "after" and elapsed > entry.seconds:
+                raise TimeBudgetExceeded(entry.seconds, elapsed, what=self.what)
         return False
 
     def __call__(self, fn: F) -> F:

@@ -21,6 +21,8 @@ whatever the forward backend, so memory stays bounded by the chunk size.
 
 from __future__ import annotations
 
+import itertools
+import math
 from typing import Any
 
 import torch
@@ -55,9 +57,7 @@ PREP_BLOCK = 1 << 21
 def _row_major_blocks(shape: tuple[int, ...], max_elems: int):
     """Yield ``(start, stop, index)``: ``x[index]`` of an array of ``shape`` is the flat range
     ``[start, stop)`` in row-major order and holds at most ``max(max_elems, 1)`` elements."""
-    n = 1
-    for d in shape:
-        n *= d
+    n = math.prod(shape)
     if n == 0:
         return
     # split at the first axis whose trailing block no longer fits
@@ -72,20 +72,11 @@ def _row_major_blocks(shape: tuple[int, ...], max_elems: int):
     rows = max(1, max_elems // trailing)
     outer = shape[:axis]
     start = 0
-    for outer_index in _ndindex(outer):
+    for outer_index in itertools.product(*map(range, outer)):
         for r in range(0, shape[axis], rows):
             stop = start + min(rows, shape[axis] - r) * trailing
             yield start, stop, (*outer_index, slice(r, r + rows))
             start = stop
-
-
-def _ndindex(shape: tuple[int, ...]):
-    if not shape:
-        yield ()
-        return
-    for i in range(shape[0]):
-        for rest in _ndindex(shape[1:]):
-            yield (i, *rest)
 
 
 def _forward_blocks(spec: GridSpec, queries, shape, dtype, out_dtype, backend, chunk):
@@ -215,9 +206,8 @@ def tricubic_interpolate(
             if ready:  # flat views, no copy
                 out, mask = _forward(spec, *(x.view(-1) for x in (hh, kk, ll)), name, chunk_size)
             else:
-                queries = (hh, kk, ll)
                 out, mask = _forward_blocks(
-                    spec, queries, shape, dtype, query_dtype, name, chunk_size
+                    spec, (hh, kk, ll), shape, dtype, query_dtype, name, chunk_size
                 )
     out = ctx.out(out.reshape(shape).to(query_dtype))
     if return_mask:

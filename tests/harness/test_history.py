@@ -124,9 +124,13 @@ def test_cli_append_then_compare(real_run_json, tmp_path, capsys):
     # one run only: comparing is an error with a clear message, not an empty table
     assert _main(["compare", "--csv", str(csv_path)]) == 2
     assert "1 run(s)" in capsys.readouterr().err
-    # a second (synthetic, slower) run of the same machine
+    # a second (synthetic, slower) run of the same machine. The real run's IQR can be
+    # as large as its median on a busy machine, so the slowdown is set well past the
+    # noise rule's threshold max(2*hypot(IQR, IQR), 10 % of the median) for any IQR.
     rows = read_history(csv_path)
-    slower = [dataclasses.replace(r, run_id="next", median_s=r.median_s * 3) for r in rows]
+    slower = [
+        dataclasses.replace(r, run_id="next", median_s=3 * r.median_s + 10 * r.iqr_s) for r in rows
+    ]
     append_history(slower, csv_path)
     assert _main(["compare", "--csv", str(csv_path)]) == 0
     out = capsys.readouterr().out

@@ -146,3 +146,77 @@ def test_zero_thickness_is_one_layer_for_any_steps_and_rule(rule, steps):
     np.testing.assert_array_equal(layers[0], pos)
     images = np.linalg.norm(layers, axis=-1)  # any per-layer image
     np.testing.assert_array_equal(absorb(images, cf), images[0])
+
+
+def _nanobragg_loop(pix0, fdet, sdet, odet, shape, pixel_size, thick, att, steps):
+    """A scalar transcription of nanoBragg.c's thickness loop (oversample 1, -oversample_thick):
+    per layer, the pixel moves to depth Odet = t*dz, the ray is re-unitized, the parallax is
+    recomputed, and that layer's intensity (here 1/|pos|^2) is weighted by its capture."""
+    dz = thick / (steps - 1)
+    image = np.zeros(shape)
+    capture = np.zeros((steps, *shape))
+    for s in range(shape[0]):
+        for f in range(shape[1]):
+            for t in range(steps):
+                fd, sd, od = (f + 0.5) * pixel_size, (s + 0.5) * pixel_size, t * dz
+                pos = fd * fdet + sd * sdet + od * odet + pix0
+                airpath = float(np.sqrt(pos @ pos))
+                rho = float((pos / airpath) @ odet)
+                c = np.exp(-t * dz / att / rho) - np.exp(-(t + 1) * dz / att / rho)
+                capture[t, s, f] = c
+                image[s, f] += c / airpath**2
+    return capture, image
+
+
+def test_per_layer_parallax_reproduces_the_nanobragg_loop():
+    # an oblique detector (normal tilted from the beam), so parallax changes with depth
+    odet = np.array([np.cos(0.5), np.sin(0.5), 0.0])
+    fdet = np.array([0.0, 0.0, 1.0])
+    sdet = np.cross(odet, fdet)
+    pix0 = 0.05 * odet - 0.004 * fdet - 0.003 * sdet
+    shape, px, thick, att, steps = (6, 7), 1e-3, 4e-3, 1e-3, 5
+    want_cf, want_image = _nanobragg_loop(pix0, fdet, sdet, odet, shape, px, thick, att, steps)
+
+    pos = detector_pixel_positions(pix0, fdet, sdet, shape, px)
+    layers = layer_positions(pos, odet, thickness=thick, steps=steps)
+    rho_t = parallax(layers, odet)
+    cf = capture_fractions(
+        rho_t, thickness=thick, attenuation_length=att, steps=steps, per_layer=True
+    )
+    assert cf.shape == (steps, *shape)
+    np.testing.assert_allclose(cf, want_cf, rtol=1e-12)
+    intensity = 1.0 / np.sum(layers**2, axis=-1)
+    np.testing.assert_allclose(absorb(intensity, cf), want_image, rtol=1e-12)
+    # one parallax per pixel (the front face's) is close but not nanoBragg's number
+    cf_front = capture_fractions(
+        parallax(pos, odet), thickness=thick, attenuation_length=att, steps=steps
+    )
+    assert np.abs(cf_front - want_cf).max() > 1e-6
+    # and per-layer with a parallax that is constant over layers is the per-pixel result
+    same = capture_fractions(
+        np.broadcast_to(parallax(pos, odet), (steps, *shape)),
+        thickness=thick,
+        attenuation_length=att,
+        steps=steps,
+        per_layer=True,
+    )
+    np.testing.assert_allclose(same, cf_front, rtol=1e-15)
+
+
+def test_per_layer_parallax_shape_and_flag_are_checked():
+    rho = _rho()
+    with pytest.raises(ValueError, match="per_layer=True needs parallax of shape"):
+        capture_fractions(rho, thickness=1e-4, attenuation_length=1e-4, steps=5, per_layer=True)
+    with pytest.raises(ValueError, match="per_layer=True needs parallax of shape"):
+        capture_fractions(0.5, thickness=1e-4, attenuation_length=1e-4, steps=2, per_layer=True)
+    with pytest.raises(TypeError, match="per_layer"):
+        capture_fractions(rho, thickness=1e-4, attenuation_length=1e-4, steps=5, per_layer=1)
+    # zero thickness: one layer, as layer_positions gives
+    cf = capture_fractions(
+        rho[None], thickness=0.0, attenuation_length=1e-4, steps=5, per_layer=True
+    )
+    assert cf.shape == (1, *rho.shape) and (cf == 1.0).all()
+    with pytest.raises(ValueError, match="1 layer"):
+        capture_fractions(
+            np.stack([rho] * 5), thickness=0.0, attenuation_length=1e-4, steps=5, per_layer=True
+        )

@@ -7,9 +7,14 @@ mu = 1 / attenuation_length and layer depth dz, layer t = 0..steps-1 absorbs the
 
 of the photons (Beer-Lambert over the slanted path dz / rho; nanoBragg.c, pixel loop). It is
 evaluated here as ``exp(-t a) * (-expm1(-a))`` with a = dz mu / rho: the same number without
-the cancellation of two nearly equal exponentials. The sum over layers telescopes to
-``1 - exp(-steps dz mu / rho)``. Zero thickness means no absorption: nanoBragg then uses a
-single layer with c = 1.
+the cancellation of two nearly equal exponentials. With one rho per pixel the sum over
+layers telescopes to ``1 - exp(-steps dz mu / rho)``. Zero thickness means no absorption:
+nanoBragg then uses a single layer with c = 1.
+
+nanoBragg recomputes rho in every layer, from the layer's own shifted pixel position
+(``Odet = t * dz``): layer t uses rho_t, so c_t = exp(-t dz mu / rho_t) - exp(-(t+1) dz mu /
+rho_t) and the sum no longer telescopes exactly. ``per_layer=True`` takes that per-layer
+parallax, ``parallax(layer_positions(...), odet)``, and gives nanoBragg's numbers exactly.
 """
 
 from __future__ import annotations
@@ -32,16 +37,32 @@ def capture_fractions(
     attenuation_length: float,
     steps: int,
     step_rule: str = "nanobragg",
+    per_layer: bool = False,
 ):
-    """Capture fraction per layer and pixel, shape ``(steps,) + parallax.shape``.
+    """Capture fraction per layer and pixel, shape ``(steps,) + pixels``.
 
-    ``thickness == 0`` returns ones of shape ``(1,) + parallax.shape`` (no absorption, one
-    layer, as nanoBragg). Raises ``ValueError`` for parallax <= 0, > 1 or non-finite, a negative
-    or non-finite thickness, a non-positive attenuation length, or bad steps/step_rule.
+    ``per_layer=False``: ``parallax`` has shape ``pixels``, one rho per pixel used for every
+    layer. ``per_layer=True``: ``parallax`` has shape ``(steps,) + pixels`` (for zero
+    thickness ``(1,) + pixels``, as :func:`perflab.bragg.layer_positions` gives) and layer t
+    uses its own rho_t, as nanoBragg.c does. ``thickness == 0`` returns ones of shape
+    ``(1,) + pixels`` (no absorption, one layer, as nanoBragg). Raises ``ValueError`` for
+    parallax <= 0, > 1 or non-finite, a per-layer parallax whose leading axis is not the
+    number of layers, a negative or non-finite thickness, a non-positive attenuation length,
+    or bad steps/step_rule.
     """
+    if not isinstance(per_layer, bool):
+        raise TypeError(f"per_layer must be True or False, got {per_layer!r}")
     ctx = array_context(parallax)
     rho = as_float_tensor(parallax, "parallax", ctx)
     dz = layer_step(thickness, steps, step_rule)  # validates thickness, steps, rule
+    if per_layer:
+        layers = 1 if float(thickness) == 0.0 else int(steps)
+        if rho.ndim < 1 or rho.shape[0] != layers:
+            raise ValueError(
+                f"per_layer=True needs parallax of shape (layers, *pixels) with {layers} "
+                f"layer(s) (thickness {thickness!r}, steps {steps!r}), got shape "
+                f"{tuple(rho.shape)}"
+            )
     att = float(attenuation_length)
     if not att > 0.0 or math.isnan(att):
         raise ValueError(
@@ -55,10 +76,11 @@ def capture_fractions(
             f"parallax is the cosine between the ray and the detector normal, so at most 1; "
             f"got {float(rho.detach().max())!r}"
         )
+    pixels = tuple(rho.shape[1:]) if per_layer else tuple(rho.shape)
     if float(thickness) == 0.0:
-        return ctx.out(torch.ones((1, *rho.shape), dtype=rho.dtype, device=rho.device))
-    a = (dz / att) / rho
-    t = torch.arange(steps, dtype=rho.dtype, device=rho.device).view(-1, *([1] * rho.ndim))
+        return ctx.out(torch.ones((1, *pixels), dtype=rho.dtype, device=rho.device))
+    a = (dz / att) / rho  # shape pixels, or (steps,) + pixels per layer
+    t = torch.arange(steps, dtype=rho.dtype, device=rho.device).view(-1, *([1] * len(pixels)))
     cf = torch.exp(-t * a) * (-torch.expm1(-a))
     return ctx.out(cf)
 

@@ -7,6 +7,7 @@ device of the tensor inputs. Mixing tensors on different devices is an error.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,7 +51,12 @@ def as_float_tensor(x: Any, name: str, ctx: ArrayContext) -> torch.Tensor:
         arr = np.asarray(x)
         if arr.dtype.kind not in "f":
             raise TypeError(f"{name} must have a floating dtype, got {arr.dtype}")
-        t = torch.as_tensor(arr)
+        if arr.flags.writeable:
+            t = torch.as_tensor(arr)
+        else:  # read-only views (np.broadcast_to, memory maps): shared, never written to
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", "The given NumPy array is not writable")
+                t = torch.as_tensor(arr)
     if not t.is_floating_point():
         raise TypeError(f"{name} must have a floating dtype, got {t.dtype}")
     return t.to(ctx.device)

@@ -128,7 +128,13 @@ def test_any_benchmark_node_id_is_a_target(tmp_path):
     assert "from_samples (timing.py" in r.stdout  # the benchmarked function is profiled
     summary = json.loads(next(tmp_path.glob("*.json")).read_text())
     assert summary["target"] == node
-    assert not any("fixture" in row["function"] for row in summary["top"])
+    # only the test call is profiled: nothing of pytest's fixture set-up, collection or
+    # runtest protocol. (pytest-benchmark's own fixture.py, the `benchmark(...)` call the
+    # test makes, is in the call path and may enter the top rows; it is not set-up.)
+    stats = pstats.Stats(str(next(tmp_path.glob("*.prof"))))
+    files = {Path(f).as_posix() for f, _line, _fn in stats.stats}  # type: ignore[attr-defined]
+    for setup in ("_pytest/fixtures.py", "_pytest/runner.py", "_pytest/main.py"):
+        assert not any(f.endswith(setup) for f in files), setup
     r = subprocess.run(
         [
             sys.executable,

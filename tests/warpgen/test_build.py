@@ -187,6 +187,20 @@ def test_resume_with_other_parameters_is_refused(smoke_build, tmp_path):
         run_build(other)
 
 
+def test_resume_of_shards_from_another_generator_version_is_refused(
+    smoke_build, tmp_path, monkeypatch
+):
+    # the same seed gives other kernels once the generator changes: never mix the two
+    from perflab.harness import ManifestError
+    from perflab.warpgen import build
+
+    cfg, _ = smoke_build
+    monkeypatch.setattr(build, "GENERATOR_VERSION", build.GENERATOR_VERSION + 1)
+    again = BuildConfig(root=cfg.root, stats_path=tmp_path / "s.json", target_mb=cfg.target_mb)
+    with pytest.raises(ManifestError):
+        run_build(again)
+
+
 @pytest.mark.parametrize(
     "kw",
     [

@@ -82,3 +82,39 @@ def test_each_category_has_structural_variety():
 def test_bad_input_raises_generator_error(seed, index, category):
     with pytest.raises(GeneratorError):
         generate_kernel(seed, index, category=category)
+
+
+def _same_operands(source: str) -> list[str]:
+    """Sub-expressions whose two operands are the same text: ``x - x``, ``b < b``,
+    ``wp.max(y, y)``, ``wp.cross(v, v)``, ``wp.lerp(x, x, t)``, ``wp.atan2(x, x)``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub):
+            pair = (node.left, node.right)
+        elif isinstance(node, ast.Compare) and len(node.comparators) == 1:
+            pair = (node.left, node.comparators[0])
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in {"min", "max", "cross", "lerp", "atan2"}
+            and len(node.args) >= 2
+        ):
+            pair = (node.args[0], node.args[1])
+        else:
+            continue
+        if ast.dump(pair[0]) == ast.dump(pair[1]):
+            found.append(ast.unparse(node))
+    return found
+
+
+def test_no_operator_gets_the_same_expression_twice():
+    # with few leaves per kernel, 12 % of kernels used to hold a constant or an identity
+    # dressed as an operator (x - x, wp.max(y, y), b < b)
+    demo = "y = wp.max(a, a) + (x - x)\nif b < b:\n    z = wp.min(a, b) - x\n"
+    assert sorted(_same_operands(demo)) == ["b < b", "wp.max(a, a)", "x - x"]
+    bad = {}
+    for i in range(60 * len(CATEGORY_NAMES)):
+        spec = generate_kernel(0, i)
+        if found := _same_operands(spec.python_source):
+            bad[spec.kernel_name] = found
+    assert not bad, bad

@@ -32,7 +32,7 @@ from typing import Any
 from perflab.harness import Manifest, env_snapshot
 from perflab.warpgen import codegen
 from perflab.warpgen.errors import BuildConfigError, StorageError
-from perflab.warpgen.generate import CATEGORY_NAMES
+from perflab.warpgen.generate import CATEGORY_NAMES, GENERATOR_VERSION
 from perflab.warpgen.records import BACKENDS, SCHEMA_VERSION
 from perflab.warpgen.storage import (
     Layout,
@@ -93,6 +93,7 @@ class BuildConfig:
         """Parameters that define the content of the shards (a resume must match them)."""
         return {
             "schema_version": SCHEMA_VERSION,
+            "generator_version": GENERATOR_VERSION,
             "seed": self.seed,
             "shard_kernels": self.shard_kernels,
             "sample_rate": self.sample_rate,

@@ -5,11 +5,17 @@ that also builds expression trees. Expressions are built bottom-up from leaves w
 are bounded (|x| <= ~10); each operator keeps the result finite and bounded for such inputs
 (divisions add 1 to an absolute value, ``exp`` clamps its argument, ``sqrt``/``log`` take
 absolute values), so a launch on random inputs in [-1, 1] never produces inf or NaN.
+
+The two operands of a binary operator, and the two sides of a comparison, are never the same
+text: with only a few leaves per kernel a third of the draws used to be ``x - x``,
+``wp.max(y, y)``, ``wp.cross(v, v)`` or ``b < b``, which are constants or identities, not
+the operators they look like. :meth:`Gen.distinct` draws again (then falls back to a fresh
+literal) when the second operand would repeat the first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -87,6 +93,18 @@ class Gen:
         return f"{prefix}{self._counter}"
 
     # -- expressions -------------------------------------------------------------------
+    def distinct(self, first: str, draw: Callable[[], str], fallback: Callable[[], str]) -> str:
+        """A second operand unlike ``first``: ``draw()`` up to 4 times, then ``fallback()``
+        (a random literal, drawn until it differs) so the operator is not an identity."""
+        for _ in range(4):
+            b = draw()
+            if b != first:
+                return b
+        b = fallback()
+        while b == first:
+            b = fallback()
+        return b
+
     def fexpr(self, leaves: Sequence[str], depth: int = 2) -> str:
         """A float32 expression over ``leaves`` (float32 names/literals) of depth <= ``depth``."""
         if depth <= 0 or self.coin(0.25):
@@ -94,14 +112,17 @@ class Gen:
         if self.coin(0.4):
             return self.choice(UNARY_F).format(a=self.fexpr(leaves, depth - 1))
         a = self.fexpr(leaves, depth - 1)
-        b = self.fexpr(leaves, depth - 1)
+        b = self.distinct(a, lambda: self.fexpr(leaves, depth - 1), self.flit)
         return self.choice(BINARY_F).format(a=a, b=b)
 
     def cond(self, leaves: Sequence[str]) -> str:
         """A boolean condition comparing float expressions."""
         op = self.choice(("<", ">", "<=", ">="))
         left = self.fexpr(leaves, 1)
-        right = self.flit(-1.0, 1.0) if self.coin(0.6) else self.fexpr(leaves, 1)
+        if self.coin(0.6):
+            right = self.distinct(left, lambda: self.flit(-1.0, 1.0), lambda: self.flit(-1.0, 1.0))
+        else:
+            right = self.distinct(left, lambda: self.fexpr(leaves, 1), lambda: self.flit(-1.0, 1.0))
         c = f"{left} {op} {right}"
         if self.coin(0.25):
             c2 = f"{self.fexpr(leaves, 1)} {self.choice(('<', '>'))} {self.flit(-1.0, 1.0)}"
@@ -116,19 +137,27 @@ class Gen:
             comps = ", ".join(self.fexpr(fleaves, 1) for _ in range(n))
             return f"wp.vec{n}({comps})"
         a = self.vexpr(vleaves, fleaves, n, depth - 1)
+
+        def b() -> str:  # a second vector operand, never the text of ``a``
+            return self.distinct(
+                a,
+                lambda: self.vexpr(vleaves, fleaves, n, depth - 1),
+                lambda: f"wp.vec{n}({', '.join(self.flit() for _ in range(n))})",
+            )
+
         ops = [
-            lambda: f"({a} + {self.vexpr(vleaves, fleaves, n, depth - 1)})",
-            lambda: f"({a} - {self.vexpr(vleaves, fleaves, n, depth - 1)})",
+            lambda: f"({a} + {b()})",
+            lambda: f"({a} - {b()})",
             lambda: f"({a} * {self.fexpr(fleaves, 1)})",
             lambda: f"wp.normalize({a})",
-            lambda: f"wp.cw_mul({a}, {self.vexpr(vleaves, fleaves, n, depth - 1)})",
-            lambda: f"wp.min({a}, {self.vexpr(vleaves, fleaves, n, depth - 1)})",
-            lambda: f"wp.max({a}, {self.vexpr(vleaves, fleaves, n, depth - 1)})",
-            lambda: f"({a} * wp.dot({a}, {self.vexpr(vleaves, fleaves, n, depth - 1)}))",
-            lambda: f"wp.lerp({a}, {self.vexpr(vleaves, fleaves, n, depth - 1)}, 0.5)",
+            lambda: f"wp.cw_mul({a}, {b()})",
+            lambda: f"wp.min({a}, {b()})",
+            lambda: f"wp.max({a}, {b()})",
+            lambda: f"({a} * wp.dot({a}, {b()}))",
+            lambda: f"wp.lerp({a}, {b()}, 0.5)",
         ]
         if n == 3:
-            ops.append(lambda: f"wp.cross({a}, {self.vexpr(vleaves, fleaves, n, depth - 1)})")
+            ops.append(lambda: f"wp.cross({a}, {b()})")
         return self.choice(ops)()
 
     def sexpr_of_vec(self, v: str, n: int) -> str:

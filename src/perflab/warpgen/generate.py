@@ -17,6 +17,11 @@ from perflab.warpgen.spec import KernelSpec
 
 CATEGORY_NAMES: tuple[str, ...] = tuple(CATEGORIES)
 
+# Bumped whenever the text generated for some (seed, index) changes, so that a build cannot
+# resume shards written by an older generator (it is part of the build's identity).
+# 2: the two operands of a binary operator or comparison are never the same expression.
+GENERATOR_VERSION = 2
+
 
 def category_of(index: int) -> str:
     """The category of kernel ``index`` (round robin over :data:`CATEGORY_NAMES`)."""

@@ -32,6 +32,15 @@ def test_agrees_with_haim_kislev(seed, assert_agree):
     assert_agree(*random_4d(seed), "reeb")
 
 
+def test_long_thin_body_rejects_an_orbit_with_a_negative_time(assert_agree):
+    """Found by hypothesis: a vertex ~300x farther out than the facets made the feasibility
+    tolerance (then relative to the farthest vertex) admit an orbit with t = -5e-5; reeb gave
+    18.353 where c_EHZ is 18.570, and its cycle failed the check."""
+    P, prov = gen.halfspace_polytope_4d(65515, facets=7)
+    assert np.max(np.abs(P.vertices)) > 1e3 * np.min(P.offsets - P.normals @ P.interior_point)
+    assert_agree(P, prov, "reeb")
+
+
 @pytest.mark.parametrize(
     "make",
     [

@@ -49,7 +49,7 @@ from perflab.symplectic.cycles import (
     candidate_cycles,
     omega_matrix,
 )
-from perflab.symplectic.polytope import InvalidPolytope, Polytope
+from perflab.symplectic.polytope import REL_TOL, InvalidPolytope, Polytope
 
 __all__ = ["LagrangianFaceError", "lagrangian_two_faces", "reeb"]
 
@@ -163,7 +163,11 @@ def reeb(P: Polytope, *, time_limit: float | None = None) -> CapacityResult:
             c for c in candidate_cycles(Pc, OMEGA_TOL) if not np.any(np.all(inc[list(c)], axis=0))
         )
         best: tuple[float, tuple[int, ...], np.ndarray] | None = None
-        ptol = 1e3 * Pc.tol
+        # feasibility of an orbit (t >= 0, x_i in K) in the unit of the offsets, which are
+        # of unit size here. Not Pc.tol: that follows the farthest vertex, and on a long thin
+        # body (a vertex 300x farther out than the facets) it let through an orbit with a
+        # negative time of 5e-5 whose action was 1 % below c_EHZ.
+        ptol = 1e3 * REL_TOL * float(np.max(h))
         count = 0
         for C in batches_by_length(cycles, extra=4):
             count += len(C)

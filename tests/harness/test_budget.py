@@ -13,9 +13,9 @@ def test_sleep_past_budget_raises_in_main_thread():
     with pytest.raises(TimeBudgetExceeded, match="0.2 s"):
         with time_budget(0.2) as tb:
             assert tb.mode == "signal"
-            time.sleep(2.0)
-    # interrupted, not run to completion
-    assert time.monotonic() - t0 < 1.5
+            time.sleep(10.0)
+    # interrupted, not run to completion (5 s leaves room for a loaded machine)
+    assert time.monotonic() - t0 < 5.0
 
 
 def test_decorator_interrupts_pure_python_loop():
@@ -71,9 +71,9 @@ def test_nested_inner_budget_does_not_extend_outer():
     t0 = time.monotonic()
     with pytest.raises(TimeBudgetExceeded):
         with time_budget(0.2):
-            with time_budget(5.0):
-                time.sleep(2.0)
-    assert time.monotonic() - t0 < 1.5
+            with time_budget(30.0):
+                time.sleep(10.0)
+    assert time.monotonic() - t0 < 5.0
 
 
 def test_outer_budget_still_fires_after_inner_finishes():
@@ -138,8 +138,8 @@ def test_a_stuck_loop_is_still_interrupted_after_a_swallowed_interrupt(swallowin
     with pytest.raises(TimeBudgetExceeded):
         with time_budget(0.05):
             gc.collect()
-            _busy(3.0)  # stands in for a stuck loop
-    assert time.monotonic() - t0 < 1.5
+            _busy(10.0)  # stands in for a stuck loop
+    assert time.monotonic() - t0 < 5.0
 
 
 def test_other_unraisable_exceptions_still_reach_the_previous_hook(monkeypatch):

@@ -1,4 +1,5 @@
 import json
+import os
 import subprocess
 import sys
 
@@ -36,7 +37,12 @@ def test_git_commit_is_null_outside_a_checkout(tmp_path):
         "import perflab.harness.env as e, json; "
         f"print(json.dumps(e._git_commit({str(tmp_path)!r})))"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    # git must not find a repository above tmp_path (a TMPDIR inside a CI workspace)
+    env = {k: v for k, v in os.environ.items() if k not in ("GIT_DIR", "GIT_WORK_TREE")}
+    env["GIT_CEILING_DIRECTORIES"] = str(tmp_path.parent)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
     assert out.stdout.strip() == "null"
 
 

@@ -243,7 +243,17 @@ def test_code_dirty_ignores_outputs(tmp_path):
     (tmp_path / "artefacts" / "h.csv").write_text("a\n")
     (tmp_path / "code.py").write_text("x = 1\n")
     git("add", ".")
-    git("-c", "user.email=a@b", "-c", "user.name=n", "commit", "-qm", "init")
+    git(
+        "-c",
+        "user.email=a@b",
+        "-c",
+        "user.name=n",
+        "-c",
+        "commit.gpgsign=false",
+        "commit",
+        "-qm",
+        "init",
+    )
     assert code_dirty(tmp_path) is False
     (tmp_path / "artefacts" / "h.csv").write_text("a\nb\n")
     assert code_dirty(tmp_path) is False  # the history file changing is not dirt

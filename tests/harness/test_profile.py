@@ -125,7 +125,7 @@ def test_any_benchmark_node_id_is_a_target(tmp_path):
         check=False,
     )
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
-    assert "from_samples (timing.py" in r.stdout  # the benchmarked function is profiled
+    assert "top 20 functions by self time" in r.stdout
     summary = json.loads(next(tmp_path.glob("*.json")).read_text())
     assert summary["target"] == node
     # only the test call is profiled: nothing of pytest's fixture set-up, collection or
@@ -133,6 +133,11 @@ def test_any_benchmark_node_id_is_a_target(tmp_path):
     # test makes, is in the call path and may enter the top rows; it is not set-up.)
     stats = pstats.Stats(str(next(tmp_path.glob("*.prof"))))
     files = {Path(f).as_posix() for f, _line, _fn in stats.stats}  # type: ignore[attr-defined]
+    # the benchmarked function is profiled (wherever it ranks by self time)
+    assert any(
+        fn == "from_samples" and Path(f).as_posix().endswith("perflab/harness/timing.py")
+        for f, _line, fn in stats.stats  # type: ignore[attr-defined]
+    )
     for setup in ("_pytest/fixtures.py", "_pytest/runner.py", "_pytest/main.py"):
         assert not any(f.endswith(setup) for f in files), setup
     r = subprocess.run(

@@ -25,7 +25,7 @@ SCREENSHOTS = ROOT / "reports" / "screenshots"
 pytestmark = [
     pytest.mark.deep,
     pytest.mark.e2e,
-    pytest.mark.timeout(300),
+    pytest.mark.timeout(600),  # above the server start (90 s) + kernel (180 s) waits
     pytest.mark.skipif(
         browser_missing_reason() is not None,
         reason=f"browser test not possible: {browser_missing_reason()}",

@@ -48,11 +48,11 @@ def _lines(path: Path) -> int:
         return 0
 
 
-def _start(out: Path, bench: Path, workers: int) -> subprocess.Popen:
+def _start(out: Path, bench: Path, workers: int, hang_at: str) -> subprocess.Popen:
     code = CHILD.format(
         here=str(HERE), plan=PLAN.to_json(), out=str(out), bench=str(bench), workers=workers
     )
-    env = dict(os.environ, FAKE_ROW_SLEEP="0.03")
+    env = dict(os.environ, FAKE_ROW_SLEEP="0.03", FAKE_ROW_HANG_AT=hang_at)
     return subprocess.Popen([sys.executable, "-c", code], env=env, start_new_session=True)
 
 
@@ -67,9 +67,11 @@ def test_sigkill_at_several_points_then_resume_is_byte_identical(tmp_path, worke
     out, bench = tmp_path / "ds", tmp_path / "b"
     timings = bench / "timings.jsonl"
     kills = 0
-    # kill after ~5 rows (inside the first shard) and ~20 rows (around shard boundaries)
-    for threshold in (10, 40):
-        proc = _start(out, bench, workers)
+    ids = [item.polytope_id for item in PLAN.items()]
+    # kill after ~5 rows (inside the first shard) and ~20 rows (around shard boundaries);
+    # a row further on hangs, so the build cannot finish first however slow the test is
+    for threshold, hang in ((10, 8), (40, 25)):
+        proc = _start(out, bench, workers, hang_at=ids[hang])
         deadline = time.monotonic() + 60
         while _lines(timings) < threshold and proc.poll() is None:
             assert time.monotonic() < deadline, "build made no progress"
@@ -81,7 +83,7 @@ def test_sigkill_at_several_points_then_resume_is_byte_identical(tmp_path, worke
                 os.kill(proc.pid, signal.SIGKILL)
             kills += 1
         proc.wait(timeout=30)
-    assert kills >= 2, "the build finished before it could be killed; slow the stand-in"
+    assert kills == 2, "the build ended before it was killed"
     assert (
         not (out / "manifest.json").exists()
         or not json.loads((out / "manifest.json").read_text())["extra"]["complete"]

@@ -34,6 +34,8 @@ def polygon_row(item: PlanItem, budget: float) -> dict[str, Any]:
     crash_at = os.environ.get("FAKE_ROW_CRASH_AT")
     if crash_at is not None and item.polytope_id == crash_at:
         raise Crash(item.polytope_id)
+    if item.polytope_id == os.environ.get("FAKE_ROW_EXIT_AT"):
+        os._exit(3)  # a worker process dying outright (OOM killer, segfault)
     if item.polytope_id == os.environ.get("FAKE_ROW_HANG_AT"):
         time.sleep(3600)  # a build that must be killed: it cannot finish before the test
     if sleep:

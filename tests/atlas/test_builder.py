@@ -167,6 +167,22 @@ def test_two_workers_give_the_same_bytes(tmp_path):
     assert data_files(tmp_path / "a") == data_files(tmp_path / "b")
 
 
+def test_a_worker_that_dies_fails_the_build_instead_of_hanging_it(tmp_path, monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    plan = small_plan()
+    victim = list(plan.items())[3].polytope_id
+    monkeypatch.setenv("FAKE_ROW_EXIT_AT", victim)
+    with pytest.raises(BrokenProcessPool):
+        build(plan, tmp_path / "ds", bench_dir=tmp_path / "b", row_fn=polygon_row, workers=2)
+    # the rows before it were kept; a resume without the fault finishes the same bytes
+    monkeypatch.delenv("FAKE_ROW_EXIT_AT")
+    res = build(plan, tmp_path / "ds", bench_dir=tmp_path / "b", row_fn=polygon_row)
+    assert res.complete
+    build(plan, tmp_path / "ref", bench_dir=tmp_path / "rb", row_fn=polygon_row)
+    assert data_files(tmp_path / "ds") == data_files(tmp_path / "ref")
+
+
 def test_progress_reports_every_row(tmp_path):
     seen = []
     build(

@@ -25,7 +25,7 @@ SCREENSHOTS = ROOT / "reports" / "screenshots"
 pytestmark = [
     pytest.mark.deep,
     pytest.mark.e2e,
-    pytest.mark.timeout(600),  # above the server start (90 s) + kernel (180 s) waits
+    pytest.mark.timeout(600),  # above the server start (90 s) + kernel (240 s) waits
     pytest.mark.skipif(
         browser_missing_reason() is not None,
         reason=f"browser test not possible: {browser_missing_reason()}",
@@ -41,7 +41,7 @@ def _png_size(path: Path) -> tuple[int, int]:
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_dashboard_renders_without_errors(nb: Path):
-    check = check_notebook(nb, screenshot_dir=SCREENSHOTS, timeout=180)
+    check = check_notebook(nb, screenshot_dir=SCREENSHOTS, timeout=240)
     log = check.server_log_tail
     assert check.cells >= 1, f"{nb.name}: the kernel reported no cells\n{log}"
     assert not check.errors, f"{nb.name}: cells show errors: {check.errors}\n{log}"

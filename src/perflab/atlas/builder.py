@@ -42,6 +42,7 @@ import shutil
 import signal
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,7 +111,7 @@ def build(
 
     ``resume=True`` skips finished shards and reuses journalled rows; ``resume=False``
     starts afresh (only the family ``only`` when given). ``only`` restricts the run to one
-    family. ``workers > 1`` computes rows in that many forked processes (results are still
+    family. ``workers > 1`` computes rows in that many spawned processes (results are still
     consumed in plan order). ``progress(done, total)`` is called as rows arrive.
     ``row_fn(item, budget)`` computes a row (default :func:`perflab.atlas.compute.compute_row`).
     """
@@ -286,24 +287,31 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _worker_call(args: tuple[RowFn, PlanItem, float]) -> dict[str, Any]:
-    row_fn, item, budget = args
-    return _safe_row(row_fn, item, budget)
-
-
 def _stream(
     todo: list[tuple[str, PlanItem]], row_fn: RowFn, budget: float, workers: int
 ) -> Iterator[tuple[str, PlanItem, dict[str, Any]]]:
-    """Yield ``(shard, item, record)`` in ``todo`` order, computed by ``workers`` processes."""
+    """Yield ``(shard, item, record)`` in ``todo`` order, computed by ``workers`` processes.
+
+    The workers are spawned, not forked: a fork of a process with other threads running (a
+    marimo kernel serving a dashboard) can copy a lock held by one of them and hang the
+    child for good. A worker that dies raises ``BrokenProcessPool`` here instead of leaving
+    the build waiting; leaving early cancels the rows not yet started.
+    """
     if workers == 1 or len(todo) < 2:
         for key, item in todo:
             yield key, item, _safe_row(row_fn, item, budget)
         return
-    ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(processes=workers, initializer=_worker_init) as pool:
-        args = ((row_fn, item, budget) for _, item in todo)
-        for (key, item), rec in zip(todo, pool.imap(_worker_call, args, chunksize=1), strict=True):
-            yield key, item, rec
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_init,
+    )
+    try:
+        futures = [pool.submit(_safe_row, row_fn, item, budget) for _, item in todo]
+        for (key, item), fut in zip(todo, futures, strict=True):
+            yield key, item, fut.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 # -- shards and the manifest -----------------------------------------------------------------

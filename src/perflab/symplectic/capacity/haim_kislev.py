@@ -42,9 +42,9 @@ from scipy.sparse import coo_matrix
 from perflab.harness import time_budget
 from perflab.symplectic.capacity.result import (
     CapacityResult,
+    centred_unit,
     require_symplectic,
     single_threaded_blas,
-    unit_scale,
 )
 from perflab.symplectic.cycles import (
     apply_J,
@@ -190,11 +190,8 @@ def haim_kislev(P: Polytope, *, time_limit: float | None = None) -> CapacityResu
     """
     require_symplectic(P, "haim_kislev")
     with time_budget(time_limit, what="haim_kislev"), single_threaded_blas():
-        Pc, _ = P.centred()
-        # solve on a copy with offsets of unit size (exact power-of-two scaling: the KKT
-        # systems mix offsets and unit normals), c(lam K) = lam^2 c(K)
-        s = unit_scale(float(np.max(Pc.offsets)))
-        top, count = best_stationary_points(Pc.scaled(1.0 / s))
+        Pu, _, s = centred_unit(P)  # offsets of unit size for the KKT systems
+        top, count = best_stationary_points(Pu)
         if not top:  # pragma: no cover - a polytope always has an admissible cycle
             raise RuntimeError("haim_kislev found no admissible cycle (numerical failure)")
         c = 1.0 / (2.0 * top[0][0])

@@ -38,9 +38,9 @@ from scipy.optimize import linprog
 from perflab.harness import time_budget
 from perflab.symplectic.capacity.result import (
     CapacityResult,
+    centred_unit,
     require_symplectic,
     single_threaded_blas,
-    unit_scale,
 )
 from perflab.symplectic.cycles import (
     OMEGA_TOL,
@@ -151,11 +151,7 @@ def reeb(P: Polytope, *, time_limit: float | None = None) -> CapacityResult:
             f"a Lagrangian 2-face (omega(n_{a}, n_{b}) = 0) and {len(lag) - 1} more do"
         )
     with time_budget(time_limit, what="reeb"), single_threaded_blas():
-        Pc, shift = P.centred()
-        # solve on a copy with offsets of unit size (exact power-of-two scaling: the orbit
-        # systems mix offsets and unit normals), c(lam K) = lam^2 c(K)
-        s = unit_scale(float(np.max(Pc.offsets)))
-        Pc = Pc.scaled(1.0 / s)
+        Pc, shift, s = centred_unit(P)  # offsets of unit size for the orbit systems
         N, h = Pc.normals, Pc.offsets
         JN = apply_J(N)
         inc = Pc.incidence

@@ -11,7 +11,13 @@ from threadpoolctl import threadpool_limits
 
 from perflab.symplectic.polytope import InvalidPolytope, Polytope
 
-__all__ = ["CapacityResult", "require_symplectic", "single_threaded_blas", "unit_scale"]
+__all__ = [
+    "CapacityResult",
+    "centred_unit",
+    "require_symplectic",
+    "single_threaded_blas",
+    "unit_scale",
+]
 
 
 def single_threaded_blas() -> threadpool_limits:
@@ -61,3 +67,16 @@ def unit_scale(size: float) -> float:
     of two is exact in floating point, and bodies already of unit size (factor 1) are left
     untouched."""
     return 2.0 ** round(math.log2(size))
+
+
+def centred_unit(P: Polytope) -> tuple[Polytope, np.ndarray, float]:
+    """``((P - c) / s, c, s)``: ``P`` moved to 0 by its interior point ``c`` and divided by
+    ``s = unit_scale(max offset)``, so that its offsets are of unit size.
+
+    The facet solvers (Haim-Kislev's KKT systems, reeb's orbit systems) mix offsets with
+    unit normals, and their fixed thresholds are made for offsets of unit size; convert
+    back with c(s K) = s^2 c(K) and x -> s x + c.
+    """
+    Pc, shift = P.centred()
+    s = unit_scale(float(np.max(Pc.offsets)))
+    return Pc.scaled(1.0 / s), shift, s

@@ -28,6 +28,29 @@ def dataset_dir(name_or_path: str | os.PathLike[str]) -> Path:
     return root / "datasets" / str(name_or_path)
 
 
+def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any]:
+    """The ``manifest.json`` of the build folder ``folder``, checked to be one this code
+    reads; :class:`AtlasNotFound` names what is wrong (missing, unreadable, other schema)."""
+    folder = Path(folder)
+    mpath = folder / "manifest.json"
+    if not mpath.exists():
+        raise AtlasNotFound(f"no atlas build at {folder} (no manifest.json); build it first")
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise AtlasNotFound(
+            f"{mpath}: cannot read the manifest ({exc}); rebuild the atlas"
+        ) from exc
+    if not isinstance(manifest, dict):
+        raise AtlasNotFound(f"{mpath}: not an atlas manifest; rebuild the atlas")
+    if manifest.get("schema_version") != SCHEMA_VERSION:
+        raise AtlasNotFound(
+            f"{folder}: schema {manifest.get('schema_version')!r}, this code reads "
+            f"{SCHEMA_VERSION!r}; rebuild the atlas"
+        )
+    return manifest
+
+
 def load(
     name_or_path: str | os.PathLike[str] = "atlas-small",
     *,
@@ -52,22 +75,7 @@ def load(
     from datasets.table import InMemoryTable
 
     folder = dataset_dir(name_or_path)
-    mpath = folder / "manifest.json"
-    if not mpath.exists():
-        raise AtlasNotFound(f"no atlas build at {folder} (no manifest.json); build it first")
-    try:
-        manifest = json.loads(mpath.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise AtlasNotFound(
-            f"{mpath}: cannot read the manifest ({exc}); rebuild the atlas"
-        ) from exc
-    if not isinstance(manifest, dict):
-        raise AtlasNotFound(f"{mpath}: not an atlas manifest; rebuild the atlas")
-    if manifest.get("schema_version") != SCHEMA_VERSION:
-        raise AtlasNotFound(
-            f"{folder}: schema {manifest.get('schema_version')!r}, this code reads "
-            f"{SCHEMA_VERSION!r}; rebuild the atlas"
-        )
+    manifest = read_manifest(folder)
     extra = manifest.get("extra", {})
     if not extra.get("complete") and not allow_incomplete:
         raise AtlasNotFound(

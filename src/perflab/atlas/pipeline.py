@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from perflab.atlas.builder import BuildResult, Progress, RowFn, build
-from perflab.atlas.load import REPO_ROOT
+from perflab.atlas.load import REPO_ROOT, read_manifest
 from perflab.atlas.plan import BuildPlan, get_plan
 from perflab.atlas.readme import write_dataset_readme
 from perflab.atlas.report import benchmark_report, report_is_current
@@ -78,10 +78,9 @@ def build_and_report(
 
 
 def done_ids(dataset: str | os.PathLike[str]) -> set[str]:
-    """The polytope ids of the shards a build folder's manifest records as done."""
-    import json
-
-    m = json.loads((Path(dataset) / "manifest.json").read_text(encoding="utf-8"))
+    """The polytope ids of the shards a build folder's manifest records as done
+    (:class:`AtlasNotFound` when there is no readable manifest)."""
+    m = read_manifest(dataset)
     return {pid for info in m["done"].values() if isinstance(info, dict) for pid in info["ids"]}
 
 

@@ -6,17 +6,17 @@ always describes the files next to it. It holds no timings (see the benchmark re
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
+from perflab.atlas.load import read_manifest
 from perflab.atlas.schema import CAPACITY_METHODS, SCHEMA_VERSION, schema_description
 from perflab.harness import atomic_write_text, markdown_table
 
 
 def dataset_readme(folder: str | os.PathLike[str]) -> str:
     folder = Path(folder)
-    m = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    m = read_manifest(folder)
     plan = m["params"]["plan"]
     extra = m["extra"]
     atlas = plan["atlas"]

@@ -25,7 +25,7 @@ from typing import Any
 import torch
 
 from perflab.bragg.arrays import array_context, as_float_tensor
-from perflab.bragg.geometry import layer_step
+from perflab.bragg.geometry import layer_count, layer_step
 
 ABSORB_MODES = ("sum", "last")
 
@@ -55,8 +55,8 @@ def capture_fractions(
     ctx = array_context(parallax)
     rho = as_float_tensor(parallax, "parallax", ctx)
     dz = layer_step(thickness, steps, step_rule)  # validates thickness, steps, rule
+    layers = layer_count(thickness, steps)
     if per_layer:
-        layers = 1 if float(thickness) == 0.0 else int(steps)
         if rho.ndim < 1 or rho.shape[0] != layers:
             raise ValueError(
                 f"per_layer=True needs parallax of shape (layers, *pixels) with {layers} "
@@ -78,9 +78,9 @@ def capture_fractions(
         )
     pixels = tuple(rho.shape[1:]) if per_layer else tuple(rho.shape)
     if float(thickness) == 0.0:
-        return ctx.out(torch.ones((1, *pixels), dtype=rho.dtype, device=rho.device))
+        return ctx.out(torch.ones((layers, *pixels), dtype=rho.dtype, device=rho.device))
     a = (dz / att) / rho  # shape pixels, or (steps,) + pixels per layer
-    t = torch.arange(steps, dtype=rho.dtype, device=rho.device).view(-1, *([1] * len(pixels)))
+    t = torch.arange(layers, dtype=rho.dtype, device=rho.device).view(-1, *([1] * len(pixels)))
     cf = torch.exp(-t * a) * (-torch.expm1(-a))
     return ctx.out(cf)
 

@@ -47,6 +47,12 @@ def layer_step(thickness: float, steps: int, step_rule: str = "nanobragg") -> fl
     return thickness / steps
 
 
+def layer_count(thickness: float, steps: int) -> int:
+    """The number of sensor layers: ``steps``, or 1 for zero thickness (nanoBragg then uses a
+    single layer at the front face, whatever ``steps`` says)."""
+    return 1 if float(thickness) == 0.0 else int(steps)
+
+
 def detector_pixel_positions(
     pix0: Any, fdet: Any, sdet: Any, shape: tuple[int, int], pixel_size: float
 ):
@@ -82,9 +88,7 @@ def layer_positions(positions: Any, normal: Any, *, thickness: float, steps: int
     if pos.shape[-1:] != (3,) or n.shape != (3,):
         raise ValueError("positions must have a trailing axis of 3 and normal must be a 3-vector")
     dz = layer_step(thickness, steps, step_rule)
-    if float(thickness) == 0.0:
-        steps = 1
-    t = torch.arange(steps, dtype=pos.dtype, device=pos.device) * dz
+    t = torch.arange(layer_count(thickness, steps), dtype=pos.dtype, device=pos.device) * dz
     shifted = pos.unsqueeze(0) + t.view(-1, *([1] * pos.ndim)) * n
     return ctx.out(shifted)
 

@@ -325,11 +325,10 @@ def run_build(cfg: BuildConfig, progress: ProgressFn | None = None) -> dict[str,
                 if not reached():
                     submit()
         finally:
-            for fut in pending:
-                fut.cancel()
             if hung:  # the only case where a worker is killed
                 for proc in list(getattr(pool, "_processes", {}).values()):
                     proc.kill()
+            # cancel the queued shards and wait for those in flight
             pool.shutdown(wait=True, cancel_futures=True)
     run["wall_s"] = time.perf_counter() - t_start
     run["bytes_written"] = {b: totals[b] for b in BACKENDS}

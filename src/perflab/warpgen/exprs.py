@@ -119,10 +119,14 @@ class Gen:
         """A boolean condition comparing float expressions."""
         op = self.choice(("<", ">", "<=", ">="))
         left = self.fexpr(leaves, 1)
+
+        def literal() -> str:
+            return self.flit(-1.0, 1.0)
+
         if self.coin(0.6):
-            right = self.distinct(left, lambda: self.flit(-1.0, 1.0), lambda: self.flit(-1.0, 1.0))
+            right = self.distinct(left, literal, literal)
         else:
-            right = self.distinct(left, lambda: self.fexpr(leaves, 1), lambda: self.flit(-1.0, 1.0))
+            right = self.distinct(left, lambda: self.fexpr(leaves, 1), literal)
         c = f"{left} {op} {right}"
         if self.coin(0.25):
             c2 = f"{self.fexpr(leaves, 1)} {self.choice(('<', '>'))} {self.flit(-1.0, 1.0)}"

@@ -1,8 +1,11 @@
 """Shared helpers for the symplectic tests."""
 
+import itertools
+
+import numpy as np
 import pytest
 
-from perflab.symplectic import check_cycle
+from perflab.symplectic import Polytope, check_cycle
 
 
 def rel(a: float, b: float) -> float:
@@ -35,3 +38,13 @@ def assert_agree(assert_witness):
         assert_witness(P, rh)
 
     return check
+
+
+@pytest.fixture(scope="session")
+def hurwitz_24_cell():
+    """The 24-cell with vertices +-e_i and (+-1/2, +-1/2, +-1/2, +-1/2) (the Hurwitz unit
+    quaternions; facets +-x_a +- x_b <= 1): c_EHZ = 2, volume 2, systolic ratio 1
+    (Chaidez-Hutchings, arXiv:2008.10111, Sec. 2)."""
+    V = [s * e for e in np.eye(4) for s in (1.0, -1.0)]
+    V += [np.array(x) / 2 for x in itertools.product([1.0, -1.0], repeat=4)]
+    return Polytope.from_vertices(np.array(V))

@@ -2,7 +2,8 @@
 
 - :func:`measure`, :class:`Timer`, :class:`SampleStats`: cold/warm wall-clock timing.
 - :func:`env_snapshot`: what machine and software produced a number.
-- :class:`time_budget`, :class:`TimeBudgetExceeded`: budgets for long-running solvers.
+- :class:`time_budget`, :class:`TimeBudgetExceeded`: wall-clock safety nets for long-running
+  solvers; :class:`WorkBudgetExceeded`: a search out of its work budget (machine-independent).
 - :class:`RunLog`: crash-safe JSON-lines event log.
 - :class:`Manifest`: atomic JSON manifest for resumable builds.
 - :func:`write_report`, :func:`save_chart`: Markdown + JSON reports, offline charts.
@@ -14,7 +15,12 @@ history CSV), :mod:`perflab.harness.profile` (profile targets), :mod:`perflab.ha
 """
 
 from perflab.harness.atomic import atomic_write_bytes, atomic_write_text
-from perflab.harness.budget import TimeBudgetExceeded, default_budget, time_budget
+from perflab.harness.budget import (
+    TimeBudgetExceeded,
+    WorkBudgetExceeded,
+    default_budget,
+    time_budget,
+)
 from perflab.harness.env import env_snapshot, env_summary
 from perflab.harness.manifest import Manifest, ManifestError
 from perflab.harness.nbargs import notebook_args
@@ -29,6 +35,7 @@ __all__ = [
     "RunLog",
     "SampleStats",
     "TimeBudgetExceeded",
+    "WorkBudgetExceeded",
     "Timer",
     "atomic_write_bytes",
     "atomic_write_text",

@@ -57,6 +57,19 @@ class TimeBudgetExceeded(TimeoutError):
         super().__init__(msg)
 
 
+class WorkBudgetExceeded(RuntimeError):
+    """A search ran out of its work budget (nodes, cycles or candidates examined).
+
+    Unlike :class:`TimeBudgetExceeded` this depends only on the input and the budget, never
+    on the machine's speed or load: the same call exceeds it on every machine, so a dataset
+    row that records it is reproducible."""
+
+    def __init__(self, message: str, *, used: int, what: str = "search"):
+        self.used = used
+        self.what = what
+        super().__init__(message)
+
+
 def default_budget() -> float:
     """The budget from ``PERFLAB_SOLVER_TIMEOUT`` (seconds), or 30 s when unset or empty."""
     raw = os.environ.get(ENV_VAR, "").strip()

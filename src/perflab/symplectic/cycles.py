@@ -29,6 +29,7 @@ from perflab.symplectic.polytope import Polytope
 __all__ = [
     "CycleCheck",
     "action",
+    "least_action_orbit",
     "apply_J",
     "check_cycle",
     "omega_matrix",
@@ -81,34 +82,45 @@ def simple_cycles(adj: list[list[int]], min_len: int = 3) -> list[tuple[int, ...
     return [c for c in _cycles(adj, [(v,) for v in range(len(adj))]) if len(c) >= min_len]
 
 
-def _cycles(adj: list[list[int]], groups: list[tuple[int, ...]]) -> Iterator[tuple[int, ...]]:
+def _cycles(
+    adj: list[list[int]], groups: list[tuple[int, ...]], max_len: int | None = None
+) -> Iterator[tuple[int, ...]]:
     """Simple cycles of a graph on ``groups`` (tuples of facets) whose groups are pairwise
     disjoint; each is returned once (started at the group holding its smallest facet) as the
-    concatenated facet tuple."""
+    concatenated facet tuple. ``max_len``: only cycles of at most that many facets."""
     lo = [min(g) for g in groups]
     masks = [sum(1 << f for f in g) for g in groups]
+    sizes = [len(g) for g in groups]
+    cap = max_len if max_len is not None else sum(sizes)
     for s in range(len(groups)):
         path = [s]
         used = masks[s]
+        length = sizes[s]
         stack = [iter([v for v in adj[s] if lo[v] > lo[s]])]
         while stack:
             nxt = next(stack[-1], None)
             if nxt is None:
                 stack.pop()
-                used &= ~masks[path.pop()]
+                g = path.pop()
+                used &= ~masks[g]
+                length -= sizes[g]
                 continue
             if nxt == s:
                 yield tuple(f for g in path for f in groups[g])
                 continue
-            if used & masks[nxt]:
+            if used & masks[nxt] or length + sizes[nxt] > cap:
                 continue
             path.append(nxt)
             used |= masks[nxt]
+            length += sizes[nxt]
             stack.append(iter([v for v in adj[nxt] if lo[v] > lo[s] or v == s]))
 
 
-def candidate_cycles(P: Polytope, omega_tol: float = OMEGA_TOL) -> Iterator[tuple[int, ...]]:
-    """Facet cycles (a generator) that can carry a minimal closed characteristic.
+def candidate_cycles(
+    P: Polytope, omega_tol: float = OMEGA_TOL, max_len: int | None = None
+) -> Iterator[tuple[int, ...]]:
+    """Facet cycles (a generator) that can carry a minimal closed characteristic
+    (``max_len``: only those of at most that many facets).
 
     Consecutive facets with omega(n_a, n_b) = 0 (Lagrangian products, cubes, ...) are grouped
     into *runs*: sets R of facets with pairwise omega = 0 and a common point. On a run the
@@ -156,7 +168,7 @@ def candidate_cycles(P: Polytope, omega_tol: float = OMEGA_TOL) -> Iterator[tupl
                 np.all(sub >= -omega_tol, axis=0)
             ):
                 adj[i].append(j)
-    return (c for c in _cycles(adj, groups) if len(c) >= 3)
+    return (c for c in _cycles(adj, groups, max_len) if len(c) >= 3)
 
 
 def batches_by_length(
@@ -216,6 +228,57 @@ def place_on_boundary(
         raise RuntimeError(f"placing the cycle on the boundary failed: {res.message}")
     x0 = res.x[:d]
     return x0 + S, float(res.x[d])
+
+
+def least_action_orbit(
+    N: np.ndarray, h: np.ndarray, facets: tuple[int, ...] | list[int]
+) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """The least-action closed characteristic that runs on ``facets`` in that order, one
+    segment t_i J n_i each (t_i >= 0): an LP in (x_0, t).
+
+    Constraints: segment i starts on its facet, <n_i, x_i> = h_i with
+    x_i = x_0 + sum_{l < i} t_l J n_l (it then stays there: <n_i, J n_i> = 0); every x_i is in
+    K = {N x <= h} (so, by convexity, is every segment); the polygon closes,
+    sum_i t_i J n_i = 0. Objective: the action 1/2 sum_i t_i h_i (the action of a segment
+    t J n_i on facet i). Returns (vertices x_0..x_{k-1}, t, action), or None when no such
+    closed polygon exists. A facet sequence through one common point admits only t = 0 (see
+    :mod:`perflab.symplectic.capacity.reeb`): exclude those before calling.
+    """
+    seq = list(facets)
+    k = len(seq)
+    d = N.shape[1]
+    Ns = N[seq]
+    JN = apply_J(Ns)
+    # x_i = [I, L_i] (x_0, t) with L_i = [J n_0 .. J n_{i-1}, 0 ..]
+    L = np.zeros((k, d, k))
+    for i in range(1, k):
+        L[i, :, :i] = JN[:i].T
+    A_eq = np.zeros((k + d, d + k))
+    b_eq = np.zeros(k + d)
+    A_ub = np.zeros((k * len(N), d + k))
+    for i in range(k):
+        A_eq[i, :d] = Ns[i]
+        A_eq[i, d:] = Ns[i] @ L[i]
+        b_eq[i] = h[seq[i]]
+        A_ub[i * len(N) : (i + 1) * len(N), :d] = N
+        A_ub[i * len(N) : (i + 1) * len(N), d:] = N @ L[i]
+    A_eq[k:, d:] = JN.T
+    c = np.r_[np.zeros(d), 0.5 * h[seq]]
+    res = linprog(
+        c,
+        A_ub=A_ub,
+        b_ub=np.tile(h, k),
+        A_eq=A_eq,
+        b_eq=b_eq,
+        bounds=[(None, None)] * d + [(0, None)] * k,
+        method="highs",
+        options={"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10},
+    )
+    if res.status != 0:
+        return None
+    x0, t = res.x[:d], np.clip(res.x[d:], 0.0, None)
+    X = x0 + np.einsum("idk,k->id", L, t)
+    return X, t, 0.5 * float(t @ h[seq])
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,12 @@
 ``ehz_capacity(P, method)``: "haim_kislev" (any R^{2n}), "billiards" (Lagrangian products of
 two polygons), "reeb" (4D polytopes without Lagrangian 2-faces), "auto" (the fastest exact
 method that applies; ``r.method`` says which).
+
+Cost as the number of facets F grows (measured on a 2-core machine, docs in the README):
+haim_kislev enumerates every simple cycle of the facet-transition graph (~0.5 ms a cycle;
+F <= 10 well under a second, F = 12-13 up to a minute, F >= 14 mostly out of reach);
+reeb expands tubes best first (~60 us a tube; random 4D polytopes with 20-50 facets in
+0.1-1 s, the 24-cell 69,343 tubes); billiards is polynomial in the number of edges.
 """
 
 from __future__ import annotations
@@ -13,35 +19,55 @@ from perflab.symplectic.capacity import reeb as _reeb
 from perflab.symplectic.capacity.result import CapacityResult, require_symplectic
 from perflab.symplectic.polytope import Polytope
 
-__all__ = ["METHODS", "CapacityResult", "auto_method", "ehz_capacity"]
+__all__ = ["AUTO_HK_MAX_FACETS", "METHODS", "CapacityResult", "auto_method", "ehz_capacity"]
 
 METHODS = ("haim_kislev", "billiards", "reeb", "auto")
 
+#: ``auto`` prefers haim_kislev up to this many facets in R^4 (there its batched cycle
+#: enumeration beats the tube search: 8 facets ~0.008 s against ~0.02 s; at 11 facets
+#: 0.5 s against 0.013 s)
+AUTO_HK_MAX_FACETS = 10
+
 
 def ehz_capacity(
-    P: Polytope, method: str = "auto", *, time_limit: float | None = None
+    P: Polytope,
+    method: str = "auto",
+    *,
+    max_work: int | None = None,
+    time_limit: float | None = None,
 ) -> CapacityResult:
     """c_EHZ(P) with a minimal-action closed characteristic.
 
-    ``time_limit`` (seconds) bounds the heavy methods (default ``PERFLAB_SOLVER_TIMEOUT`` or
-    30 s); past it ``perflab.harness.TimeBudgetExceeded`` is raised.
+    ``max_work`` is the work budget of the search methods: candidate cycles for
+    haim_kislev, tubes expanded for reeb (billiards is polynomial and takes none). Past it
+    ``perflab.harness.WorkBudgetExceeded`` is raised: the same on every machine, whatever
+    its load. ``time_limit`` (seconds) is a wall-clock safety net (default
+    ``PERFLAB_SOLVER_TIMEOUT`` or 30 s); past it ``perflab.harness.TimeBudgetExceeded``.
     """
     require_symplectic(P, "ehz_capacity")
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
+    if max_work is not None and (isinstance(max_work, bool) or int(max_work) != max_work):
+        raise ValueError(f"max_work must be a positive integer, got {max_work!r}")
+    if max_work is not None and max_work < 1:
+        raise ValueError(f"max_work must be a positive integer, got {max_work!r}")
     if method == "auto":
         method = auto_method(P)
     if method == "haim_kislev":
-        return _haim_kislev.haim_kislev(P, time_limit=time_limit)
+        return _haim_kislev.haim_kislev(P, max_cycles=max_work, time_limit=time_limit)
     if method == "billiards":
         return _billiards.billiards(P, time_limit=time_limit)
-    return _reeb.reeb(P, time_limit=time_limit)
+    return _reeb.reeb(P, max_nodes=max_work, time_limit=time_limit)
 
 
 def auto_method(P: Polytope) -> str:
     """The method ``ehz_capacity(P, "auto")`` runs: "billiards" for Lagrangian products of
-    polygons (polynomial in the number of edges), else "haim_kislev" (any R^{2n})."""
+    polygons (polynomial in the number of edges); "reeb" for 4D polytopes with more than
+    :data:`AUTO_HK_MAX_FACETS` facets and no Lagrangian 2-face (best-first tube search);
+    else "haim_kislev" (any R^{2n})."""
     require_symplectic(P, "auto_method")
     if _billiards.lagrangian_factors(P) is not None:
         return "billiards"
+    if P.dim == 4 and P.num_facets > AUTO_HK_MAX_FACETS and not _reeb.lagrangian_two_faces(P):
+        return "reeb"
     return "haim_kislev"

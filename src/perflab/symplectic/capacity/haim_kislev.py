@@ -39,7 +39,7 @@ import numpy as np
 from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 
-from perflab.harness import time_budget
+from perflab.harness import WorkBudgetExceeded, time_budget
 from perflab.symplectic.capacity.result import (
     CapacityResult,
     centred_unit,
@@ -55,7 +55,7 @@ from perflab.symplectic.cycles import (
 )
 from perflab.symplectic.polytope import Polytope
 
-__all__ = ["best_stationary_points", "haim_kislev"]
+__all__ = ["best_stationary_points", "haim_kislev", "short_cycle_bound"]
 
 #: beta_i >= -BETA_TOL (relative to max beta) counts as non-negative
 BETA_TOL = 1e-10
@@ -144,20 +144,32 @@ def _nonneg_points(cases: list[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarra
 
 
 def best_stationary_points(
-    P: Polytope, rel_tol: float = 1e-10
+    P: Polytope,
+    rel_tol: float = 1e-10,
+    *,
+    max_len: int | None = None,
+    max_cycles: int | None = None,
 ) -> tuple[list[tuple[float, tuple[int, ...], np.ndarray]], int]:
     """Maximisers of Q over the non-negative stationary points of all candidate cycles of P
     (0 must be interior): every (Q, cycle, beta) with Q >= (1 - rel_tol) max Q, best first,
     and the number of cycles examined. Several cycles can attain the maximum; some of them
     need not be realisable as a closed characteristic, so the caller tries them in turn.
-    Cycles are streamed in batches of equal length, so memory stays bounded."""
+    Cycles are streamed in batches of equal length, so memory stays bounded. ``max_len``:
+    only cycles of at most that many facets (then 1 / (2 max Q) is an upper bound on c_EHZ,
+    no longer its value). ``max_cycles``: work budget, ``WorkBudgetExceeded`` past it."""
     N, h = P.normals, P.offsets
     Om = omega_matrix(N)
     top: list[tuple[float, tuple[int, ...], np.ndarray]] = []
     qmax = -np.inf
     count = 0
-    for C in batches_by_length(candidate_cycles(P), extra=P.dim + 1):
+    for C in batches_by_length(candidate_cycles(P, max_len=max_len), extra=P.dim + 1):
         count += len(C)
+        if max_cycles is not None and count > max_cycles:
+            raise WorkBudgetExceeded(
+                f"haim_kislev: work budget of {max_cycles} cycles exhausted",
+                used=max_cycles,
+                what="haim_kislev",
+            )
         k = C.shape[1]
         sol = _kkt_batch(C, Om, N, h)
         beta, Q = sol["beta"], sol["Q"]
@@ -182,33 +194,78 @@ def best_stationary_points(
     return top, count
 
 
-def haim_kislev(P: Polytope, *, time_limit: float | None = None) -> CapacityResult:
+def haim_kislev(
+    P: Polytope, *, max_cycles: int | None = None, time_limit: float | None = None
+) -> CapacityResult:
     """c_EHZ(P) by the Haim-Kislev formula (exact; see the module docstring).
 
-    Raises ``InvalidPolytope`` for odd dimension and ``TimeBudgetExceeded`` past
-    ``time_limit`` seconds (default: ``PERFLAB_SOLVER_TIMEOUT`` or 30 s).
+    Raises ``InvalidPolytope`` for odd dimension, ``WorkBudgetExceeded`` past ``max_cycles``
+    candidate cycles (the work budget: machine-independent) and ``TimeBudgetExceeded`` past
+    ``time_limit`` seconds (a safety net; default ``PERFLAB_SOLVER_TIMEOUT`` or 30 s).
     """
     require_symplectic(P, "haim_kislev")
     with time_budget(time_limit, what="haim_kislev"), single_threaded_blas():
-        Pu, _, s = centred_unit(P)  # offsets of unit size for the KKT systems
-        top, count = best_stationary_points(Pu)
-        if not top:  # pragma: no cover - a polytope always has an admissible cycle
-            raise RuntimeError("haim_kislev found no admissible cycle (numerical failure)")
-        c = 1.0 / (2.0 * top[0][0])
-        # the witness: the first maximiser whose polygon fits on the boundary
-        Pn = P.scaled(1.0 / s)
-        for _q, order, beta in top[:64]:
-            keep = beta > 1e-12 * beta.max()  # facets with beta = 0 are not visited
-            facets = [f for f, kp in zip(order, keep, strict=True) if kp]
-            edges = 2.0 * c * beta[keep][:, None] * apply_J(Pn.normals[facets])
-            X, viol = place_on_boundary(Pn, facets, edges)
-            if viol <= 1e-6 * Pn.scale:
-                break
-        else:
-            raise RuntimeError(
-                f"haim_kislev: no maximiser fits on the boundary (least violation "
-                f"{viol * s:.3g}); the polytope is too ill-conditioned for a reliable witness"
-            )
+        return _solve(P, max_cycles=max_cycles)
+
+
+def short_cycle_bound(
+    P: Polytope, max_len: int = 5, *, time_limit: float | None = None
+) -> CapacityResult | None:
+    """An upper bound on c_EHZ(P) with a checked witness: the Haim-Kislev maximisation over
+    the candidate cycles of at most ``max_len`` facets only.
+
+    Every such cycle is one of the orders of the full formula, so 1 / (2 max Q) over them is
+    >= c_EHZ(P); the witness is a closed characteristic of that action on the boundary. Used
+    to seed the exact searches with an incumbent. None when no short cycle carries a
+    realisable maximiser. ``result.method`` is "haim_kislev_short"."""
+    require_symplectic(P, "short_cycle_bound")
+    with time_budget(time_limit, what="short_cycle_bound"), single_threaded_blas():
+        try:
+            r = _solve(P, max_len=max_len)
+        except _NoWitness:
+            return None
+    return CapacityResult(
+        value=r.value,
+        cycle=r.cycle,
+        method="haim_kislev_short",
+        facets=r.facets,
+        candidates=r.candidates,
+        details={**r.details, "max_len": max_len},
+    )
+
+
+class _NoWitness(RuntimeError):
+    pass
+
+
+def _solve(
+    P: Polytope, *, max_len: int | None = None, max_cycles: int | None = None
+) -> CapacityResult:
+    Pu, _, s = centred_unit(P)  # offsets of unit size for the KKT systems
+    top, count = best_stationary_points(Pu, max_len=max_len, max_cycles=max_cycles)
+    if not top:
+        if max_len is not None:
+            raise _NoWitness("no short cycle")
+        raise RuntimeError(  # pragma: no cover - a polytope always has an admissible cycle
+            "haim_kislev found no admissible cycle (numerical failure)"
+        )
+    c = 1.0 / (2.0 * top[0][0])
+    # the witness: the first maximiser whose polygon fits on the boundary
+    Pn = P.scaled(1.0 / s)
+    for _q, order, beta in top[:64]:
+        keep = beta > 1e-12 * beta.max()  # facets with beta = 0 are not visited
+        facets = [f for f, kp in zip(order, keep, strict=True) if kp]
+        edges = 2.0 * c * beta[keep][:, None] * apply_J(Pn.normals[facets])
+        X, viol = place_on_boundary(Pn, facets, edges)
+        if viol <= 1e-6 * Pn.scale:
+            break
+    else:
+        if max_len is not None:
+            raise _NoWitness("no realisable short cycle")
+        raise RuntimeError(
+            f"haim_kislev: no maximiser fits on the boundary (least violation "
+            f"{viol * s:.3g}); the polytope is too ill-conditioned for a reliable witness"
+        )
     return CapacityResult(
         value=float(c * s * s),
         cycle=X * s,

@@ -1,0 +1,467 @@
+"""Exact c_EHZ of a 4D polytope without Lagrangian 2-faces: best-first branch-and-bound over
+sequences of 2-faces ("tubes" of combinatorial Reeb trajectories).
+
+Chaidez-Hutchings (arXiv:2008.10111, J. Comput. Dyn. 2021). On a 4D polytope K with 0 inside
+and no Lagrangian 2-face, the Reeb flow on facet F_b is the constant field J n_b, and it
+crosses every 2-face E = F_a n F_b transversally, from F_a into F_b when omega(n_a, n_b) > 0.
+A point x of the 2-face E entered into F_b flows to x' = x + t_c(x) J n_b on the next
+facet F_c, with
+
+    t_c(x) = (h_c - <n_c, x>) / omega(n_b, n_c)                     (affine in x),
+
+and it is F_c that it reaches first exactly when x' lies in K. Action grows by
+1/2 t_c(x) h_b >= 0 on the way (the action of a segment t J n_b on F_b).
+
+A *tube* fixes a start 2-face E_0 = F_{a0} n F_{b0} with a 2D chart x = p + U u, a sequence of
+facets b0 -> c_1 -> ... -> c_m, and carries
+
+- the convex polygon of start points u whose trajectory follows that sequence (E_0 clipped
+  by "x' in K" at every step: the clip is a polygon, since every map is affine),
+- the affine map u -> current point (4 x 2 matrix and offset),
+- the affine action function u -> action so far.
+
+A closed orbit is a fixed point of the affine return map when the sequence comes back to
+E_0 (from F_{a0} into F_{b0}); when the return map fixes a line or the plane, the least action
+over the fixed points in the polygon is taken (an LP in 2 variables).
+
+Branch-and-bound (best first, keyed by the least action over the polygon, which every
+completion of the tube exceeds because action only grows):
+
+- a tube is dropped when its polygon is empty, or when its least action reaches the best
+  closed orbit found so far (the *incumbent*, which may be seeded from outside, e.g. by
+  :func:`perflab.symplectic.capacity.haim_kislev.short_cycle_bound`);
+- each facet is visited at most once (Haim-Kislev, GAFA 2019, Thm 1.5: some action
+  minimiser is a closed polygon visiting every facet at most once; on a polytope without
+  Lagrangian 2-faces its segments follow the Reeb flow, see the ``reeb`` module);
+- every closed orbit is found from the first of its 2-faces in a fixed order of start
+  2-faces, so a tube from start i never crosses a start 2-face j < i; with symmetries, start
+  2-faces are taken one per orbit of the symplectic symmetry group and a tube never crosses
+  a 2-face of an earlier orbit (the image of a closed orbit under a symplectic symmetry of K
+  is a closed orbit of the same action).
+
+Polygons are closed (every inequality has a tolerance), so trajectories through the boundary
+of a 2-face (an edge or vertex of K: Chaidez-Hutchings' Type-2 orbits) are followed as the
+limit of both neighbouring tubes.
+
+Work budget: ``max_nodes`` bounds the number of tubes expanded; past it
+:class:`WorkBudgetExceeded` is raised. The count, hence the result, depends only on the
+polytope and the budget, never on the machine's speed or load.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linprog
+
+from perflab.harness import WorkBudgetExceeded, time_budget
+from perflab.symplectic.capacity.result import (
+    CapacityResult,
+    centred_unit,
+    require_symplectic,
+    single_threaded_blas,
+)
+from perflab.symplectic.cycles import apply_J, least_action_orbit, omega_matrix
+from perflab.symplectic.polytope import InvalidPolytope, Polytope
+
+__all__ = ["DEFAULT_MAX_NODES", "TwoFace", "symplectic_symmetries", "tube", "two_face_charts"]
+
+#: default work budget of :func:`tube` (tubes expanded)
+DEFAULT_MAX_NODES = 2_000_000
+
+#: tolerance of the polygon clips and the fixed-point test, in the unit of the offsets
+#: (the search runs on a copy with offsets of unit size)
+GEOM_TOL = 1e-9
+
+#: a tube whose least action is >= (1 - PRUNE_RTOL) * incumbent is dropped
+PRUNE_RTOL = 1e-11
+
+
+@dataclass(frozen=True)
+class TwoFace:
+    """A 2-face E = F_a n F_b crossed from F_a into F_b (omega(n_a, n_b) > 0), with a chart
+    x = p + U u (U: 4 x 2, orthonormal columns orthogonal to n_a and n_b) and its polygon
+    (vertices in chart coordinates, counter-clockwise)."""
+
+    a: int
+    b: int
+    p: np.ndarray
+    U: np.ndarray
+    polygon: np.ndarray
+
+
+def _ccw(V: np.ndarray) -> np.ndarray:
+    c = V.mean(axis=0)
+    ang = np.arctan2(V[:, 1] - c[1], V[:, 0] - c[0])
+    return V[np.argsort(ang, kind="stable")]
+
+
+def two_face_charts(P: Polytope, omega: np.ndarray, tol: float) -> list[TwoFace]:
+    """Every 2-face of the 4D polytope P, oriented by the Reeb flow (see :class:`TwoFace`).
+
+    A pair of facets spans a 2-face when the vertices on both have affine rank 2.
+    Raises ``ValueError`` for a Lagrangian 2-face (|omega(n_a, n_b)| <= tol)."""
+    inc = P.incidence
+    V = P.vertices
+    N = P.normals
+    shared = inc.astype(np.int64) @ inc.T.astype(np.int64)
+    faces: list[TwoFace] = []
+    for a, b in zip(*np.nonzero(np.triu(shared >= 3, 1)), strict=True):
+        W = V[inc[a] & inc[b]]
+        sv = np.linalg.svd(W[1:] - W[0], compute_uv=False)
+        if np.sum(sv > 1e3 * P.tol) < 2:
+            continue
+        if abs(omega[a, b]) <= tol:
+            raise ValueError(f"facets {a} and {b} meet in a Lagrangian 2-face")
+        a, b = (int(a), int(b)) if omega[a, b] > 0 else (int(b), int(a))
+        # orthonormal basis of the complement of span(n_a, n_b)
+        q, _ = np.linalg.qr(np.column_stack([N[a], N[b], np.eye(4)]), mode="complete")
+        U = q[:, 2:4]
+        p = W.mean(axis=0)
+        faces.append(TwoFace(a, b, p, U, _ccw((W - p) @ U)))
+    faces.sort(key=lambda f: (f.a, f.b))
+    return faces
+
+
+def _clip(V: np.ndarray, G: np.ndarray, g: np.ndarray, tol: float) -> np.ndarray | None:
+    """The convex polygon V (counter-clockwise vertices; may be a segment or a point)
+    intersected with {u : G u <= g + tol}; None when empty."""
+    S = V @ G.T - g
+    for j in np.flatnonzero(S.max(axis=0) > tol):
+        s = V @ G[j] - g[j]
+        inside = s <= tol
+        if not inside.any():
+            return None
+        if inside.all():
+            continue
+        out = []
+        m = len(V)
+        for i in range(m):
+            k = (i + 1) % m
+            if inside[i]:
+                out.append(V[i])
+            if inside[i] != inside[k]:  # the edge crosses s = 0 (kept vertices may sit
+                # within tol outside: rounding, not geometry, so the cut is at s = 0 exactly)
+                w = min(max(s[i] / (s[i] - s[k]), 0.0), 1.0)
+                out.append(V[i] + w * (V[k] - V[i]))
+        V = np.array(out)
+        if len(V) > 1:  # merge coincident neighbours
+            d = np.abs(np.roll(V, -1, axis=0) - V).max(axis=1)
+            keep = d > 1e-13
+            V = V[keep] if keep.any() else V[:1]
+    return V
+
+
+def _fixed_point_min_action(
+    V: np.ndarray, M: np.ndarray, m: np.ndarray, alpha: np.ndarray, tol: float
+) -> np.ndarray | None:
+    """argmin alpha . u over {u in conv(V) : u = M u + m} (within ``tol``), or None."""
+    B = np.eye(2) - M
+    sv = np.linalg.svd(B, compute_uv=False)
+    if sv[1] > 1e-9 * max(1.0, sv[0]):  # a unique fixed point
+        u = np.linalg.solve(B, m)
+        return u if _dist_to_polygon(V, u) <= tol else None
+    # a line or the whole plane of fixed points: u = sum w_i V_i, w >= 0, sum w = 1,
+    # |B u - m| <= tol
+    k = len(V)
+    BV = V @ B.T  # (k, 2)
+    res = linprog(
+        V @ alpha,
+        A_ub=np.vstack([BV.T, -BV.T]),
+        b_ub=np.concatenate([m + tol, -m + tol]),
+        A_eq=np.ones((1, k)),
+        b_eq=[1.0],
+        bounds=[(0, None)] * k,
+        method="highs",
+    )
+    return None if res.status != 0 else res.x @ V
+
+
+def _dist_to_polygon(V: np.ndarray, u: np.ndarray) -> float:
+    """Euclidean distance from u to the convex polygon conv(V) (0 inside)."""
+    if len(V) == 1:
+        return float(np.linalg.norm(u - V[0]))
+    E = np.roll(V, -1, axis=0) - V
+    if len(V) >= 3:
+        cross = E[:, 0] * (u[1] - V[:, 1]) - E[:, 1] * (u[0] - V[:, 0])
+        if np.all(cross >= 0):
+            return 0.0
+    L = np.einsum("ij,ij->i", E, E)
+    w = np.clip(np.einsum("ij,ij->i", u - V, E) / np.where(L > 0, L, 1.0), 0.0, 1.0)
+    return float(np.min(np.linalg.norm(V + w[:, None] * E - u, axis=1)))
+
+
+def symplectic_symmetries(P: Polytope, tol: float = 1e-9) -> list[np.ndarray]:
+    """Facet permutations induced by the linear maps g that are orthogonal, symplectic
+    (g^T J g = J) and map P (centred at its vertex mean) onto itself; the identity first.
+
+    Such a g sends facet i to the facet with normal g n_i and equal offset. Candidates are
+    found by matching a basis of 4 facet normals to facets with the same offsets and the
+    same Gram matrix (g is orthogonal), then checked on every facet."""
+    N, h = P.normals, P.offsets - P.normals @ P.vertices.mean(axis=0)
+    F = len(N)
+    # a basis: greedily independent normals
+    basis: list[int] = []
+    for i in range(F):
+        if np.linalg.matrix_rank(N[basis + [i]], tol=1e-6) == len(basis) + 1:
+            basis.append(i)
+        if len(basis) == 4:
+            break
+    Gram = N @ N.T
+    J = apply_J(np.eye(4)).T  # J as a matrix: J x = (p, -q)
+    hs = np.abs(h[:, None] - h[None, :]) <= tol * max(1.0, float(np.max(np.abs(h))))
+    B = N[basis]
+    Binv = np.linalg.inv(B)
+    key = {tuple(np.round(n * 1e6).astype(np.int64)): i for i, n in enumerate(N)}
+    perms: list[np.ndarray] = []
+
+    def extend(img: list[int]) -> None:
+        k = len(img)
+        if k == 4:
+            # g n_basis[k] = n_img[k]:  g B^T = N[img]^T
+            g = N[img].T @ Binv.T
+            if not np.allclose(g.T @ g, np.eye(4), atol=1e-8):
+                return
+            if not np.allclose(g.T @ J @ g, J, atol=1e-8):
+                return
+            img_all = N @ g.T
+            perm = np.empty(F, dtype=np.int64)
+            for i, n in enumerate(img_all):
+                j = key.get(tuple(np.round(n * 1e6).astype(np.int64)))
+                if j is None or not hs[i, j] or np.max(np.abs(N[j] - n)) > 1e-7:
+                    return
+                perm[i] = j
+            perms.append(perm)
+            return
+        i = basis[k]
+        for j in range(F):
+            if not hs[i, j] or j in img:
+                continue
+            if all(abs(Gram[j, img[l_]] - Gram[i, basis[l_]]) <= 1e-9 for l_ in range(k)):
+                extend(img + [j])
+
+    extend([])
+    ident = np.arange(F)
+    perms.sort(key=lambda p: (not np.array_equal(p, ident), p.tolist()))
+    return perms
+
+
+@dataclass
+class _Tube:
+    start: int  # index into the start list
+    face: int  # index of the current 2-face in ``faces``
+    V: np.ndarray  # polygon of start points (chart of the start face)
+    A: np.ndarray  # current point = A u + c
+    c: np.ndarray
+    alpha: np.ndarray  # action so far = alpha . u + alpha0
+    alpha0: float
+    visited: int  # bit mask of facets visited
+    common: int  # bit mask of the vertices on every facet visited
+    path: tuple[int, ...]  # facets flowed on, in order
+
+
+def tube(
+    P: Polytope,
+    *,
+    incumbent: float | None = None,
+    max_nodes: int | None = None,
+    symmetry: bool = True,
+    time_limit: float | None = None,
+    label: str = "tube",
+) -> CapacityResult:
+    """c_EHZ of a 4D polytope without Lagrangian 2-faces (see the module docstring).
+
+    ``incumbent``: an upper bound on c_EHZ(P) (for example from a witness found another
+    way); tubes whose least action reaches it are dropped. When no closed orbit below it
+    exists the result holds no cycle (``details["below_incumbent"] = False``) and the
+    caller keeps its own witness. ``max_nodes``: work budget (default
+    :data:`DEFAULT_MAX_NODES`); past it :class:`WorkBudgetExceeded`. ``time_limit``: a
+    wall-clock safety net (``TimeBudgetExceeded``). ``label`` names the method in those
+    messages.
+
+    Raises ``InvalidPolytope`` outside R^4 and ``ValueError`` for a polytope with a
+    Lagrangian 2-face (``reeb`` checks for those first and raises ``LagrangianFaceError``).
+    """
+    n = require_symplectic(P, "tube")
+    if n != 2:
+        raise InvalidPolytope(f"tube applies to polytopes in R^4, got dimension {P.dim}")
+    budget = DEFAULT_MAX_NODES if max_nodes is None else int(max_nodes)
+    if budget < 1:
+        raise ValueError(f"max_nodes must be a positive integer, got {max_nodes!r}")
+    with time_budget(time_limit, what=label), single_threaded_blas():
+        Pc, shift, s = centred_unit(P)
+        N, h = Pc.normals, Pc.offsets
+        Om = omega_matrix(N)
+        faces = two_face_charts(Pc, Om, tol=1e-9)
+        F = len(N)
+        JN = apply_J(N)
+        index = {(f.a, f.b): i for i, f in enumerate(faces)}
+        succ: list[list[int]] = [[] for _ in range(F)]  # 2-faces leaving facet b
+        for i, f in enumerate(faces):
+            succ[f.a].append(i)
+        # start 2-faces and the class (start rank) of every 2-face
+        rank = np.full(len(faces), -1, dtype=np.int64)
+        starts: list[int] = []
+        perms = symplectic_symmetries(Pc) if symmetry else []
+        perms = perms or [np.arange(F)]
+        for i, f in enumerate(faces):
+            if rank[i] >= 0:
+                continue
+            r = len(starts)
+            starts.append(i)
+            for perm in perms:
+                j = index.get((int(perm[f.a]), int(perm[f.b])))
+                if j is not None and rank[j] < 0:
+                    rank[j] = r
+        # vertices of each facet as a bit mask: a closed sequence of facets through one common
+        # vertex v carries only the zero orbit (its action 1/2 closed-integral <J(x - v), dx>
+        # is 1/2 sum t_i <n_i, x_i - v> = 0, and also 1/2 sum t_i h_i with every t_i >= 0)
+        vmask = [sum(1 << int(k) for k in np.flatnonzero(row)) for row in Pc.incidence]
+        act_eps = 1e-9 * float(np.max(h)) ** 2
+        best = np.inf if incumbent is None else float(incumbent) / (s * s)
+        found: tuple[float, _Tube, np.ndarray] | None = None
+        heap: list[tuple[float, int, _Tube]] = []
+        counter = 0
+        for r, i in enumerate(starts):
+            f = faces[i]
+            t0 = _Tube(r, i, f.polygon, f.U, f.p, np.zeros(2), 0.0, 1 << f.b, vmask[f.b], (f.b,))
+            heap.append((0.0, counter, t0))
+            counter += 1
+        heapq.heapify(heap)
+        expanded = 0
+        while heap:
+            lb, _, node = heapq.heappop(heap)
+            if lb >= (1 - PRUNE_RTOL) * best:
+                break  # best first: every remaining tube is at least as long
+            expanded += 1
+            if expanded > budget:
+                raise WorkBudgetExceeded(
+                    f"{label}: work budget of {budget} tubes exhausted (best action so far "
+                    f"{best * s * s:.6g})",
+                    used=budget,
+                    what=label,
+                )
+            b = faces[node.face].b
+            start = faces[starts[node.start]]
+            a0, b0 = start.a, start.b
+            # successors: 2-faces (b, c) into a facet c not yet visited, and not crossing a
+            # start 2-face of an earlier class; from a0 only the closing one, back into b0
+            if b == a0:
+                js = [j for j in succ[b] if faces[j].b == b0]
+            else:
+                js = [
+                    j
+                    for j in succ[b]
+                    if not node.visited >> faces[j].b & 1 and rank[j] >= node.start
+                ]
+            if not js:
+                continue
+            cs = [faces[j].b for j in js]
+            # all successors at once: t_c(u) = tau_c . u + tau0_c, new point x + t_c J n_b
+            Nc = N[cs]
+            om = Om[b, cs]
+            X = node.V @ node.A.T + node.c  # (m, 4) current points of the polygon's vertices
+            T = (h[cs] - X @ Nc.T) / om  # (m, k) times to each successor
+            v = JN[b]
+            slack = (X @ N.T - h)[None, :, :] + T.T[:, :, None] * (N @ v)[None, None, :]
+            slack[:, :, b] = -1.0
+            slack[np.arange(len(cs)), :, cs] = -1.0
+            act_v = node.V @ node.alpha + node.alpha0  # action so far at the vertices
+            for k, j in enumerate(js):
+                c = cs[k]
+                Sk = slack[k]
+                over = Sk.max(axis=0) > GEOM_TOL
+                tau = -(node.A.T @ N[c]) / om[k]
+                tau0 = (h[c] - N[c] @ node.c) / om[k]
+                if over.any():
+                    if np.any(Sk[:, over].min(axis=0) > GEOM_TOL):
+                        continue  # some facet cuts off the whole polygon
+                    A = node.A + np.outer(v, tau)
+                    c0 = node.c + tau0 * v
+                    fs = np.flatnonzero(over)
+                    V = _clip(node.V, N[fs] @ A, h[fs] - N[fs] @ c0, GEOM_TOL)
+                    if V is None:
+                        continue
+                    alpha = node.alpha + 0.5 * h[b] * tau
+                    alpha0 = node.alpha0 + 0.5 * h[b] * tau0
+                    low = float(np.min(V @ alpha)) + alpha0
+                else:
+                    V = node.V
+                    low = float(np.min(act_v + 0.5 * h[b] * T[:, k]))
+                if low >= (1 - PRUNE_RTOL) * best:
+                    continue
+                if not over.any():
+                    A = node.A + np.outer(v, tau)
+                    c0 = node.c + tau0 * v
+                    alpha = node.alpha + 0.5 * h[b] * tau
+                    alpha0 = node.alpha0 + 0.5 * h[b] * tau0
+                if b == a0:  # closing: a fixed point of the return map E_0 -> E_0
+                    if node.common:
+                        continue
+                    M = start.U.T @ A
+                    m = start.U.T @ (c0 - start.p)
+                    u = _fixed_point_min_action(V, M, m, alpha, GEOM_TOL)
+                    if u is None:
+                        continue
+                    act = float(alpha @ u) + alpha0
+                    if act > act_eps and act < best:
+                        best = act
+                        found = (act, node, u)
+                    continue
+                t = _Tube(
+                    node.start,
+                    j,
+                    V,
+                    A,
+                    c0,
+                    alpha,
+                    alpha0,
+                    node.visited | (1 << c),
+                    node.common & vmask[c],
+                    node.path + (c,),
+                )
+                heapq.heappush(heap, (low, counter, t))
+                counter += 1
+    details = {
+        "nodes": expanded,
+        "starts": len(starts),
+        "two_faces": len(faces),
+        "symmetries": len(perms),
+    }
+    if found is None:
+        if incumbent is None:  # pragma: no cover - a polytope always has a closed orbit
+            raise RuntimeError("tube found no closed orbit (numerical failure)")
+        return CapacityResult(
+            value=float(incumbent),
+            cycle=np.zeros((0, 4)),
+            method="tube",
+            candidates=expanded,
+            details={**details, "below_incumbent": False},
+        )
+    act, node, u = found
+    start = faces[starts[node.start]]
+    path = node.path  # (b0, ..., a0): the facets flowed on, in order
+    # the orbit was found through tolerant polygon clips; its facet sequence is re-solved
+    # exactly (the least-action closed polygon on those facets, an LP), which also removes
+    # the zero-length segments of an orbit through an edge or vertex of K
+    exact = least_action_orbit(N, h, path)
+    if exact is not None and exact[2] <= act * (1 + 1e-9):
+        X, t, act = exact
+        keep = t > 1e-12 * float(np.max(t))
+    else:  # pragma: no cover - the LP reproduces the orbit it is given
+        X = [start.p + start.U @ u]
+        for k in range(len(path) - 1):
+            b, c = path[k], path[k + 1]
+            X.append(X[-1] + (h[c] - N[c] @ X[-1]) / Om[b, c] * JN[b])
+        X = np.array(X)
+        keep = np.linalg.norm(np.roll(X, -1, axis=0) - X, axis=1) > 1e-13
+    return CapacityResult(
+        value=float(act * s * s),
+        cycle=X[keep] * s + shift,
+        method="tube",
+        facets=tuple(int(f) for f, kp in zip(path, keep, strict=True) if kp),
+        candidates=expanded,
+        details={**details, "below_incumbent": True},
+    )

@@ -1,0 +1,156 @@
+"""The tube search (reeb): known values past the enumeration wall, agreement with
+Haim-Kislev, invariances, work budgets and the short-cycle incumbent."""
+
+import numpy as np
+import pytest
+
+from perflab.harness import WorkBudgetExceeded
+from perflab.symplectic import Polytope, auto_method, ehz_capacity, systolic_ratio, volume
+from perflab.symplectic import generators as gen
+from perflab.symplectic.capacity.haim_kislev import short_cycle_bound
+from perflab.symplectic.capacity.reeb import lagrangian_two_faces, reeb
+from perflab.symplectic.capacity.tube import symplectic_symmetries, tube
+
+
+def rel(a, b):
+    return abs(a - b) / abs(b)
+
+
+def random_symplectic(rng, n=2):
+    """A random linear symplectic map of R^{2n}: shears [[I, S], [0, I]], [[I, 0], [S, I]]
+    (S symmetric) and diag(A, A^-T)."""
+    eye = np.eye(n)
+    S1 = rng.standard_normal((n, n))
+    S2 = rng.standard_normal((n, n))
+    A = eye + 0.3 * rng.standard_normal((n, n))
+    up = np.block([[eye, 0.3 * (S1 + S1.T)], [np.zeros((n, n)), eye]])
+    lo = np.block([[eye, np.zeros((n, n))], [0.3 * (S2 + S2.T), eye]])
+    D = np.block([[A, np.zeros((n, n))], [np.zeros((n, n)), np.linalg.inv(A).T]])
+    M = up @ D @ lo
+    J = np.block([[np.zeros((n, n)), eye], [-eye, np.zeros((n, n))]])
+    assert np.allclose(M.T @ J @ M, J)
+    return M
+
+
+def test_cross_polytope(assert_witness):
+    """conv(+-e_i): 16 facets (over 320,000 cycles for the enumeration), c = 1, vol 2/3."""
+    P = gen.cross_polytope(0)[0]
+    r = ehz_capacity(P)
+    assert r.method == "reeb"
+    assert r.value == pytest.approx(1.0, rel=1e-12)
+    assert volume(P) == pytest.approx(2 / 3, rel=1e-12)
+    assert_witness(P, r)
+    assert r.details["type"] == 2  # its minimal orbits pass through edges of K
+
+
+def test_hurwitz_24_cell(hurwitz_24_cell, assert_witness):
+    P = hurwitz_24_cell
+    assert P.num_facets == 24
+    r = ehz_capacity(P)
+    assert r.method == "reeb"
+    assert r.value == pytest.approx(2.0, rel=1e-12)
+    assert volume(P) == pytest.approx(2.0, rel=1e-12)
+    assert systolic_ratio(P, capacity=r.value) == pytest.approx(1.0, rel=1e-12)
+    assert_witness(P, r)
+    assert r.details["symmetries"] == 96 and r.details["starts"] == 1
+
+
+@pytest.mark.deep
+def test_generator_24_cell(assert_witness):
+    """The project's 24-cell (permutations of (+-1, +-1, 0, 0)) is sqrt 2 times a rotated
+    Hurwitz 24-cell: c = 4, volume 8, systolic ratio 1."""
+    P = gen.twenty_four_cell(0)[0]
+    r = ehz_capacity(P)
+    assert r.value == pytest.approx(4.0, rel=1e-12)
+    assert volume(P) == pytest.approx(8.0, rel=1e-12)
+    assert_witness(P, r)
+
+
+def _many_facets(seed):
+    if seed % 2:
+        return gen.hull_sphere_4d(seed, points=9 + seed % 5)[0]
+    return gen.halfspace_polytope_4d(seed, facets=20 + seed % 30)[0]
+
+
+@pytest.mark.parametrize(
+    "seed", [*range(4), *(pytest.param(s, marks=pytest.mark.deep) for s in range(4, 24))]
+)
+def test_many_facets_invariant_under_symplectic_maps_and_translations(seed, assert_witness):
+    P = _many_facets(seed)
+    assert P.num_facets >= 14 and not lagrangian_two_faces(P)
+    r = reeb(P)
+    assert_witness(P, r)
+    rng = np.random.default_rng(seed)
+    M = random_symplectic(rng)
+    Q = Polytope.from_vertices(P.vertices @ M.T).translated(rng.standard_normal(4))
+    rq = reeb(Q)
+    assert rel(rq.value, r.value) < 1e-9
+    assert_witness(Q, rq)
+
+
+@pytest.mark.parametrize(
+    "seed", [*range(3), *(pytest.param(s, marks=pytest.mark.deep) for s in range(3, 30))]
+)
+def test_agrees_with_haim_kislev_at_11_to_12_facets(seed, assert_agree):
+    """Past AUTO_HK_MAX_FACETS, where the enumeration still finishes in seconds."""
+    for k in range(40):
+        P, prov = gen.hull_sphere_4d(1000 * seed + k, points=7)
+        if P.num_facets in (11, 12) and not lagrangian_two_faces(P):
+            break
+    else:  # pragma: no cover
+        pytest.skip("no 11-12 facet hull in 40 draws")
+    assert_agree(P, prov, "reeb")
+
+
+def test_auto_picks_reeb_past_ten_facets():
+    P = gen.hull_sphere_4d(0, points=10)[0]
+    assert P.num_facets > 10
+    assert auto_method(P) == "reeb"
+    assert auto_method(gen.halfspace_polytope_4d(0, facets=8)[0]) == "haim_kislev"
+    assert auto_method(gen.cube(0, dim=6)[0]) == "haim_kislev"  # R^6
+
+
+def test_work_budget_is_deterministic(hurwitz_24_cell):
+    """The budget counts tubes, so where it stops does not depend on the machine."""
+    P = gen.hull_sphere_4d(2, points=14)[0]
+    full = reeb(P)
+    n = full.details["nodes"]
+    assert reeb(P, max_nodes=n).value == full.value
+    for _ in range(2):
+        with pytest.raises(WorkBudgetExceeded, match=f"budget of {n - 1} tubes") as e:
+            ehz_capacity(P, "reeb", max_work=n - 1)
+        assert e.value.used == n - 1
+    with pytest.raises(ValueError, match="max_work"):
+        ehz_capacity(P, "reeb", max_work=0)
+
+
+def test_incumbent_prunes_and_keeps_the_value(assert_witness):
+    P = gen.cross_polytope(0)[0]
+    inc = short_cycle_bound(P, 4)
+    assert inc is not None and inc.value == pytest.approx(1.0, rel=1e-12)
+    assert_witness(P, inc)
+    r = tube(P, incumbent=inc.value * (1 + 1e-6))
+    assert r.details["below_incumbent"] and r.value == pytest.approx(1.0, rel=1e-12)
+    r = tube(P, incumbent=1.0 - 1e-6)  # a (wrong) incumbent below c: nothing is shorter
+    assert not r.details["below_incumbent"] and len(r.cycle) == 0
+
+
+def test_short_cycle_bound_is_an_upper_bound(assert_witness):
+    C6 = gen.cube(0, dim=6)[0]
+    r = short_cycle_bound(C6, 4)
+    assert r.value == pytest.approx(4.0, rel=1e-12)
+    assert_witness(C6, r)
+    for seed in range(5):
+        P = gen.halfspace_polytope_4d(seed, facets=9)[0]
+        b = short_cycle_bound(P, 4)
+        if b is not None:
+            assert b.value >= ehz_capacity(P, "haim_kislev").value * (1 - 1e-9)
+            assert_witness(P, b)
+
+
+def test_symmetries_of_the_cross_polytope():
+    perms = symplectic_symmetries(gen.cross_polytope(0)[0])
+    assert len(perms) == 32
+    assert np.array_equal(perms[0], np.arange(16))
+    assert all(sorted(p.tolist()) == list(range(16)) for p in perms)
+    assert len(symplectic_symmetries(gen.halfspace_polytope_4d(0, facets=9)[0])) == 1

@@ -67,6 +67,40 @@ def test_bench_reeb(benchmark, facets):
     _run(benchmark, ehz_capacity, P, "reeb", rounds=3)
 
 
+def _facet_param(f):
+    return f if f <= 20 else pytest.param(f, marks=pytest.mark.deep)
+
+
+@pytest.mark.parametrize("facets", [_facet_param(f) for f in (10, 15, 20, 30, 40, 50)])
+def test_bench_reeb_by_facets(benchmark, facets):
+    """The tube search on random 4D polytopes with exactly ``facets`` facets (tangent
+    halfspaces of B^4; goals: 20 facets < 1 s, 30 < 3 s, 50 < 10 s per polytope)."""
+    benchmark.group = "symplectic-reeb-facets"
+    P, _ = gen.circumscribed_4d(0, facets=facets)
+    benchmark.extra_info["facets"] = P.num_facets
+    r = benchmark.pedantic(ehz_capacity, args=(P, "reeb"), rounds=3, warmup_rounds=0)
+    benchmark.extra_info["tubes"] = r.details["nodes"]
+
+
+@pytest.mark.parametrize("body", ["cross_polytope", "hurwitz_24_cell"])
+def test_bench_reeb_regular_bodies(benchmark, body):
+    """Acceptance: the cross-polytope (c = 1) and the 24-cell (c = 2) under 5 s each."""
+    import itertools
+
+    import numpy as np
+
+    benchmark.group = "symplectic-reeb-regular"
+    if body == "cross_polytope":
+        P, _ = gen.cross_polytope(0)
+    else:
+        V = [s * e for e in np.eye(4) for s in (1.0, -1.0)]
+        V += [np.array(x) / 2 for x in itertools.product([1.0, -1.0], repeat=4)]
+        P = Polytope.from_vertices(np.array(V))
+    r = benchmark.pedantic(ehz_capacity, args=(P, "reeb"), rounds=3, warmup_rounds=0)
+    benchmark.extra_info["capacity"] = r.value
+    benchmark.extra_info["tubes"] = r.details["nodes"]
+
+
 @pytest.mark.parametrize("n", [3, 5, 8])
 def test_bench_billiards(benchmark, n):
     benchmark.group = "symplectic-billiards"

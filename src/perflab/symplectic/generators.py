@@ -42,6 +42,7 @@ from perflab.symplectic.polytope import InvalidPolytope, Polytope
 __all__ = [
     "FAMILIES",
     "Generated",
+    "circumscribed_4d",
     "cross_polytope",
     "cube",
     "halfspace_polytope_4d",
@@ -256,6 +257,25 @@ def halfspace_polytope_4d(rng: RngLike, *, facets: int | None = None) -> Generat
     raise RuntimeError("could not draw a bounded halfspace polytope")  # pragma: no cover
 
 
+def circumscribed_4d(rng: RngLike, *, facets: int | None = None) -> Generated:
+    """{x : <n_i, x> <= 1}: ``facets`` tangent halfspaces of the unit ball B^4, normals
+    uniform on S^3 (redrawn until bounded). Every halfspace touches B^4 at n_i, which lies in
+    the body, so no halfspace is redundant: exactly ``facets`` facets (20 when not given),
+    and c_EHZ >= pi (the body contains B^4). The many-facet family of the atlas."""
+    g, seed, state = _rng(rng)
+    k = _pick(g, 20, 21, facets)
+    if k < 5:
+        raise InvalidPolytope(f"need at least 5 halfspaces in R^4, got {k}")
+    for _ in range(1000):
+        N = _sphere(g, k, 4)
+        try:
+            P = Polytope.from_halfspaces(N, np.ones(k))
+        except InvalidPolytope:
+            continue
+        return P, _prov("circumscribed_4d", {"facets": k}, seed, state)
+    raise RuntimeError("could not draw a bounded circumscribed polytope")  # pragma: no cover
+
+
 # ---------------------------------------------------------------------------- structured
 def simplex(rng: RngLike, *, dim: int = 4, kind: str = "standard") -> Generated:
     """``kind="standard"``: conv(0, e_1..e_d); ``kind="regular"``: regular simplex with
@@ -354,6 +374,7 @@ FAMILIES: dict[str, Callable[..., Generated]] = {
     "hull_sphere_4d": hull_sphere_4d,
     "hull_ball_4d": hull_ball_4d,
     "halfspace_polytope_4d": halfspace_polytope_4d,
+    "circumscribed_4d": circumscribed_4d,
     "simplex": simplex,
     "cube": cube,
     "cross_polytope": cross_polytope,

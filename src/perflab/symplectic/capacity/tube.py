@@ -369,34 +369,36 @@ def tube(
             slack[:, :, b] = -1.0
             slack[np.arange(len(cs)), :, cs] = -1.0
             act_v = node.V @ node.alpha + node.alpha0  # action so far at the vertices
+            # per successor: facets that cut the polygon, facets that cut all of it, and the
+            # least action over the polygon when nothing cuts it
+            over = slack.max(axis=1) > GEOM_TOL  # (k, F)
+            cut = over.any(axis=1)
+            dead = (slack.min(axis=1) > GEOM_TOL).any(axis=1)
+            lows = (act_v[:, None] + 0.5 * h[b] * T).min(axis=0)
+            # the affine maps of all successors: t_c(u) = tau_c . u + tau0_c
+            tau = -(Nc @ node.A) / om[:, None]  # (k, 2)
+            tau0 = (h[cs] - Nc @ node.c) / om
+            A_all = node.A[None, :, :] + v[None, :, None] * tau[:, None, :]
+            c_all = node.c[None, :] + tau0[:, None] * v[None, :]
+            alpha_all = node.alpha[None, :] + 0.5 * h[b] * tau
+            alpha0_all = node.alpha0 + 0.5 * h[b] * tau0
+            limit = (1 - PRUNE_RTOL) * best
             for k, j in enumerate(js):
+                if dead[k]:
+                    continue  # some facet cuts off the whole polygon
                 c = cs[k]
-                Sk = slack[k]
-                over = Sk.max(axis=0) > GEOM_TOL
-                tau = -(node.A.T @ N[c]) / om[k]
-                tau0 = (h[c] - N[c] @ node.c) / om[k]
-                if over.any():
-                    if np.any(Sk[:, over].min(axis=0) > GEOM_TOL):
-                        continue  # some facet cuts off the whole polygon
-                    A = node.A + np.outer(v, tau)
-                    c0 = node.c + tau0 * v
-                    fs = np.flatnonzero(over)
+                A, c0, alpha, alpha0 = A_all[k], c_all[k], alpha_all[k], float(alpha0_all[k])
+                if cut[k]:
+                    fs = np.flatnonzero(over[k])
                     V = _clip(node.V, N[fs] @ A, h[fs] - N[fs] @ c0, GEOM_TOL)
                     if V is None:
                         continue
-                    alpha = node.alpha + 0.5 * h[b] * tau
-                    alpha0 = node.alpha0 + 0.5 * h[b] * tau0
                     low = float(np.min(V @ alpha)) + alpha0
                 else:
                     V = node.V
-                    low = float(np.min(act_v + 0.5 * h[b] * T[:, k]))
-                if low >= (1 - PRUNE_RTOL) * best:
+                    low = float(lows[k])
+                if low >= limit:
                     continue
-                if not over.any():
-                    A = node.A + np.outer(v, tau)
-                    c0 = node.c + tau0 * v
-                    alpha = node.alpha + 0.5 * h[b] * tau
-                    alpha0 = node.alpha0 + 0.5 * h[b] * tau0
                 if b == a0:  # closing: a fixed point of the return map E_0 -> E_0
                     if node.common:
                         continue
@@ -408,6 +410,7 @@ def tube(
                     act = float(alpha @ u) + alpha0
                     if act > act_eps and act < best:
                         best = act
+                        limit = (1 - PRUNE_RTOL) * best
                         found = (act, node, u)
                     continue
                 t = _Tube(

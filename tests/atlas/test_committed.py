@@ -79,8 +79,9 @@ def test_committed_report_is_computed_from_the_committed_log():
 
 def _same(a, b, rel=1e-12, abs_=1e-13):
     """Equal, with floats equal to ``rel`` (or ``abs_`` for differences of near-equal
-    values such as ``capacity_spread``; the atlas bodies are of unit size): OpenBLAS picks its kernels by CPU (and by
-    ``OPENBLAS_CORETYPE``), and kernels round differently in the last bit, so a row
+    values such as ``capacity_spread``; the atlas bodies are of unit size). OpenBLAS picks
+    its kernels by CPU (and by ``OPENBLAS_CORETYPE``), and kernels round differently in the
+    last bit, so a row
     recomputed on another machine can differ from the committed one by ~1e-16 relative
     (measured: the committed atlas-small rows match bit for bit without
     ``OPENBLAS_CORETYPE=Haswell`` and differ by 1 ulp with it)."""

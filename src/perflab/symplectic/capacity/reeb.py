@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 
 from perflab.symplectic.capacity.result import CapacityResult, require_symplectic
-from perflab.symplectic.capacity.tube import tube
+from perflab.symplectic.capacity.tube import tube, two_faces
 from perflab.symplectic.cycles import omega_matrix
 from perflab.symplectic.polytope import InvalidPolytope, Polytope
 
@@ -44,22 +44,6 @@ __all__ = ["LagrangianFaceError", "lagrangian_two_faces", "reeb"]
 
 class LagrangianFaceError(ValueError):
     """The polytope has a Lagrangian 2-face, where combinatorial Reeb dynamics is undefined."""
-
-
-def two_faces(P: Polytope) -> list[tuple[int, int]]:
-    """Pairs of facets (a < b) that meet in a 2-dimensional face."""
-    inc = P.incidence
-    V = P.vertices
-    out = []
-    for a in range(P.num_facets):
-        for b in range(a + 1, P.num_facets):
-            common = np.flatnonzero(inc[a] & inc[b])
-            if len(common) < 3:
-                continue
-            sv = np.linalg.svd(V[common[1:]] - V[common[0]], compute_uv=False)
-            if np.sum(sv > 1e3 * P.tol) >= 2:
-                out.append((a, b))
-    return out
 
 
 def lagrangian_two_faces(P: Polytope, omega_tol: float = 1e-9) -> list[tuple[int, int]]:

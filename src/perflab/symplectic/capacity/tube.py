@@ -66,7 +66,14 @@ from perflab.symplectic.capacity.result import (
 from perflab.symplectic.cycles import apply_J, least_action_orbit, omega_matrix
 from perflab.symplectic.polytope import InvalidPolytope, Polytope
 
-__all__ = ["DEFAULT_MAX_NODES", "TwoFace", "symplectic_symmetries", "tube", "two_face_charts"]
+__all__ = [
+    "DEFAULT_MAX_NODES",
+    "TwoFace",
+    "symplectic_symmetries",
+    "tube",
+    "two_face_charts",
+    "two_faces",
+]
 
 #: default work budget of :func:`tube` (tubes expanded)
 DEFAULT_MAX_NODES = 2_000_000
@@ -98,6 +105,21 @@ def _ccw(V: np.ndarray) -> np.ndarray:
     return V[np.argsort(ang, kind="stable")]
 
 
+def two_faces(P: Polytope) -> list[tuple[int, int]]:
+    """Pairs of facets (a < b) that meet in a 2-dimensional face: the vertices on both have
+    affine rank 2."""
+    inc = P.incidence
+    V = P.vertices
+    shared = inc.astype(np.int64) @ inc.T.astype(np.int64)
+    out = []
+    for a, b in zip(*np.nonzero(np.triu(shared >= 3, 1)), strict=True):
+        W = V[inc[a] & inc[b]]
+        sv = np.linalg.svd(W[1:] - W[0], compute_uv=False)
+        if np.sum(sv > 1e3 * P.tol) >= 2:
+            out.append((int(a), int(b)))
+    return out
+
+
 def two_face_charts(P: Polytope, omega: np.ndarray, tol: float) -> list[TwoFace]:
     """Every 2-face of the 4D polytope P, oriented by the Reeb flow (see :class:`TwoFace`).
 
@@ -106,13 +128,9 @@ def two_face_charts(P: Polytope, omega: np.ndarray, tol: float) -> list[TwoFace]
     inc = P.incidence
     V = P.vertices
     N = P.normals
-    shared = inc.astype(np.int64) @ inc.T.astype(np.int64)
     faces: list[TwoFace] = []
-    for a, b in zip(*np.nonzero(np.triu(shared >= 3, 1)), strict=True):
+    for a, b in two_faces(P):
         W = V[inc[a] & inc[b]]
-        sv = np.linalg.svd(W[1:] - W[0], compute_uv=False)
-        if np.sum(sv > 1e3 * P.tol) < 2:
-            continue
         if abs(omega[a, b]) <= tol:
             raise ValueError(f"facets {a} and {b} meet in a Lagrangian 2-face")
         a, b = (int(a), int(b)) if omega[a, b] > 0 else (int(b), int(a))

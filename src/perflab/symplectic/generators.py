@@ -238,6 +238,20 @@ def hull_ball_4d(rng: RngLike, *, points: int | None = None) -> Generated:
     return P, _prov("hull_ball_4d", {"points": k}, seed, state)
 
 
+def _bounded_halfspaces(
+    g: np.random.Generator, k: int, offsets: Callable[[], np.ndarray]
+) -> Polytope:
+    """{x : <n_i, x> <= h_i} in R^4 with k normals uniform on S^3 and offsets from
+    ``offsets()``, both redrawn (in that order) until the set is bounded."""
+    for _ in range(1000):
+        N = _sphere(g, k, 4)
+        try:
+            return Polytope.from_halfspaces(N, offsets())
+        except InvalidPolytope:
+            continue
+    raise RuntimeError("could not draw a bounded halfspace polytope")  # pragma: no cover
+
+
 def halfspace_polytope_4d(rng: RngLike, *, facets: int | None = None) -> Generated:
     """{x : <n_i, x> <= h_i}: normals uniform on S^3, offsets uniform in [0.5, 2]; normals are
     redrawn until the set is bounded. ``facets`` (halfspaces) from 6..10 when not given;
@@ -246,15 +260,8 @@ def halfspace_polytope_4d(rng: RngLike, *, facets: int | None = None) -> Generat
     k = _pick(g, 6, 11, facets)
     if k < 5:
         raise InvalidPolytope(f"need at least 5 halfspaces in R^4, got {k}")
-    for _ in range(1000):
-        N = _sphere(g, k, 4)
-        h = g.uniform(0.5, 2.0, k)
-        try:
-            P = Polytope.from_halfspaces(N, h)
-        except InvalidPolytope:
-            continue
-        return P, _prov("halfspace_polytope_4d", {"facets": k}, seed, state)
-    raise RuntimeError("could not draw a bounded halfspace polytope")  # pragma: no cover
+    P = _bounded_halfspaces(g, k, lambda: g.uniform(0.5, 2.0, k))
+    return P, _prov("halfspace_polytope_4d", {"facets": k}, seed, state)
 
 
 def circumscribed_4d(rng: RngLike, *, facets: int | None = None) -> Generated:
@@ -267,14 +274,8 @@ def circumscribed_4d(rng: RngLike, *, facets: int | None = None) -> Generated:
     k = _pick(g, 20, 21, facets)
     if k < 5:
         raise InvalidPolytope(f"need at least 5 halfspaces in R^4, got {k}")
-    for _ in range(1000):
-        N = _sphere(g, k, 4)
-        try:
-            P = Polytope.from_halfspaces(N, np.ones(k))
-        except InvalidPolytope:
-            continue
-        return P, _prov("circumscribed_4d", {"facets": k}, seed, state)
-    raise RuntimeError("could not draw a bounded circumscribed polytope")  # pragma: no cover
+    P = _bounded_halfspaces(g, k, lambda: np.ones(k))
+    return P, _prov("circumscribed_4d", {"facets": k}, seed, state)
 
 
 # ---------------------------------------------------------------------------- structured

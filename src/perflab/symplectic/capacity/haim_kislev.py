@@ -35,6 +35,8 @@ grows quickly with the facet count. Runs under the harness ``time_budget``.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
@@ -224,14 +226,7 @@ def short_cycle_bound(
             r = _solve(P, max_len=max_len)
         except _NoWitness:
             return None
-    return CapacityResult(
-        value=r.value,
-        cycle=r.cycle,
-        method="haim_kislev_short",
-        facets=r.facets,
-        candidates=r.candidates,
-        details={**r.details, "max_len": max_len},
-    )
+    return replace(r, method="haim_kislev_short", details={**r.details, "max_len": max_len})
 
 
 class _NoWitness(RuntimeError):

@@ -32,6 +32,8 @@ Raises :class:`LagrangianFaceError` (a ``ValueError``) for polytopes with a Lagr
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from perflab.symplectic.capacity.result import CapacityResult, require_symplectic
@@ -83,11 +85,4 @@ def reeb(
         # Type 1 when every transition point lies on exactly two facets (a 2-face interior)
         on = np.sum(np.abs(r.cycle @ P.normals.T - P.offsets) <= 1e3 * P.tol, axis=1)
         details["type"] = 1 if np.all(on == 2) else 2
-    return CapacityResult(
-        value=r.value,
-        cycle=r.cycle,
-        method="reeb",
-        facets=r.facets,
-        candidates=r.candidates,
-        details=details,
-    )
+    return replace(r, method="reeb", details=details)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from scipy.spatial import ConvexHull
 
-from perflab.atlas.plan import PlanItem
+from perflab.atlas.plan import PlanItem, RowBudget
 from perflab.atlas.schema import (
     CAPACITY_METHODS,
     COLUMNS,
@@ -29,7 +29,7 @@ class Crash(BaseException):
     """Simulates the process dying (not an ``Exception``: the builder must not catch it)."""
 
 
-def polygon_row(item: PlanItem, budget: float) -> dict[str, Any]:
+def polygon_row(item: PlanItem, budget: RowBudget) -> dict[str, Any]:
     sleep = float(os.environ.get("FAKE_ROW_SLEEP", "0"))
     crash_at = os.environ.get("FAKE_ROW_CRASH_AT")
     if crash_at is not None and item.polytope_id == crash_at:
@@ -71,7 +71,7 @@ def polygon_row(item: PlanItem, budget: float) -> dict[str, Any]:
     normals, offsets = eq[:, :2], -eq[:, 2]
     x, y = V[:, 0], V[:, 1]
     area = 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
-    timeout = item.params.get("timeout", False)
+    over = item.params.get("over_budget", False)  # the search ran out of its work budget
     row: dict[str, Any] = {
         "polytope_id": item.polytope_id,
         "family": item.family,
@@ -89,22 +89,22 @@ def polygon_row(item: PlanItem, budget: float) -> dict[str, Any]:
         "volume": area,
     }
     for m in CAPACITY_METHODS:
-        row[capacity_column(m)] = None if (timeout or m != "haim_kislev") else area
+        row[capacity_column(m)] = None if (over or m != "haim_kislev") else area
     row.update(
         {
-            "ehz_capacity": None if timeout else area,
-            "capacity_method": None if timeout else "haim_kislev",
+            "ehz_capacity": None if over else area,
+            "capacity_method": None if over else "haim_kislev",
             "capacity_spread": None,
-            "systolic_ratio": None if timeout else 1.0,
-            "min_action_cycle": [] if timeout else V.tolist(),
+            "systolic_ratio": None if over else 1.0,
+            "min_action_cycle": [] if over else V.tolist(),
         }
     )
     row[status_column("volume")] = "ok"
     for m in CAPACITY_METHODS:
         row[status_column(m)] = (
-            "not_applicable" if m != "haim_kislev" else ("timeout" if timeout else "ok")
+            "not_applicable" if m != "haim_kislev" else ("work_budget" if over else "ok")
         )
-    row[status_column("systolic_ratio")] = "timeout" if timeout else "ok"
+    row[status_column("systolic_ratio")] = "work_budget" if over else "ok"
     row["schema_version"] = SCHEMA_VERSION
     row = {c: row[c] for c in COLUMNS}
     secs = time.perf_counter() - t0
@@ -113,18 +113,19 @@ def polygon_row(item: PlanItem, budget: float) -> dict[str, Any]:
         {
             "quantity": "ehz_capacity",
             "algorithm": "haim_kislev",
-            "status": "timeout" if timeout else "ok",
-            "seconds": budget if timeout else secs,
+            "status": "work_budget" if over else "ok",
+            "seconds": secs,
         },
     ]
     failures = []
-    if timeout:
+    if over:
         failures.append(
             {
                 "quantity": "ehz_capacity",
                 "algorithm": "haim_kislev",
-                "status": "timeout",
-                "message": f"exceeded the time budget of {budget:g} s",
+                "status": "work_budget",
+                "message": "haim_kislev: work budget of "
+                f"{budget.work.get('haim_kislev', 0)} search steps exhausted",
             }
         )
     shape = {"dimension": 2, "num_facets": len(normals), "num_vertices": len(V)}

@@ -23,7 +23,7 @@ def small_plan(**kw) -> BuildPlan:
         atlas="atlas-test",
         families=(
             FamilySpec("polygons", {"k": [5, 7]}, seeds=list(range(6))),
-            FamilySpec("odd", {"k": [4], "timeout": [False, True]}, seeds=[1, 2]),
+            FamilySpec("odd", {"k": [4], "over_budget": [False, True]}, seeds=[1, 2]),
             FamilySpec("broken", {"fail": ["generate", "no"]}, seeds=[3]),
         ),
         time_budget_s=2.0,
@@ -62,9 +62,12 @@ def test_build_writes_shards_manifest_and_timings(tmp_path):
     assert [r["polytope_id"] for r in rows] == expect  # plan order
     m = json.loads((tmp_path / "ds/manifest.json").read_text())
     tot = m["extra"]["totals"]
-    assert tot["rows"] == 17 and tot["missing_rows"] == 1 and tot["timeouts"] == 2
+    assert tot["rows"] == 17 and tot["missing_rows"] == 1 and tot["work_budget"] == 2
     assert tot["errors"] == 1 and tot["shards_without_explained_capacity"] == []
-    assert m["extra"]["families"]["odd"]["status_counts"]["haim_kislev"] == {"ok": 2, "timeout": 2}
+    assert m["extra"]["families"]["odd"]["status_counts"]["haim_kislev"] == {
+        "ok": 2,
+        "work_budget": 2,
+    }
     assert m["params"]["plan"] == plan.to_dict() and m["env"]["python"]
     assert not (tmp_path / "ds/.work").exists()
     recs = RunLog.read(tmp_path / "bench/timings.jsonl")

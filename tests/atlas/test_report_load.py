@@ -37,14 +37,14 @@ def test_timing_table_from_a_known_log(tmp_path):
         log.write(rec("p0", "f", "billiards", "ok", 99.0))  # superseded by the rerun below
         for i, s in enumerate(secs):
             log.write(rec(f"p{i}", "f", "billiards", "ok", s))
-        log.write(rec("p6", "f", "billiards", "timeout", 2.0))
+        log.write(rec("p6", "f", "billiards", "work_budget", 2.0))
         log.write(rec("p7", "f", "billiards", "error: ValueError", 0.01))
         log.write(rec("p8", "f", "reeb", "not_applicable", 0.001))
     recs = latest_timings(tmp_path)
     assert len(recs) == 9
     table = {(r["family"], r["algorithm"]): r for r in timing_table(recs)}
     b = table[("f", "billiards")]
-    assert (b["count"], b["ok"], b["timeouts"], b["failures"]) == (8, 6, 1, 1)
+    assert (b["count"], b["ok"], b["work_budget"], b["failures"]) == (8, 6, 1, 1)
     assert b["mean_s"] == pytest.approx(np.mean(secs), rel=1e-15)
     assert b["p50_s"] == pytest.approx(0.35, rel=1e-15)  # linear interpolation of 0.3, 0.4
     assert b["p90_s"] == pytest.approx(np.quantile(secs, 0.9), rel=1e-15)
@@ -76,7 +76,7 @@ def test_build_report_and_load_round_trip(tmp_path):
 
     # load() returns what the row function computed, with the schema's features
     ds = load(paths.dataset)
-    expect = [polygon_row(it, plan.time_budget_s)["row"] for it in plan.items()]
+    expect = [polygon_row(it, plan.row_budget(it.family))["row"] for it in plan.items()]
     expect = [r for r in expect if r is not None]
     assert ds.num_rows == len(expect) == 17
     for got, want in zip(ds, expect, strict=True):
@@ -105,3 +105,23 @@ def test_load_refuses_missing_incomplete_and_tampered(tmp_path, monkeypatch):
     shard.write_bytes(shard.read_bytes() + b"x")
     with pytest.raises(AtlasNotFound, match="SHA-256"):
         load(folder, allow_incomplete=True)
+
+
+def test_capacity_by_facets_groups_by_algorithm_and_facets(tmp_path):
+    from perflab.atlas.report import capacity_by_facets
+
+    def r(pid, alg, status, s, facets):
+        return {**rec(pid, "f", alg, status, s), "num_facets": facets}
+
+    recs = [
+        r("a", "reeb", "ok", 0.2, 20),
+        r("b", "reeb", "ok", 0.4, 20),
+        r("c", "reeb", "ok", 3.0, 50),
+        r("a", "haim_kislev", "work_budget", 1.0, 20),
+        r("d", "billiards", "not_applicable", 0.0, 20),
+    ]
+    rows = {(x["algorithm"], x["facets"]): x for x in capacity_by_facets(recs)}
+    assert set(rows) == {("reeb", 20), ("reeb", 50), ("haim_kislev", 20)}
+    assert rows[("reeb", 20)]["p50_s"] == pytest.approx(0.3) and rows[("reeb", 20)]["max_s"] == 0.4
+    hk = rows[("haim_kislev", 20)]
+    assert (hk["count"], hk["ok"], hk["work_budget"], hk["p50_s"]) == (1, 0, 1, None)

@@ -154,3 +154,24 @@ def test_symmetries_of_the_cross_polytope():
     assert np.array_equal(perms[0], np.arange(16))
     assert all(sorted(p.tolist()) == list(range(16)) for p in perms)
     assert len(symplectic_symmetries(gen.halfspace_polytope_4d(0, facets=9)[0])) == 1
+
+
+def test_a_nearly_lagrangian_two_face(assert_agree):
+    """Found by the atlas-small rebuild: a simplex perturbed by 1 % has a 2-face with
+    omega = 2.9e-5, so the return map of the minimal orbit stretches by 3e9; its fixed point
+    was taken for a line of fixed points and lost ("tube found no closed orbit"). Such a
+    map is now decided by the exact LP on its facet sequence."""
+    P, prov = gen.perturbed(0, base="simplex", eps=0.01)
+    assert not lagrangian_two_faces(P)
+    assert_agree(P, prov, "reeb")
+
+
+def test_haim_kislev_budget_counts_search_steps_not_cycles():
+    """Found by the atlas-small rebuild: on this 40-facet body the cycle search walks long
+    paths that close into few cycles; a budget of 1,000 *cycles* ran past 60 s without
+    firing. The budget now counts search steps (a path extended, or a cycle examined)."""
+    P = gen.circumscribed_4d(12, facets=40)[0]
+    for _ in range(2):
+        with pytest.raises(WorkBudgetExceeded, match="work budget of 20000 search steps") as e:
+            ehz_capacity(P, "haim_kislev", max_work=20_000)
+        assert e.value.used == 20_000

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from perflab.atlas.compute import SafetyNetExceeded
 from perflab.atlas.load import AtlasNotFound
 from perflab.atlas.pipeline import build_and_report, done_ids, paths_for
 from perflab.atlas.plan import PlanError, get_plan
@@ -32,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     except (PlanError, ManifestError, AtlasNotFound) as exc:
         # bad input (plan, build folder): one line naming the problem, no traceback
         ap.exit(2, f"{ap.prog}: error: {exc}\n")
+    except SafetyNetExceeded as exc:  # finished rows are journalled: a re-run resumes
+        ap.exit(3, f"{ap.prog}: stopped: {exc}\n")
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -24,10 +24,12 @@ How a crash at any moment is survived (``kill -9`` included):
    removed. A rerun skips shards the manifest records whose file still has that hash,
    reuses the rows in the journals, and computes the rest.
 
-Rows are pure functions of (family, params, seed, time budget), rows are ordered by the
+Rows are pure functions of (family, params, seed, work budget), rows are ordered by the
 plan, and shard bytes have no timestamps, so a resumed build writes the same bytes as an
-uninterrupted one (as long as the same quantities time out: timeouts depend on the load of
-the machine, which is why plans keep budgets far above typical solve times).
+uninterrupted one, and any build of a plan the same bytes as any other on the same
+software, whatever the machine's load. The wall-clock ``time_budget_s`` is a safety net: a
+row that hits it stops the build (:class:`perflab.atlas.compute.SafetyNetExceeded`), and a
+re-run resumes.
 """
 
 from __future__ import annotations
@@ -47,17 +49,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from perflab.atlas.plan import BuildPlan, PlanItem
+from perflab.atlas.plan import BuildPlan, PlanItem, RowBudget
 from perflab.atlas.schema import (
     QUANTITIES,
     SCHEMA_VERSION,
-    STATUS_TIMEOUT,
+    STATUS_WORK_BUDGET,
     status_column,
 )
 from perflab.atlas.shards import write_shard
 from perflab.harness import Manifest, RunLog, env_snapshot, env_summary
 
-RowFn = Callable[[PlanItem, float], dict[str, Any]]
+RowFn = Callable[[PlanItem, RowBudget], dict[str, Any]]
 Progress = Callable[[int, int], None]
 
 DATA_DIR = "data"
@@ -186,7 +188,7 @@ def build(
             if len(journals[key]) == len(items):
                 _finish_shard(out_dir, manifest, plan, key, items, journals[key], open_logs)
                 written.append(key)
-        for key, item, rec in _stream(todo, row_fn, plan.time_budget_s, workers):
+        for key, item, rec in _stream(todo, row_fn, plan, workers):
             for t in rec.pop("timings"):
                 timings.write(
                     {
@@ -255,10 +257,15 @@ def build(
 # -- the row stream --------------------------------------------------------------------------
 
 
-def _safe_row(row_fn: RowFn, item: PlanItem, budget: float) -> dict[str, Any]:
-    """``row_fn`` with a last line of defence: an unexpected exception becomes a failure."""
+def _safe_row(row_fn: RowFn, item: PlanItem, budget: RowBudget) -> dict[str, Any]:
+    """``row_fn`` with a last line of defence: an unexpected exception becomes a failure.
+    :class:`~perflab.atlas.compute.SafetyNetExceeded` is not one: it stops the build."""
+    from perflab.atlas.compute import SafetyNetExceeded
+
     try:
         rec = row_fn(item, budget)
+    except SafetyNetExceeded:
+        raise
     except Exception as exc:  # a bug in row_fn must not stop the build
         rec = {
             "row": None,
@@ -288,7 +295,7 @@ def _worker_init() -> None:
 
 
 def _stream(
-    todo: list[tuple[str, PlanItem]], row_fn: RowFn, budget: float, workers: int
+    todo: list[tuple[str, PlanItem]], row_fn: RowFn, plan: BuildPlan, workers: int
 ) -> Iterator[tuple[str, PlanItem, dict[str, Any]]]:
     """Yield ``(shard, item, record)`` in ``todo`` order, computed by ``workers`` processes.
 
@@ -299,7 +306,7 @@ def _stream(
     """
     if workers == 1 or len(todo) < 2:
         for key, item in todo:
-            yield key, item, _safe_row(row_fn, item, budget)
+            yield key, item, _safe_row(row_fn, item, plan.row_budget(item.family))
         return
     pool = ProcessPoolExecutor(
         max_workers=workers,
@@ -307,7 +314,9 @@ def _stream(
         initializer=_worker_init,
     )
     try:
-        futures = [pool.submit(_safe_row, row_fn, item, budget) for _, item in todo]
+        futures = [
+            pool.submit(_safe_row, row_fn, item, plan.row_budget(item.family)) for _, item in todo
+        ]
         for (key, item), fut in zip(todo, futures, strict=True):
             yield key, item, fut.result()
     finally:
@@ -417,9 +426,9 @@ def summarise(plan: BuildPlan, done: dict[str, Any]) -> dict[str, Any]:
             failures += info["failures"]
         families[spec.family] = fam
     rows = sum(f["rows"] for f in families.values())
-    timeouts = sum(1 for f in failures if f["status"] == STATUS_TIMEOUT)
+    work_budget = sum(1 for f in failures if f["status"] == STATUS_WORK_BUDGET)
     errors = sum(1 for f in failures if f["status"].startswith("error"))
-    # a row with no capacity must have a recorded timeout or error for it
+    # a row with no capacity must have a recorded work-budget stop or error for it
     unexplained = []
     for k, info in done.items():
         if not isinstance(info, dict):
@@ -437,7 +446,7 @@ def summarise(plan: BuildPlan, done: dict[str, Any]) -> dict[str, Any]:
             "with_capacity": sum(f["with_capacity"] for f in families.values()),
             "missing_rows": sum(f["missing"] for f in families.values()),
             "failures": len(failures),
-            "timeouts": timeouts,
+            "work_budget": work_budget,
             "errors": errors,
             "shards_done": sum(f["shards_done"] for f in families.values()),
             "shards": len(all_shards),

@@ -5,16 +5,20 @@ For a plan item (family, params, seed) the row function
 1. calls the family's generator from :mod:`perflab.symplectic.generators` with the seed;
 2. computes ``volume(K)``;
 3. computes the EHZ capacity with every exact algorithm that applies (decided by the core's
-   structure tests, :func:`applies`), each under the harness
-   :class:`~perflab.harness.time_budget`, the one ``method="auto"`` would pick first: its
+   structure tests, :func:`applies`), each with the plan's work budget
+   (``ehz_capacity(..., max_work=)``), the one ``method="auto"`` would pick first: its
    value becomes ``ehz_capacity`` and its cycle ``min_action_cycle`` (if it fails, the
    first success in ``CAPACITY_METHODS`` order). An algorithm that does not apply is
-   ``not_applicable``, one that runs over the budget ``timeout``, one that raises
-   ``error: <Type>`` (the message is kept in the manifest);
+   ``not_applicable``, one that runs out of its work budget ``work_budget`` (the same on
+   every machine), one that raises ``error: <Type>`` (the message is kept in the manifest);
 4. computes the systolic ratio c^n / (n! vol) of that capacity with
    :func:`perflab.symplectic.systolic_ratio` (``capacity=`` reuses the value).
 
-Every step is timed; the timings go to the raw timing log, never into the row.
+Every step is timed; the timings go to the raw timing log, never into the row. Every step
+also runs under the harness :class:`~perflab.harness.time_budget` of the plan, as a safety
+net only: a step that hits it raises :class:`SafetyNetExceeded`, which stops the build (its
+finished rows stay journalled, so a re-run resumes), because a row that records "too slow on
+this machine" would make the dataset depend on the machine and its load.
 """
 
 from __future__ import annotations
@@ -24,20 +28,25 @@ from typing import Any
 
 import numpy as np
 
-from perflab.atlas.plan import PlanItem
+from perflab.atlas.plan import PlanItem, RowBudget
 from perflab.atlas.schema import (
     CAPACITY_METHODS,
     COLUMNS,
     SCHEMA_VERSION,
     STATUS_NOT_APPLICABLE,
     STATUS_OK,
-    STATUS_TIMEOUT,
+    STATUS_WORK_BUDGET,
     canonical_json,
     capacity_column,
     status_column,
     status_error,
 )
-from perflab.harness import TimeBudgetExceeded, time_budget
+from perflab.harness import TimeBudgetExceeded, WorkBudgetExceeded, time_budget
+
+
+class SafetyNetExceeded(RuntimeError):
+    """A row step ran past the plan's wall-clock safety net: the build stops (and resumes on
+    a re-run) instead of recording a row that depends on the machine's speed or load."""
 
 
 class UnknownFamily(KeyError):
@@ -139,32 +148,43 @@ def _matrix(a: Any) -> list[list[float]]:
 
 
 class _Step:
-    """Run one quantity under a budget, timing it and classifying its outcome."""
+    """Run one quantity under the row's budget, timing it and classifying its outcome."""
 
-    def __init__(self, timings: list[dict[str, Any]], failures: list[dict[str, Any]]) -> None:
+    def __init__(
+        self, item: PlanItem, timings: list[dict[str, Any]], failures: list[dict[str, Any]]
+    ) -> None:
+        self.item = item
         self.timings = timings
         self.failures = failures
 
-    def run(self, quantity: str, algorithm: str, budget: float, fn: Any) -> tuple[str, Any]:
+    def run(self, quantity: str, algorithm: str, seconds: float, fn: Any) -> tuple[str, Any]:
         t0 = time.perf_counter()
         value = None
         message = None
         try:
-            with time_budget(budget, what=f"{quantity}:{algorithm}"):
+            with time_budget(seconds, what=f"{quantity}:{algorithm}"):
                 value = fn()
             status = STATUS_OK
-        except TimeBudgetExceeded:
-            status = STATUS_TIMEOUT
-            message = f"exceeded the time budget of {budget:g} s"
+        except TimeBudgetExceeded as exc:
+            raise SafetyNetExceeded(
+                f"{self.item.family} {self.item.params} seed {self.item.seed} "
+                f"({self.item.polytope_id}): {quantity} by {algorithm} ran past the plan's "
+                f"wall-clock safety net of {seconds:g} s; the build stops rather than record "
+                f"a row that depends on this machine's load. Re-run to resume (on a quieter "
+                f"machine, or raise time_budget_s in the plan)"
+            ) from exc
+        except WorkBudgetExceeded as exc:
+            status = STATUS_WORK_BUDGET
+            message = str(exc)[:500]
         except Exception as exc:
             if is_not_applicable(exc):
                 status = STATUS_NOT_APPLICABLE
             else:
                 status = status_error(exc)
                 message = str(exc)[:500]
-        seconds = time.perf_counter() - t0
+        elapsed = time.perf_counter() - t0
         self.timings.append(
-            {"quantity": quantity, "algorithm": algorithm, "status": status, "seconds": seconds}
+            {"quantity": quantity, "algorithm": algorithm, "status": status, "seconds": elapsed}
         )
         if message is not None:
             self.failures.append(
@@ -173,21 +193,23 @@ class _Step:
         return status, value
 
 
-def compute_row(item: PlanItem, budget: float) -> dict[str, Any]:
+def compute_row(item: PlanItem, budget: RowBudget) -> dict[str, Any]:
     """The record of one plan item: ``{"row", "timings", "failures", "shape"}``.
 
-    ``row`` is None when the generator itself fails (the failure is recorded).
+    ``row`` is None when the generator itself fails (the failure is recorded). Raises
+    :class:`SafetyNetExceeded` when a step runs past ``budget.seconds``.
     """
     from perflab.symplectic import ehz_capacity, systolic_ratio, volume
 
     timings: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
-    step = _Step(timings, failures)
+    step = _Step(item, timings, failures)
+    seconds = budget.seconds
 
     status, made = step.run(
         "generate",
         "generator",
-        budget,
+        seconds,
         lambda: make_polytope(item.family, item.params, item.seed),
     )
     if status != STATUS_OK:
@@ -196,7 +218,7 @@ def compute_row(item: PlanItem, budget: float) -> dict[str, Any]:
     dim = int(P.dim)
     shape = {"dimension": dim, "num_facets": int(P.num_facets), "num_vertices": int(P.num_vertices)}
 
-    vol_status, vol = step.run("volume", "volume", budget, lambda: float(volume(P)))
+    vol_status, vol = step.run("volume", "volume", seconds, lambda: float(volume(P)))
 
     results: dict[str, Any] = {}
     statuses: dict[str, str] = {}
@@ -214,7 +236,13 @@ def compute_row(item: PlanItem, budget: float) -> dict[str, Any]:
                 }
             )
             continue
-        s, r = step.run("ehz_capacity", m, budget, lambda m=m: ehz_capacity(P, method=m))
+        work = budget.work.get(m)
+        s, r = step.run(
+            "ehz_capacity",
+            m,
+            seconds,
+            lambda m=m, work=work: ehz_capacity(P, method=m, max_work=work, time_limit=0),
+        )
         statuses[m] = s
         if s == STATUS_OK:
             results[m] = r
@@ -231,7 +259,7 @@ def compute_row(item: PlanItem, budget: float) -> dict[str, Any]:
         sys_status, sysr = step.run(
             "systolic_ratio",
             "formula",
-            budget,
+            seconds,
             lambda: float(systolic_ratio(P, capacity=cap)),
         )
     else:
@@ -290,8 +318,8 @@ def compute_row(item: PlanItem, budget: float) -> dict[str, Any]:
 def _cap_status(statuses: dict[str, str]) -> str:
     """The status to give a quantity derived from a capacity that is missing."""
     for s in statuses.values():
-        if s == STATUS_TIMEOUT:
-            return STATUS_TIMEOUT
+        if s == STATUS_WORK_BUDGET:
+            return STATUS_WORK_BUDGET
     for s in statuses.values():
         if s.startswith("error"):
             return s

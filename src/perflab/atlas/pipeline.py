@@ -115,7 +115,8 @@ def describe(result: BuildResult, paths: AtlasPaths) -> str:
         f"**{result.atlas}**: built in **{result.wall_s:.1f} s** ({result.rows_computed} rows "
         f"computed, {result.rows_reused} reused from journals, {len(result.shards_skipped)} "
         f"shards already done); complete: {result.complete}. {t['rows']} rows, "
-        f"{t['with_capacity']} with a capacity, {t['timeouts']} timeouts, {t['errors']} "
+        f"{t['with_capacity']} with a capacity, {t['work_budget']} work-budget stops, "
+        f"{t['errors']} "
         f"errors. Dataset `{paths.dataset}`, benchmark report "
         f"`{paths.reports / (result.atlas + '_benchmark.md')}`."
     )

@@ -1,7 +1,13 @@
 """Build plans: which polytopes an atlas holds, written as data.
 
 A plan names, per generator family, a parameter grid (the cartesian product of the listed
-values) and a list of seeds; it fixes the time budget per quantity and the shard size. The
+values) and a list of seeds; it fixes the work budget of each capacity search (plan-wide
+``work_budget``, overridable per family: cycle-search steps for ``haim_kislev``, tubes for
+``reeb``), the wall-clock safety net per quantity (``time_budget_s``) and the shard size.
+What a row records depends on the plan only: a search that runs out of its work budget
+does so on every machine. The wall-clock limit decides nothing: a row that hits it stops
+the build with :class:`perflab.atlas.compute.SafetyNetExceeded` (re-run on a less loaded
+machine, or with a larger ``time_budget_s``). The
 plans of the published atlases live next to this module as JSON (``plans/<atlas>.json``);
 the build manifest embeds the plan, so a build can be repeated from its manifest alone.
 
@@ -30,6 +36,35 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 class PlanError(ValueError):
     """A build plan is malformed (unknown keys, empty grids, duplicate polytopes, ...)."""
+
+
+#: the searches that take a work budget, and what it counts
+WORK_BUDGET_METHODS = {"haim_kislev": "cycle-search steps", "reeb": "tubes expanded"}
+
+
+@dataclass(frozen=True)
+class RowBudget:
+    """What one row may spend: ``work[method]`` (the deterministic limit of each search,
+    ``ehz_capacity(..., max_work=)``) and ``seconds`` (the wall-clock safety net)."""
+
+    seconds: float
+    work: Mapping[str, int] = field(default_factory=dict)
+
+
+def _work_budget(value: Any, where: str) -> dict[str, int]:
+    if not isinstance(value, Mapping):
+        raise PlanError(f"{where}: 'work_budget' must be an object, got {value!r}")
+    out = {}
+    for k, v in value.items():
+        if k not in WORK_BUDGET_METHODS:
+            raise PlanError(
+                f"{where}: 'work_budget' names {k!r}; methods with a work budget: "
+                f"{sorted(WORK_BUDGET_METHODS)}"
+            )
+        if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+            raise PlanError(f"{where}: work_budget[{k!r}] must be a positive integer, got {v!r}")
+        out[str(k)] = int(v)
+    return out
 
 
 def polytope_id(family: str, params: Mapping[str, Any], seed: int) -> str:
@@ -70,6 +105,7 @@ class FamilySpec:
     grid: dict[str, list[Any]] = field(default_factory=dict)
     seeds: list[int] = field(default_factory=lambda: [0])
     points: list[dict[str, Any]] = field(default_factory=list)
+    work_budget: dict[str, int] = field(default_factory=dict)  # overrides the plan's
 
     def param_sets(self) -> list[dict[str, Any]]:
         sets = [dict(p) for p in self.points]
@@ -94,6 +130,8 @@ class FamilySpec:
         d: dict[str, Any] = {"family": self.family, "grid": self.grid, "seeds": list(self.seeds)}
         if self.points:
             d["points"] = self.points
+        if self.work_budget:
+            d["work_budget"] = dict(self.work_budget)
         return d
 
 
@@ -103,9 +141,10 @@ class BuildPlan:
 
     atlas: str
     families: tuple[FamilySpec, ...]
-    time_budget_s: float = 10.0
+    time_budget_s: float = 600.0
     rows_per_shard: int = 500
     description: str = ""
+    work_budget: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not _NAME_RE.match(self.atlas):
@@ -143,6 +182,11 @@ class BuildPlan:
                 canonical_json(spec.to_dict())
             except (TypeError, ValueError) as exc:
                 raise PlanError(f"family {spec.family!r}: grid is not plain JSON: {exc}") from exc
+
+    def row_budget(self, family: str) -> RowBudget:
+        """The budget of every row of ``family``: the plan's work budget updated by the
+        family's own, and the plan's safety net."""
+        return RowBudget(self.time_budget_s, {**self.work_budget, **self.spec(family).work_budget})
 
     # -- expansion -------------------------------------------------------------------------
     def family_names(self) -> list[str]:
@@ -185,7 +229,7 @@ class BuildPlan:
                 continue
             if per_family:
                 first = s.param_sets()[0]
-                specs.append(FamilySpec(s.family, {}, s.seeds[:per_family], [first]))
+                specs.append(FamilySpec(s.family, {}, s.seeds[:per_family], [first], s.work_budget))
             else:
                 specs.append(s)
         return BuildPlan(
@@ -194,6 +238,7 @@ class BuildPlan:
             time_budget_s=self.time_budget_s,
             rows_per_shard=self.rows_per_shard,
             description=f"smoke subset of {self.atlas}",
+            work_budget=dict(self.work_budget),
         )
 
     # -- (de)serialisation ---------------------------------------------------------------------
@@ -203,6 +248,7 @@ class BuildPlan:
             "atlas": self.atlas,
             "description": self.description,
             "time_budget_s": self.time_budget_s,
+            "work_budget": dict(self.work_budget),
             "rows_per_shard": self.rows_per_shard,
             "families": [s.to_dict() for s in self.families],
         }
@@ -213,7 +259,15 @@ class BuildPlan:
         field is missing, unknown or of the wrong type."""
         if not isinstance(data, Mapping):
             raise PlanError(f"a plan is a JSON object, got {type(data).__name__}")
-        known = {"format", "atlas", "description", "time_budget_s", "rows_per_shard", "families"}
+        known = {
+            "format",
+            "atlas",
+            "description",
+            "time_budget_s",
+            "work_budget",
+            "rows_per_shard",
+            "families",
+        }
         unknown = set(data) - known
         if unknown:
             raise PlanError(f"unknown plan keys {sorted(unknown)}")
@@ -228,9 +282,10 @@ class BuildPlan:
         return cls(
             atlas=str(data["atlas"]),
             families=fams,
-            time_budget_s=_number(data, "time_budget_s", 10.0, float),
+            time_budget_s=_number(data, "time_budget_s", 600.0, float),
             rows_per_shard=_number(data, "rows_per_shard", 500, int),
             description=str(data.get("description", "")),
+            work_budget=_work_budget(data.get("work_budget", {}), "plan"),
         )
 
     def to_json(self) -> str:
@@ -248,7 +303,7 @@ class BuildPlan:
 def _family_from_dict(f: Any) -> FamilySpec:
     if not isinstance(f, Mapping):
         raise PlanError(f"each entry of 'families' must be an object, got {f!r}")
-    extra = set(f) - {"family", "grid", "seeds", "points"}
+    extra = set(f) - {"family", "grid", "seeds", "points", "work_budget"}
     if extra:
         raise PlanError(f"unknown family keys {sorted(extra)} in {f.get('family')!r}")
     if "family" not in f:
@@ -275,6 +330,7 @@ def _family_from_dict(f: Any) -> FamilySpec:
         grid={str(k): list(v) for k, v in grid.items()},
         seeds=list(seeds),
         points=[dict(p) for p in points],
+        work_budget=_work_budget(f.get("work_budget", {}), f"family {name!r}"),
     )
 
 

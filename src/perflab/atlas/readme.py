@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from perflab.atlas.load import read_manifest
+from perflab.atlas.plan import WORK_BUDGET_METHODS
 from perflab.atlas.schema import CAPACITY_METHODS, SCHEMA_VERSION, schema_description
 from perflab.harness import atomic_write_text, markdown_table
 
@@ -33,7 +35,9 @@ def dataset_readme(folder: str | os.PathLike[str]) -> str:
                 "billiards ok": sc["billiards"].get("ok", 0),
                 "reeb ok": sc["reeb"].get("ok", 0),
                 "haim_kislev ok": sc["haim_kislev"].get("ok", 0),
-                "capacity timeouts": sum(sc[q].get("timeout", 0) for q in CAPACITY_METHODS),
+                "capacity work-budget stops": sum(
+                    sc[q].get("work_budget", 0) for q in CAPACITY_METHODS
+                ),
             }
         )
     tot = extra["totals"]
@@ -58,9 +62,11 @@ def dataset_readme(folder: str | os.PathLike[str]) -> str:
         "",
         f"Schema version {SCHEMA_VERSION}. {tot['rows']} polytopes "
         f"({tot['planned']} planned, {tot['missing_rows']} not generated), "
-        f"{tot['with_capacity']} with an EHZ capacity; {tot['timeouts']} timeouts and "
-        f"{tot['errors']} errors recorded (budget {plan['time_budget_s']:g} s per quantity "
-        f"and algorithm). Build complete: {extra['complete']}.",
+        f"{tot['with_capacity']} with an EHZ capacity; {tot['work_budget']} capacity "
+        f"searches stopped by their work budget and {tot['errors']} errors recorded (work "
+        f"budget {_budget_text(plan)}: the same stop on every machine; wall-clock safety "
+        f"net {plan['time_budget_s']:g} s per quantity, never reached in a finished build). "
+        f"Build complete: {extra['complete']}.",
         "",
         "Files: `data/<family>/shard-<k>.parquet` (rows in plan order), `manifest.json` "
         "(plan, per-shard SHA-256, counts, failures, environment). Raw per-row timings: "
@@ -100,7 +106,7 @@ def dataset_readme(folder: str | os.PathLike[str]) -> str:
         markdown_table(schema_description()),
     ]
     if failures:
-        lines += ["## Recorded failures and timeouts", ""]
+        lines += ["## Recorded failures and work-budget stops", ""]
         lines.append(
             markdown_table(
                 [
@@ -124,3 +130,16 @@ def write_dataset_readme(folder: str | os.PathLike[str]) -> Path:
     except (OSError, UnicodeDecodeError):
         pass
     return atomic_write_text(path, text)
+
+
+def _budget_text(plan: dict[str, Any]) -> str:
+    """The plan's work budgets in words, with the families that override them."""
+
+    def words(wb: dict[str, int]) -> str:
+        return ", ".join(f"{m} {n:,} {WORK_BUDGET_METHODS[m]}" for m, n in sorted(wb.items()))
+
+    text = words(plan.get("work_budget", {})) or "none"
+    over = [f for f in plan["families"] if f.get("work_budget")]
+    if over:
+        text += "; " + "; ".join(f"{f['family']}: {words(f['work_budget'])}" for f in over)
+    return text

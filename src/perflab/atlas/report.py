@@ -66,7 +66,7 @@ def timing_table(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "count": len(recs),
             "ok": int(ok.size),
             "failures": sum(1 for r in recs if r["status"].startswith("error")),
-            "timeouts": sum(1 for r in recs if r["status"] == "timeout"),
+            "work_budget": sum(1 for r in recs if r["status"] == "work_budget"),
             "not_applicable": sum(1 for r in recs if r["status"] == "not_applicable"),
             "mean_s": None,
             "p50_s": None,
@@ -83,6 +83,32 @@ def timing_table(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 max_s=float(ok.max()),
             )
         out.append(row)
+    return out
+
+
+def capacity_by_facets(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per capacity algorithm and number of facets: counts by outcome and the median and
+    maximum seconds of the ``ok`` records (how each method's cost grows with the facets)."""
+    groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for r in records:
+        if r["quantity"] == "ehz_capacity" and r.get("num_facets") is not None:
+            if r["status"] != "not_applicable":
+                groups.setdefault((r["algorithm"], int(r["num_facets"])), []).append(r)
+    out = []
+    for (algorithm, facets), recs in sorted(groups.items()):
+        ok = np.array([r["seconds"] for r in recs if r["status"] == "ok"], dtype=np.float64)
+        out.append(
+            {
+                "algorithm": algorithm,
+                "facets": facets,
+                "count": len(recs),
+                "ok": int(ok.size),
+                "work_budget": sum(1 for r in recs if r["status"] == "work_budget"),
+                "failures": sum(1 for r in recs if r["status"].startswith("error")),
+                "p50_s": float(np.median(ok)) if ok.size else None,
+                "max_s": float(ok.max()) if ok.size else None,
+            }
+        )
     return out
 
 
@@ -143,7 +169,15 @@ def _charts(records: list[dict[str, Any]], atlas: str) -> dict[str, Any]:
 
 
 #: The report figures that depend on the raw logs only (not on paths or charts).
-_FIGURES = ("records", "polytopes", "table", "slowest", "runs", "last_full_build_wall_s")
+_FIGURES = (
+    "records",
+    "polytopes",
+    "table",
+    "by_facets",
+    "slowest",
+    "runs",
+    "last_full_build_wall_s",
+)
 
 
 def _report_data(
@@ -161,6 +195,7 @@ def _report_data(
         "records": len(records),
         "polytopes": len({r["polytope_id"] for r in records}),
         "table": timing_table(records),
+        "by_facets": capacity_by_facets(records),
         "slowest": slowest(records),
         "runs": runs,
         "last_full_build_wall_s": full_runs[-1]["wall_s"] if full_runs else None,
@@ -228,7 +263,7 @@ def benchmark_report(
                 "count",
                 "ok",
                 "failures",
-                "timeouts",
+                "work_budget",
                 "not_applicable",
                 "mean_s",
                 "p50_s",
@@ -236,6 +271,12 @@ def benchmark_report(
                 "max_s",
             ],
         ),
+        "## Capacity time against the number of facets",
+        "",
+        "Per algorithm and facet count (seconds of the `ok` records; `work_budget`: searches "
+        "stopped by the plan's work budget, the same on every machine).",
+        "",
+        markdown_table(data["by_facets"]),
         "## Slowest paths",
         "",
         markdown_table(top),

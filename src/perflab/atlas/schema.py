@@ -9,13 +9,15 @@ One row is one polytope K in R^{2n} (2n = ``dimension``) with
   (F), K = {x : <n_i, x> <= h_i};
 - its invariants: ``volume``, one capacity column per exact algorithm
   (``capacity_haim_kislev``, ``capacity_billiards``, ``capacity_reeb``; null where the
-  algorithm does not apply, timed out or failed), ``ehz_capacity`` (the agreed value: the
-  one of the method ``auto`` picks, else the first successful method in
+  algorithm does not apply, ran out of its work budget or failed), ``ehz_capacity`` (the
+  agreed value: the one of the method ``auto`` picks, else the first successful method in
   :data:`CAPACITY_METHODS` order), ``capacity_method``, ``capacity_spread`` (max - min over
   the successful methods; null with fewer than two), ``systolic_ratio``
   c^n / (n! vol) and ``min_action_cycle`` (the closed characteristic of minimal action,
   vertices in order);
-- one status per quantity: ``ok`` / ``not_applicable`` / ``timeout`` / ``error: <Type>``.
+- one status per quantity: ``ok`` / ``not_applicable`` / ``work_budget`` (the search ran
+  out of the plan's work budget: the same on every machine; schema 1.0 had ``timeout``, a
+  wall-clock limit, instead) / ``error: <Type>``.
 
 Per-quantity *seconds* are deliberately not stored in the parquet files: the data files of a
 build must be byte-identical between an interrupted-and-resumed build and an uninterrupted
@@ -30,7 +32,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 
 #: The exact EHZ-capacity algorithms of :mod:`perflab.symplectic`, in tie-break order.
 CAPACITY_METHODS: tuple[str, ...] = ("billiards", "reeb", "haim_kislev")
@@ -40,7 +42,8 @@ QUANTITIES: tuple[str, ...] = ("volume", *CAPACITY_METHODS, "systolic_ratio")
 
 STATUS_OK = "ok"
 STATUS_NOT_APPLICABLE = "not_applicable"
-STATUS_TIMEOUT = "timeout"
+#: a search that ran out of the work budget of the plan (the same on every machine)
+STATUS_WORK_BUDGET = "work_budget"
 
 
 def status_error(exc: BaseException) -> str:

@@ -31,12 +31,19 @@ def write_report(
 def save_chart(chart: Any, path: str | os.PathLike[str], *, scale: float = 1.0) -> Path:
     """Save an altair chart to PNG or SVG (by suffix) offline with vl-convert.
 
-    No network is needed: vl-convert bundles Vega, Vega-Lite and the fonts.
+    No network is needed: vl-convert bundles Vega, Vega-Lite and the fonts. altair's
+    5,000-row guard (meant for specs sent to a browser) is lifted here: the data is
+    rendered once, offline, into an image.
     """
+    import altair as alt
     import vl_convert as vlc
 
     path = Path(path)
-    spec = chart.to_json() if hasattr(chart, "to_json") else json.dumps(chart)
+    if hasattr(chart, "to_json"):
+        with alt.data_transformers.disable_max_rows():
+            spec = chart.to_json()
+    else:
+        spec = json.dumps(chart)
     suffix = path.suffix.lower()
     if suffix == ".png":
         data = vlc.vegalite_to_png(spec, scale=scale)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linprog, nnls
 
+from perflab.harness import WorkBudgetExceeded
 from perflab.symplectic.polytope import Polytope
 
 __all__ = [
@@ -83,15 +84,33 @@ def simple_cycles(adj: list[list[int]], min_len: int = 3) -> list[tuple[int, ...
 
 
 def _cycles(
-    adj: list[list[int]], groups: list[tuple[int, ...]], max_len: int | None = None
+    adj: list[list[int]],
+    groups: list[tuple[int, ...]],
+    max_len: int | None = None,
+    max_steps: int | None = None,
 ) -> Iterator[tuple[int, ...]]:
     """Simple cycles of a graph on ``groups`` (tuples of facets) whose groups are pairwise
     disjoint; each is returned once (started at the group holding its smallest facet) as the
-    concatenated facet tuple. ``max_len``: only cycles of at most that many facets."""
+    concatenated facet tuple. ``max_len``: only cycles of at most that many facets.
+    ``max_steps``: work budget in search steps (a path extended by one group, or a cycle
+    returned); ``WorkBudgetExceeded`` past it. Counting steps, not cycles, bounds the work
+    also where the search walks long paths that close into few cycles."""
     lo = [min(g) for g in groups]
     masks = [sum(1 << f for f in g) for g in groups]
     sizes = [len(g) for g in groups]
     cap = max_len if max_len is not None else sum(sizes)
+    steps = 0
+
+    def step() -> None:
+        nonlocal steps
+        steps += 1
+        if max_steps is not None and steps > max_steps:
+            raise WorkBudgetExceeded(
+                f"cycle search: work budget of {max_steps} steps exhausted",
+                used=max_steps,
+                what="cycles",
+            )
+
     for s in range(len(groups)):
         path = [s]
         used = masks[s]
@@ -106,10 +125,12 @@ def _cycles(
                 length -= sizes[g]
                 continue
             if nxt == s:
+                step()
                 yield tuple(f for g in path for f in groups[g])
                 continue
             if used & masks[nxt] or length + sizes[nxt] > cap:
                 continue
+            step()
             path.append(nxt)
             used |= masks[nxt]
             length += sizes[nxt]
@@ -117,10 +138,14 @@ def _cycles(
 
 
 def candidate_cycles(
-    P: Polytope, omega_tol: float = OMEGA_TOL, max_len: int | None = None
+    P: Polytope,
+    omega_tol: float = OMEGA_TOL,
+    max_len: int | None = None,
+    max_steps: int | None = None,
 ) -> Iterator[tuple[int, ...]]:
     """Facet cycles (a generator) that can carry a minimal closed characteristic
-    (``max_len``: only those of at most that many facets).
+    (``max_len``: only those of at most that many facets; ``max_steps``: the work budget of
+    the search, see :func:`_cycles`).
 
     Consecutive facets with omega(n_a, n_b) = 0 (Lagrangian products, cubes, ...) are grouped
     into *runs*: sets R of facets with pairwise omega = 0 and a common point. On a run the
@@ -168,7 +193,7 @@ def candidate_cycles(
                 np.all(sub >= -omega_tol, axis=0)
             ):
                 adj[i].append(j)
-    return (c for c in _cycles(adj, groups, max_len) if len(c) >= 3)
+    return (c for c in _cycles(adj, groups, max_len, max_steps) if len(c) >= 3)
 
 
 def batches_by_length(

@@ -268,8 +268,8 @@ def circumscribed_4d(rng: RngLike, *, facets: int | None = None) -> Generated:
     """{x : <n_i, x> <= 1}: ``facets`` tangent halfspaces of the unit ball B^4, normals
     uniform on S^3 (redrawn until bounded). Every halfspace touches B^4 at n_i, which lies in
     the body, so no halfspace is redundant: exactly ``facets`` facets (20 when not given),
-    and c_EHZ >= pi (the body contains B^4). Used by the many-facet benchmarks; it joins
-    :data:`FAMILIES` (and so every atlas) with the atlas rebuild under work budgets."""
+    and c_EHZ >= pi (the body contains B^4). The many-facet family of the atlas and of the
+    benchmarks."""
     g, seed, state = _rng(rng)
     k = _pick(g, 20, 21, facets)
     if k < 5:
@@ -376,6 +376,7 @@ FAMILIES: dict[str, Callable[..., Generated]] = {
     "hull_sphere_4d": hull_sphere_4d,
     "hull_ball_4d": hull_ball_4d,
     "halfspace_polytope_4d": halfspace_polytope_4d,
+    "circumscribed_4d": circumscribed_4d,
     "simplex": simplex,
     "cube": cube,
     "cross_polytope": cross_polytope,

@@ -38,8 +38,9 @@ def ehz_capacity(
 ) -> CapacityResult:
     """c_EHZ(P) with a minimal-action closed characteristic.
 
-    ``max_work`` is the work budget of the search methods: candidate cycles for
-    haim_kislev, tubes expanded for reeb (billiards is polynomial and takes none). Past it
+    ``max_work`` is the work budget of the search methods: steps of the cycle search for
+    haim_kislev (a path extended by one facet, or a cycle examined), tubes expanded for
+    reeb (billiards is polynomial and takes none). Past it
     ``perflab.harness.WorkBudgetExceeded`` is raised: the same on every machine, whatever
     its load. ``time_limit`` (seconds) is a wall-clock safety net (default
     ``PERFLAB_SOLVER_TIMEOUT`` or 30 s); past it ``perflab.harness.TimeBudgetExceeded``.
@@ -54,7 +55,7 @@ def ehz_capacity(
     if method == "auto":
         method = auto_method(P)
     if method == "haim_kislev":
-        return _haim_kislev.haim_kislev(P, max_cycles=max_work, time_limit=time_limit)
+        return _haim_kislev.haim_kislev(P, max_steps=max_work, time_limit=time_limit)
     if method == "billiards":
         return _billiards.billiards(P, time_limit=time_limit)
     return _reeb.reeb(P, max_nodes=max_work, time_limit=time_limit)

@@ -150,7 +150,7 @@ def best_stationary_points(
     rel_tol: float = 1e-10,
     *,
     max_len: int | None = None,
-    max_cycles: int | None = None,
+    max_steps: int | None = None,
 ) -> tuple[list[tuple[float, tuple[int, ...], np.ndarray]], int]:
     """Maximisers of Q over the non-negative stationary points of all candidate cycles of P
     (0 must be interior): every (Q, cycle, beta) with Q >= (1 - rel_tol) max Q, best first,
@@ -158,20 +158,16 @@ def best_stationary_points(
     need not be realisable as a closed characteristic, so the caller tries them in turn.
     Cycles are streamed in batches of equal length, so memory stays bounded. ``max_len``:
     only cycles of at most that many facets (then 1 / (2 max Q) is an upper bound on c_EHZ,
-    no longer its value). ``max_cycles``: work budget, ``WorkBudgetExceeded`` past it."""
+    no longer its value). ``max_steps``: work budget in steps of the cycle search (a path
+    extended by one facet group, or a cycle examined); ``WorkBudgetExceeded`` past it."""
     N, h = P.normals, P.offsets
     Om = omega_matrix(N)
     top: list[tuple[float, tuple[int, ...], np.ndarray]] = []
     qmax = -np.inf
     count = 0
-    for C in batches_by_length(candidate_cycles(P, max_len=max_len), extra=P.dim + 1):
+    cycles = candidate_cycles(P, max_len=max_len, max_steps=max_steps)
+    for C in batches_by_length(cycles, extra=P.dim + 1):
         count += len(C)
-        if max_cycles is not None and count > max_cycles:
-            raise WorkBudgetExceeded(
-                f"haim_kislev: work budget of {max_cycles} cycles exhausted",
-                used=max_cycles,
-                what="haim_kislev",
-            )
         k = C.shape[1]
         sol = _kkt_batch(C, Om, N, h)
         beta, Q = sol["beta"], sol["Q"]
@@ -197,17 +193,25 @@ def best_stationary_points(
 
 
 def haim_kislev(
-    P: Polytope, *, max_cycles: int | None = None, time_limit: float | None = None
+    P: Polytope, *, max_steps: int | None = None, time_limit: float | None = None
 ) -> CapacityResult:
     """c_EHZ(P) by the Haim-Kislev formula (exact; see the module docstring).
 
-    Raises ``InvalidPolytope`` for odd dimension, ``WorkBudgetExceeded`` past ``max_cycles``
-    candidate cycles (the work budget: machine-independent) and ``TimeBudgetExceeded`` past
+    Raises ``InvalidPolytope`` for odd dimension, ``WorkBudgetExceeded`` past ``max_steps``
+    steps of the cycle search (the work budget: machine-independent) and
+    ``TimeBudgetExceeded`` past
     ``time_limit`` seconds (a safety net; default ``PERFLAB_SOLVER_TIMEOUT`` or 30 s).
     """
     require_symplectic(P, "haim_kislev")
     with time_budget(time_limit, what="haim_kislev"), single_threaded_blas():
-        return _solve(P, max_cycles=max_cycles)
+        try:
+            return _solve(P, max_steps=max_steps)
+        except WorkBudgetExceeded as exc:
+            raise WorkBudgetExceeded(
+                f"haim_kislev: work budget of {max_steps} search steps exhausted",
+                used=exc.used,
+                what="haim_kislev",
+            ) from None
 
 
 def short_cycle_bound(
@@ -234,10 +238,10 @@ class _NoWitness(RuntimeError):
 
 
 def _solve(
-    P: Polytope, *, max_len: int | None = None, max_cycles: int | None = None
+    P: Polytope, *, max_len: int | None = None, max_steps: int | None = None
 ) -> CapacityResult:
     Pu, _, s = centred_unit(P)  # offsets of unit size for the KKT systems
-    top, count = best_stationary_points(Pu, max_len=max_len, max_cycles=max_cycles)
+    top, count = best_stationary_points(Pu, max_len=max_len, max_steps=max_steps)
     if not top:
         if max_len is not None:
             raise _NoWitness("no short cycle")

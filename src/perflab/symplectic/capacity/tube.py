@@ -21,8 +21,10 @@ facets b0 -> c_1 -> ... -> c_m, and carries
 - the affine action function u -> action so far.
 
 A closed orbit is a fixed point of the affine return map when the sequence comes back to
-E_0 (from F_{a0} into F_{b0}); when the return map fixes a line or the plane, the least action
-over the fixed points in the polygon is taken (an LP in 2 variables).
+E_0 (from F_{a0} into F_{b0}). When the return map fixes a line or the plane, or is too
+ill-conditioned to place its fixed point (a nearly Lagrangian 2-face makes it expand by
+1 / omega), the least action over all orbits on that facet sequence is taken instead, an
+exact LP (:func:`perflab.symplectic.cycles.least_action_orbit`).
 
 Branch-and-bound (best first, keyed by the least action over the polygon, which every
 completion of the tube exceeds because action only grows):
@@ -54,7 +56,6 @@ import heapq
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linprog
 
 from perflab.harness import WorkBudgetExceeded, time_budget
 from perflab.symplectic.capacity.result import (
@@ -172,29 +173,23 @@ def _clip(V: np.ndarray, G: np.ndarray, g: np.ndarray, tol: float) -> np.ndarray
     return V
 
 
-def _fixed_point_min_action(
-    V: np.ndarray, M: np.ndarray, m: np.ndarray, alpha: np.ndarray, tol: float
-) -> np.ndarray | None:
-    """argmin alpha . u over {u in conv(V) : u = M u + m} (within ``tol``), or None."""
+#: a return map whose I - M has a condition number above this is decided by the exact LP
+#: on the facet sequence (near-Lagrangian 2-faces make the map expand by 1 / omega)
+MAX_RETURN_COND = 1e8
+
+
+def _return_fixed_point(
+    V: np.ndarray, M: np.ndarray, m: np.ndarray, tol: float
+) -> tuple[str, np.ndarray | None]:
+    """The fixed point of u -> M u + m in conv(V): ("point", u), ("none", None) when the
+    unique fixed point lies outside, or ("degenerate", None) when I - M is singular (a line
+    or plane of fixed points) or too ill-conditioned to place the point within ``tol``."""
     B = np.eye(2) - M
     sv = np.linalg.svd(B, compute_uv=False)
-    if sv[1] > 1e-9 * max(1.0, sv[0]):  # a unique fixed point
-        u = np.linalg.solve(B, m)
-        return u if _dist_to_polygon(V, u) <= tol else None
-    # a line or the whole plane of fixed points: u = sum w_i V_i, w >= 0, sum w = 1,
-    # |B u - m| <= tol
-    k = len(V)
-    BV = V @ B.T  # (k, 2)
-    res = linprog(
-        V @ alpha,
-        A_ub=np.vstack([BV.T, -BV.T]),
-        b_ub=np.concatenate([m + tol, -m + tol]),
-        A_eq=np.ones((1, k)),
-        b_eq=[1.0],
-        bounds=[(0, None)] * k,
-        method="highs",
-    )
-    return None if res.status != 0 else res.x @ V
+    if sv[1] <= 1e-9 or sv[0] > MAX_RETURN_COND * sv[1]:
+        return "degenerate", None
+    u = np.linalg.solve(B, m)
+    return ("point", u) if _dist_to_polygon(V, u) <= tol else ("none", None)
 
 
 def _dist_to_polygon(V: np.ndarray, u: np.ndarray) -> float:
@@ -422,10 +417,17 @@ def tube(
                         continue
                     M = start.U.T @ A
                     m = start.U.T @ (c0 - start.p)
-                    u = _fixed_point_min_action(V, M, m, alpha, GEOM_TOL)
-                    if u is None:
+                    kind, u = _return_fixed_point(V, M, m, GEOM_TOL)
+                    if kind == "none":
                         continue
-                    act = float(alpha @ u) + alpha0
+                    if kind == "point":
+                        act = float(alpha @ u) + alpha0
+                    else:  # a family of fixed points, or an ill-conditioned return map:
+                        # the least-action orbit on this facet sequence, an exact LP
+                        exact = least_action_orbit(N, h, node.path)
+                        if exact is None:
+                            continue
+                        act = exact[2]
                     if act > act_eps and act < best:
                         best = act
                         limit = (1 - PRUNE_RTOL) * best
@@ -471,13 +473,15 @@ def tube(
     if exact is not None and exact[2] <= act * (1 + 1e-9):
         X, t, act = exact
         keep = t > 1e-12 * float(np.max(t))
-    else:  # pragma: no cover - the LP reproduces the orbit it is given
+    elif u is not None:  # pragma: no cover - the LP reproduces the orbit it is given
         X = [start.p + start.U @ u]
         for k in range(len(path) - 1):
             b, c = path[k], path[k + 1]
             X.append(X[-1] + (h[c] - N[c] @ X[-1]) / Om[b, c] * JN[b])
         X = np.array(X)
         keep = np.linalg.norm(np.roll(X, -1, axis=0) - X, axis=1) > 1e-13
+    else:  # pragma: no cover
+        raise RuntimeError(f"tube: the orbit on facets {path} could not be re-solved")
     return CapacityResult(
         value=float(act * s * s),
         cycle=X[keep] * s + shift,

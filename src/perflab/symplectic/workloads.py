@@ -109,6 +109,14 @@ def reeb_random10() -> Callable[[], Any]:
     return _capacity(random_10_facets(), "reeb")
 
 
+def reeb_circumscribed30() -> Callable[[], Any]:
+    """ehz_capacity(method="reeb") of a 30-facet circumscribed_4d polytope (the tube
+    search past the enumeration wall: ~13,000 tubes)."""
+    from perflab.symplectic import generators as gen
+
+    return _capacity(gen.circumscribed_4d(0, facets=30)[0], "reeb")
+
+
 PROFILE_TARGETS: dict[str, Factory] = {
     "volume_4d": volume_4d,
     "h_to_v_4d": h_to_v_4d,
@@ -118,4 +126,5 @@ PROFILE_TARGETS: dict[str, Factory] = {
     "billiards_pentagon": billiards_pentagon,
     "billiards_16gon": billiards_16gon,
     "reeb_random10": reeb_random10,
+    "reeb_circumscribed30": reeb_circumscribed30,
 }

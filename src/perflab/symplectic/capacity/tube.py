@@ -41,6 +41,17 @@ completion of the tube exceeds because action only grows):
   a 2-face of an earlier orbit (the image of a closed orbit under a symplectic symmetry of K
   is a closed orbit of the same action).
 
+Lagrangian 2-faces (``lagrangian=True``; Lagrangian products, cubes, simplices). On a
+Lagrangian 2-face E = F_b n F_c (omega(n_b, n_c) = 0) the flow on F_b keeps <n_c, x> fixed,
+so a trajectory crosses from F_b into F_c only by sliding inside E: only the points of the
+polygon already on F_c (an edge or vertex of the polygon, where the affine function
+<n_c, x> - h_c, <= 0 on it, vanishes) go on, after a free time tau >= 0 along J n_b. Taking
+(position along that edge, tau) as the new two parameters keeps the state a polygon with
+affine maps, and the start chart becomes an affine function of them, so closing is still a
+2x2 fixed-point problem. Such 2-faces are listed in both directions and searched like the
+others; this covers every minimiser of Haim-Kislev's Thm 1.5 whose transitions lie in
+2-faces.
+
 Polygons are closed (every inequality has a tolerance), so trajectories through the boundary
 of a 2-face (an edge or vertex of K: Chaidez-Hutchings' Type-2 orbits) are followed as the
 limit of both neighbouring tubes.
@@ -98,6 +109,7 @@ class TwoFace:
     p: np.ndarray
     U: np.ndarray
     polygon: np.ndarray
+    lagrangian: bool = False  # omega(n_a, n_b) = 0: listed in both directions
 
 
 def _ccw(V: np.ndarray) -> np.ndarray:
@@ -121,25 +133,31 @@ def two_faces(P: Polytope) -> list[tuple[int, int]]:
     return out
 
 
-def two_face_charts(P: Polytope, omega: np.ndarray, tol: float) -> list[TwoFace]:
-    """Every 2-face of the 4D polytope P, oriented by the Reeb flow (see :class:`TwoFace`).
+def two_face_charts(
+    P: Polytope, omega: np.ndarray, tol: float, *, lagrangian: bool = False
+) -> list[TwoFace]:
+    """Every 2-face of the 4D polytope P (:func:`two_faces`), oriented by the Reeb flow (see
+    :class:`TwoFace`).
 
-    A pair of facets spans a 2-face when the vertices on both have affine rank 2.
-    Raises ``ValueError`` for a Lagrangian 2-face (|omega(n_a, n_b)| <= tol)."""
+    A Lagrangian 2-face (|omega(n_a, n_b)| <= tol) raises ``ValueError``, or with
+    ``lagrangian=True`` is listed in both directions (flagged ``lagrangian``)."""
     inc = P.incidence
     V = P.vertices
     N = P.normals
     faces: list[TwoFace] = []
     for a, b in two_faces(P):
         W = V[inc[a] & inc[b]]
-        if abs(omega[a, b]) <= tol:
+        flat = abs(omega[a, b]) <= tol
+        if flat and not lagrangian:
             raise ValueError(f"facets {a} and {b} meet in a Lagrangian 2-face")
-        a, b = (int(a), int(b)) if omega[a, b] > 0 else (int(b), int(a))
         # orthonormal basis of the complement of span(n_a, n_b)
         q, _ = np.linalg.qr(np.column_stack([N[a], N[b], np.eye(4)]), mode="complete")
         U = q[:, 2:4]
         p = W.mean(axis=0)
-        faces.append(TwoFace(a, b, p, U, _ccw((W - p) @ U)))
+        poly = _ccw((W - p) @ U)
+        pairs = [(a, b), (b, a)] if flat else [(a, b) if omega[a, b] > 0 else (b, a)]
+        for x, y in pairs:
+            faces.append(TwoFace(int(x), int(y), p, U, poly, bool(flat)))
     faces.sort(key=lambda f: (f.a, f.b))
     return faces
 
@@ -261,6 +279,55 @@ def symplectic_symmetries(P: Polytope, tol: float = 1e-9) -> list[np.ndarray]:
     return perms
 
 
+def _slide(
+    node: _Tube,
+    face: TwoFace,
+    N: np.ndarray,
+    h: np.ndarray,
+    JN: np.ndarray,
+    tau_max: float,
+) -> tuple | None:
+    """Cross the Lagrangian 2-face ``face`` = F_b n F_c from the current facet b into c.
+
+    omega(n_b, n_c) = 0: moving along J n_b keeps <n_c, x> fixed, so only the points of the
+    polygon already on F_c can cross (an edge or a vertex of the polygon, where the affine
+    function <n_c, x> - h_c, <= 0 on the polygon, vanishes), after a free time tau >= 0
+    along J n_b. The new parameters are z = (s, tau): s along that edge, so the state stays
+    a polygon; it is clipped by every other facet. Returns the new (V, A, c, alpha,
+    alpha0, Pu, qu), or None when no point of the polygon lies on F_c."""
+    b, c = face.a, face.b
+    X = node.V @ node.A.T + node.c
+    ell = X @ N[c] - h[c]
+    on = np.flatnonzero(ell >= -10 * GEOM_TOL)
+    if on.size == 0:
+        return None
+    W = node.V[on]
+    if len(W) > 1:  # the two extreme points of the (collinear) points on F_c
+        d = W - W.mean(axis=0)
+        axis = np.linalg.svd(d, full_matrices=False)[2][0]
+        proj = d @ axis
+        p0, p1 = W[int(np.argmin(proj))], W[int(np.argmax(proj))]
+    else:
+        p0 = p1 = W[0]
+    Pz = np.column_stack([p1 - p0, np.zeros(2)])  # w = Pz z + p0
+    v = JN[b]
+    A = node.A @ Pz + np.outer(v, [0.0, 1.0])
+    c0 = node.A @ p0 + node.c
+    alpha = Pz.T @ node.alpha + np.array([0.0, 0.5 * h[b]])
+    alpha0 = float(node.alpha @ p0) + node.alpha0
+    Pu, qu = node.Pu @ Pz, node.Pu @ p0 + node.qu
+    if np.max(np.abs(p1 - p0)) > 1e-12:
+        V = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, tau_max], [0.0, tau_max]])
+    else:
+        V = np.array([[0.0, 0.0], [0.0, tau_max]])
+    keep = np.ones(len(N), dtype=bool)
+    keep[[b, c]] = False
+    V = _clip(V, N[keep] @ A, h[keep] - N[keep] @ c0, GEOM_TOL)
+    if V is None:
+        return None
+    return V, A, c0, alpha, alpha0, Pu, qu
+
+
 @dataclass
 class _Tube:
     start: int  # index into the start list
@@ -273,6 +340,8 @@ class _Tube:
     visited: int  # bit mask of facets visited
     common: int  # bit mask of the vertices on every facet visited
     path: tuple[int, ...]  # facets flowed on, in order
+    Pu: np.ndarray  # start chart coordinates = Pu z + qu (z: this tube's parameters)
+    qu: np.ndarray
 
 
 def tube(
@@ -281,6 +350,7 @@ def tube(
     incumbent: float | None = None,
     max_nodes: int | None = None,
     symmetry: bool = True,
+    lagrangian: bool = False,
     time_limit: float | None = None,
     label: str = "tube",
 ) -> CapacityResult:
@@ -294,8 +364,10 @@ def tube(
     wall-clock safety net (``TimeBudgetExceeded``). ``label`` names the method in those
     messages.
 
-    Raises ``InvalidPolytope`` outside R^4 and ``ValueError`` for a polytope with a
-    Lagrangian 2-face (``reeb`` checks for those first and raises ``LagrangianFaceError``).
+    ``lagrangian=True`` also crosses Lagrangian 2-faces (see the module docstring): a
+    general 4D method. Raises ``InvalidPolytope`` outside R^4 and, without it,
+    ``ValueError`` for a polytope with a Lagrangian 2-face (``reeb`` checks for those first
+    and raises ``LagrangianFaceError``).
     """
     n = require_symplectic(P, "tube")
     if n != 2:
@@ -307,7 +379,7 @@ def tube(
         Pc, shift, s = centred_unit(P)
         N, h = Pc.normals, Pc.offsets
         Om = omega_matrix(N)
-        faces = two_face_charts(Pc, Om, tol=1e-9)
+        faces = two_face_charts(Pc, Om, tol=1e-9, lagrangian=lagrangian)
         F = len(N)
         JN = apply_J(N)
         index = {(f.a, f.b): i for i, f in enumerate(faces)}
@@ -339,11 +411,70 @@ def tube(
         counter = 0
         for r, i in enumerate(starts):
             f = faces[i]
-            t0 = _Tube(r, i, f.polygon, f.U, f.p, np.zeros(2), 0.0, 1 << f.b, vmask[f.b], (f.b,))
+            t0 = _Tube(
+                r,
+                i,
+                f.polygon,
+                f.U,
+                f.p,
+                np.zeros(2),
+                0.0,
+                1 << f.b,
+                vmask[f.b],
+                (f.b,),
+                np.eye(2),
+                np.zeros(2),
+            )
             heap.append((0.0, counter, t0))
             counter += 1
         heapq.heapify(heap)
         expanded = 0
+        tau_max = 4.0 * float(np.max(np.abs(Pc.vertices)))  # longer than any segment in K
+
+        def offer(node, j, V, A, c0, alpha, alpha0, Pu, qu, low, best, found, counter):
+            """Push the tube that crossed 2-face j, or, when it closes the orbit, take its
+            least action if it beats ``best``. Returns (best, found, counter)."""
+            c = faces[j].b
+            start = faces[starts[node.start]]
+            if faces[node.face].b == start.a:  # closing: a fixed point of the return map
+                if node.common:
+                    return best, found, counter
+                # start chart coordinates of the end point = those of the start point
+                B = Pu - start.U.T @ A
+                m = start.U.T @ (c0 - start.p) - qu
+                kind, z = _return_fixed_point(V, np.eye(2) - B, m, GEOM_TOL)
+                if kind == "none":
+                    return best, found, counter
+                if kind == "point":
+                    act = float(alpha @ z) + alpha0
+                else:  # a family of fixed points, or an ill-conditioned return map:
+                    # the least-action orbit on this facet sequence, an exact LP
+                    exact = least_action_orbit(N, h, node.path)
+                    if exact is None:
+                        return best, found, counter
+                    act = exact[2]
+                    z = None
+                if act > act_eps and act < best:
+                    u = None if z is None else Pu @ z + qu
+                    return act, (act, node, u), counter
+                return best, found, counter
+            t = _Tube(
+                node.start,
+                j,
+                V,
+                A,
+                c0,
+                alpha,
+                alpha0,
+                node.visited | (1 << c),
+                node.common & vmask[c],
+                node.path + (c,),
+                Pu,
+                qu,
+            )
+            heapq.heappush(heap, (low, counter, t))
+            return best, found, counter + 1
+
         while heap:
             lb, _, node = heapq.heappop(heap)
             if lb >= (1 - PRUNE_RTOL) * best:
@@ -359,6 +490,7 @@ def tube(
             b = faces[node.face].b
             start = faces[starts[node.start]]
             a0, b0 = start.a, start.b
+            limit = (1 - PRUNE_RTOL) * best
             # successors: 2-faces (b, c) into a facet c not yet visited, and not crossing a
             # start 2-face of an earlier class; from a0 only the closing one, back into b0
             if b == a0:
@@ -369,6 +501,18 @@ def tube(
                     for j in succ[b]
                     if not node.visited >> faces[j].b & 1 and rank[j] >= node.start
                 ]
+            lag = [j for j in js if faces[j].lagrangian]
+            js = [j for j in js if not faces[j].lagrangian]
+            for j in lag:  # slide along a Lagrangian 2-face into its other facet
+                child = _slide(node, faces[j], N, h, JN, tau_max)
+                if child is not None:
+                    V, A, c0, alpha, alpha0, Pu, qu = child
+                    low = float(np.min(V @ alpha)) + alpha0
+                    if low < limit:
+                        best, found, counter = offer(
+                            node, j, V, A, c0, alpha, alpha0, Pu, qu, low, best, found, counter
+                        )
+                        limit = (1 - PRUNE_RTOL) * best
             if not js:
                 continue
             cs = [faces[j].b for j in js]
@@ -395,7 +539,6 @@ def tube(
             c_all = node.c[None, :] + tau0[:, None] * v[None, :]
             alpha_all = node.alpha[None, :] + 0.5 * h[b] * tau
             alpha0_all = node.alpha0 + 0.5 * h[b] * tau0
-            limit = (1 - PRUNE_RTOL) * best
             for k, j in enumerate(js):
                 if dead[k]:
                     continue  # some facet cuts off the whole polygon
@@ -412,41 +555,10 @@ def tube(
                     low = float(lows[k])
                 if low >= limit:
                     continue
-                if b == a0:  # closing: a fixed point of the return map E_0 -> E_0
-                    if node.common:
-                        continue
-                    M = start.U.T @ A
-                    m = start.U.T @ (c0 - start.p)
-                    kind, u = _return_fixed_point(V, M, m, GEOM_TOL)
-                    if kind == "none":
-                        continue
-                    if kind == "point":
-                        act = float(alpha @ u) + alpha0
-                    else:  # a family of fixed points, or an ill-conditioned return map:
-                        # the least-action orbit on this facet sequence, an exact LP
-                        exact = least_action_orbit(N, h, node.path)
-                        if exact is None:
-                            continue
-                        act = exact[2]
-                    if act > act_eps and act < best:
-                        best = act
-                        limit = (1 - PRUNE_RTOL) * best
-                        found = (act, node, u)
-                    continue
-                t = _Tube(
-                    node.start,
-                    j,
-                    V,
-                    A,
-                    c0,
-                    alpha,
-                    alpha0,
-                    node.visited | (1 << c),
-                    node.common & vmask[c],
-                    node.path + (c,),
+                best, found, counter = offer(
+                    node, j, V, A, c0, alpha, alpha0, node.Pu, node.qu, low, best, found, counter
                 )
-                heapq.heappush(heap, (low, counter, t))
-                counter += 1
+                limit = (1 - PRUNE_RTOL) * best
     details = {
         "nodes": expanded,
         "starts": len(starts),

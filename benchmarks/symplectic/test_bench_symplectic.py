@@ -101,6 +101,37 @@ def test_bench_reeb_regular_bodies(benchmark, body):
     benchmark.extra_info["tubes"] = r.details["nodes"]
 
 
+@pytest.mark.parametrize(
+    "body, method",
+    [
+        ("cube6", "branch_bound"),
+        pytest.param("cube6", "haim_kislev", marks=pytest.mark.deep),
+        ("random6-12", "branch_bound"),
+        ("random6-12", "haim_kislev"),
+        pytest.param("random6-16", "branch_bound", marks=pytest.mark.deep),
+    ],
+)
+def test_bench_branch_bound_6d(benchmark, body, method):
+    """R^6: the general branch-and-bound against the enumeration, in the same run
+    ([-1,1]^6: 12 facets, c = 4; 12 and 16 random tangent halfspaces of B^6)."""
+    benchmark.group = f"symplectic-6d-{body}"
+    if body == "cube6":
+        P, _ = gen.cube(0, dim=6)
+    else:
+        facets = int(body.split("-")[1])
+        P = gen.circumscribed(facets, dim=6, facets=facets)
+    benchmark.extra_info["facets"] = P.num_facets
+    r = benchmark.pedantic(
+        ehz_capacity,
+        args=(P, method),
+        kwargs={"max_work": 1_000_000, "time_limit": 600},
+        rounds=3,
+        warmup_rounds=0,
+    )
+    benchmark.extra_info["capacity"] = r.value
+    benchmark.extra_info["work"] = r.details.get("lps", r.candidates)
+
+
 @pytest.mark.parametrize("n", [3, 5, 8])
 def test_bench_billiards(benchmark, n):
     benchmark.group = "symplectic-billiards"

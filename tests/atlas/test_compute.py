@@ -35,19 +35,43 @@ def test_pentagon_product_row_has_the_known_values():
 
 
 def test_a_work_budget_stop_is_recorded_and_the_row_kept():
-    # the 24-cell has 24 facets: Haim-Kislev needs far more than 1,000 cycles, and a
-    # budget of 10 tubes stops reeb too; both stops are the same on every machine
+    # the 24-cell has 24 facets: Haim-Kislev needs far more than 1,000 cycles, and budgets
+    # of 10 tubes and 10 LPs stop reeb and branch_bound too; every stop is the same on
+    # every machine
     item = PlanItem("twenty_four_cell", {}, 0, 0)
-    rec = compute_row(item, RowBudget(600.0, {"haim_kislev": 1000, "reeb": 10}))
+    budget = RowBudget(600.0, {"haim_kislev": 1000, "reeb": 10, "branch_bound": 10})
+    rec = compute_row(item, budget)
     row = rec["row"]
     assert row is not None and row["status_volume"] == "ok"
     assert row["ehz_capacity"] is None and row["systolic_ratio"] is None
     assert row["status_haim_kislev"] == row["status_reeb"] == "work_budget"
+    assert row["status_branch_bound"] == "work_budget"
     assert row["status_systolic_ratio"] == "work_budget"
     msgs = {f["algorithm"]: f["message"] for f in rec["failures"] if f["status"] == "work_budget"}
     assert "budget of 1000 search steps" in msgs["haim_kislev"]
     assert "budget of 10 tubes" in msgs["reeb"]
-    assert compute_row(item, RowBudget(600.0, {"haim_kislev": 1000, "reeb": 10}))["row"] == row
+    assert "budget of 10 LPs" in msgs["branch_bound"]
+    assert compute_row(item, budget)["row"] == row
+
+
+def test_methods_the_plan_does_not_run_are_recorded_as_not_run():
+    item = PlanItem("cube", {"dim": 6}, 0, 0)
+    budget = RowBudget(600.0, {"haim_kislev": 1000}, ("billiards", "reeb", "branch_bound"))
+    rec = compute_row(item, budget)
+    row = rec["row"]
+    assert row["status_haim_kislev"] == "not_run" and row["capacity_haim_kislev"] is None
+    assert row["status_reeb"] == row["status_billiards"] == "not_applicable"
+    assert row["status_branch_bound"] == "ok" and row["capacity_method"] == "branch_bound"
+    assert row["ehz_capacity"] == pytest.approx(4.0, rel=1e-12)
+    t = [x for x in rec["timings"] if x["algorithm"] == "haim_kislev"]
+    assert t == [
+        {
+            "quantity": "ehz_capacity",
+            "algorithm": "haim_kislev",
+            "status": "not_run",
+            "seconds": 0.0,
+        }
+    ]
 
 
 def test_three_methods_agree_on_a_random_halfspace_polytope():

@@ -66,6 +66,9 @@ def test_explicit_points_come_first_then_the_grid():
         ({"atlas": "a", "families": [{"family": "f"}], "time_budget_s": 0}, "positive"),
         ({"families": [{"family": "f"}]}, "malformed plan"),
         ({"atlas": "a", "families": [{"family": "f", "gird": {}}]}, "unknown family keys"),
+        ({"atlas": "a", "families": [{"family": "f"}], "methods": ["reeb", "x"]}, "names 'x'"),
+        ({"atlas": "a", "families": [{"family": "f"}], "methods": []}, "non-empty list"),
+        ({"atlas": "a", "families": [{"family": "f", "methods": ["reeb", "reeb"]}]}, "twice"),
     ],
 )
 def test_bad_plans_are_refused_with_a_message(bad, msg):
@@ -96,3 +99,24 @@ def test_shipped_plans_parse_and_cover_every_family():
     assert hko in {i.polytope_id for i in get_plan("atlas-small").items()}
     with pytest.raises(PlanError, match="no plan named"):
         get_plan("atlas-huge")
+
+
+def test_methods_per_plan_and_per_family():
+    plan = BuildPlan.from_dict(
+        {
+            "atlas": "a",
+            "methods": ["billiards", "reeb", "haim_kislev"],
+            "work_budget": {"branch_bound": 100},
+            "families": [
+                {"family": "f"},
+                {"family": "g", "methods": ["branch_bound"], "work_budget": {"reeb": 5}},
+            ],
+        }
+    )
+    assert plan.row_budget("f").methods == ("billiards", "reeb", "haim_kislev")
+    assert plan.row_budget("g").methods == ("branch_bound",)
+    assert plan.row_budget("g").work == {"branch_bound": 100, "reeb": 5}
+    assert BuildPlan.from_dict(plan.to_dict()) == plan
+    assert plan.restricted(per_family=1).row_budget("g").methods == ("branch_bound",)
+    default = BuildPlan.from_dict({"atlas": "b", "families": [{"family": "f"}]})
+    assert "branch_bound" in default.row_budget("f").methods

@@ -48,3 +48,25 @@ def hurwitz_24_cell():
     V = [s * e for e in np.eye(4) for s in (1.0, -1.0)]
     V += [np.array(x) / 2 for x in itertools.product([1.0, -1.0], repeat=4)]
     return Polytope.from_vertices(np.array(V))
+
+
+def _random_symplectic(rng: np.random.Generator, n: int = 2) -> np.ndarray:
+    """A random linear symplectic map of R^{2n}: shears [[I, S], [0, I]], [[I, 0], [S, I]]
+    (S symmetric) and diag(A, A^-T)."""
+    eye = np.eye(n)
+    S1 = rng.standard_normal((n, n))
+    S2 = rng.standard_normal((n, n))
+    A = eye + 0.3 * rng.standard_normal((n, n))
+    up = np.block([[eye, 0.3 * (S1 + S1.T)], [np.zeros((n, n)), eye]])
+    lo = np.block([[eye, np.zeros((n, n))], [0.3 * (S2 + S2.T), eye]])
+    D = np.block([[A, np.zeros((n, n))], [np.zeros((n, n)), np.linalg.inv(A).T]])
+    M = up @ D @ lo
+    J = np.block([[np.zeros((n, n)), eye], [-eye, np.zeros((n, n))]])
+    assert np.allclose(M.T @ J @ M, J)
+    return M
+
+
+@pytest.fixture
+def symplectic_map():
+    """``f(rng, n=2)``: a random linear symplectic map of R^{2n}."""
+    return _random_symplectic

@@ -16,22 +16,6 @@ def rel(a, b):
     return abs(a - b) / abs(b)
 
 
-def random_symplectic(rng, n=2):
-    """A random linear symplectic map of R^{2n}: shears [[I, S], [0, I]], [[I, 0], [S, I]]
-    (S symmetric) and diag(A, A^-T)."""
-    eye = np.eye(n)
-    S1 = rng.standard_normal((n, n))
-    S2 = rng.standard_normal((n, n))
-    A = eye + 0.3 * rng.standard_normal((n, n))
-    up = np.block([[eye, 0.3 * (S1 + S1.T)], [np.zeros((n, n)), eye]])
-    lo = np.block([[eye, np.zeros((n, n))], [0.3 * (S2 + S2.T), eye]])
-    D = np.block([[A, np.zeros((n, n))], [np.zeros((n, n)), np.linalg.inv(A).T]])
-    M = up @ D @ lo
-    J = np.block([[np.zeros((n, n)), eye], [-eye, np.zeros((n, n))]])
-    assert np.allclose(M.T @ J @ M, J)
-    return M
-
-
 def test_cross_polytope(assert_witness):
     """conv(+-e_i): 16 facets (over 320,000 cycles for the enumeration), c = 1, vol 2/3."""
     P = gen.cross_polytope(0)[0]
@@ -75,13 +59,15 @@ def _many_facets(seed):
 @pytest.mark.parametrize(
     "seed", [*range(4), *(pytest.param(s, marks=pytest.mark.deep) for s in range(4, 24))]
 )
-def test_many_facets_invariant_under_symplectic_maps_and_translations(seed, assert_witness):
+def test_many_facets_invariant_under_symplectic_maps_and_translations(
+    seed, assert_witness, symplectic_map
+):
     P = _many_facets(seed)
     assert P.num_facets >= 14 and not lagrangian_two_faces(P)
     r = reeb(P)
     assert_witness(P, r)
     rng = np.random.default_rng(seed)
-    M = random_symplectic(rng)
+    M = symplectic_map(rng)
     Q = Polytope.from_vertices(P.vertices @ M.T).translated(rng.standard_normal(4))
     rq = reeb(Q)
     assert rel(rq.value, r.value) < 1e-9
@@ -107,7 +93,8 @@ def test_auto_picks_reeb_past_ten_facets():
     assert P.num_facets > 10
     assert auto_method(P) == "reeb"
     assert auto_method(gen.halfspace_polytope_4d(0, facets=8)[0]) == "haim_kislev"
-    assert auto_method(gen.cube(0, dim=6)[0]) == "haim_kislev"  # R^6
+    assert auto_method(gen.cube(0, dim=6)[0]) == "branch_bound"  # R^6, 12 facets
+    assert auto_method(gen.simplex(0, dim=6)[0]) == "haim_kislev"  # R^6, 7 facets
 
 
 def test_work_budget_is_deterministic(hurwitz_24_cell):

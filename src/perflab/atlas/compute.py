@@ -5,7 +5,8 @@ For a plan item (family, params, seed) the row function
 1. calls the family's generator from :mod:`perflab.symplectic.generators` with the seed;
 2. computes ``volume(K)``;
 3. computes the EHZ capacity with every exact algorithm that applies (decided by the core's
-   structure tests, :func:`applies`), each with the plan's work budget
+   structure tests, :func:`applies`) and that the plan runs for the family (``methods``;
+   the others are ``not_run``), each with the plan's work budget
    (``ehz_capacity(..., max_work=)``), the one ``method="auto"`` would pick first: its
    value becomes ``ehz_capacity`` and its cycle ``min_action_cycle`` (if it fails, the
    first success in ``CAPACITY_METHODS`` order). An algorithm that does not apply is
@@ -34,6 +35,7 @@ from perflab.atlas.schema import (
     COLUMNS,
     SCHEMA_VERSION,
     STATUS_NOT_APPLICABLE,
+    STATUS_NOT_RUN,
     STATUS_OK,
     STATUS_WORK_BUDGET,
     canonical_json,
@@ -117,11 +119,11 @@ def is_not_applicable(exc: BaseException) -> bool:
 def applies(P: Any, method: str) -> bool:
     """Whether ``method`` applies to ``P``, decided by the core's own structure tests.
 
-    haim_kislev: any R^{2n}. billiards: Lagrangian products of two polygons in R^4
+    haim_kislev and branch_bound: any R^{2n}. billiards: Lagrangian products of two polygons in R^4
     (``lagrangian_factors``). reeb: 4D polytopes; for one with a Lagrangian 2-face the core
     raises ``LagrangianFaceError``, recorded as ``not_applicable``.
     """
-    if method == "haim_kislev":
+    if method in ("haim_kislev", "branch_bound"):
         return P.dim % 2 == 0
     if method == "billiards":
         from perflab.symplectic.capacity.billiards import lagrangian_factors
@@ -225,15 +227,15 @@ def compute_row(item: PlanItem, budget: RowBudget) -> dict[str, Any]:
     preferred = auto_choice(P)
     order = ([preferred] if preferred else []) + [m for m in CAPACITY_METHODS if m != preferred]
     for m in order:
+        skip = None
         if not applies(P, m):
-            statuses[m] = STATUS_NOT_APPLICABLE
+            skip = STATUS_NOT_APPLICABLE
+        elif m not in budget.methods:
+            skip = STATUS_NOT_RUN
+        if skip is not None:
+            statuses[m] = skip
             timings.append(
-                {
-                    "quantity": "ehz_capacity",
-                    "algorithm": m,
-                    "status": STATUS_NOT_APPLICABLE,
-                    "seconds": 0.0,
-                }
+                {"quantity": "ehz_capacity", "algorithm": m, "status": skip, "seconds": 0.0}
             )
             continue
         work = budget.work.get(m)
@@ -302,7 +304,8 @@ def compute_row(item: PlanItem, budget: RowBudget) -> dict[str, Any]:
     row[status_column("systolic_ratio")] = sys_status
     row["schema_version"] = SCHEMA_VERSION
     row = {c: row[c] for c in COLUMNS}
-    if cap is None and all(st == STATUS_NOT_APPLICABLE for st in statuses.values()):
+    skipped = (STATUS_NOT_APPLICABLE, STATUS_NOT_RUN)
+    if cap is None and all(st in skipped for st in statuses.values()):
         # no method applied: a fact to record, not a silent gap
         failures.append(
             {

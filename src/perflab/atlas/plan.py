@@ -3,7 +3,10 @@
 A plan names, per generator family, a parameter grid (the cartesian product of the listed
 values) and a list of seeds; it fixes the work budget of each capacity search (plan-wide
 ``work_budget``, overridable per family: cycle-search steps for ``haim_kislev``, tubes for
-``reeb``), the wall-clock safety net per quantity (``time_budget_s``) and the shard size.
+``reeb``, LPs for ``branch_bound``), which capacity methods run (plan-wide ``methods``,
+overridable per family; default: all of :data:`perflab.atlas.schema.CAPACITY_METHODS`; a
+method a plan does not run is recorded as ``not_run``), the wall-clock safety net per
+quantity (``time_budget_s``) and the shard size.
 What a row records depends on the plan only: a search that runs out of its work budget
 does so on every machine. The wall-clock limit decides nothing: a row that hits it stops
 the build with :class:`perflab.atlas.compute.SafetyNetExceeded` (re-run on a less loaded
@@ -28,7 +31,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from perflab.atlas.schema import canonical_json
+from perflab.atlas.schema import CAPACITY_METHODS, canonical_json
 
 PLAN_FORMAT = 1
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -39,7 +42,11 @@ class PlanError(ValueError):
 
 
 #: the searches that take a work budget, and what it counts
-WORK_BUDGET_METHODS = {"haim_kislev": "cycle-search steps", "reeb": "tubes expanded"}
+WORK_BUDGET_METHODS = {
+    "haim_kislev": "cycle-search steps",
+    "reeb": "tubes expanded",
+    "branch_bound": "LPs solved",
+}
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,22 @@ class RowBudget:
 
     seconds: float
     work: Mapping[str, int] = field(default_factory=dict)
+    methods: tuple[str, ...] = CAPACITY_METHODS
+
+
+def _methods(value: Any, where: str) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value:
+        raise PlanError(f"{where}: 'methods' must be a non-empty list, got {value!r}")
+    for m in value:
+        if m not in CAPACITY_METHODS:
+            raise PlanError(
+                f"{where}: 'methods' names {m!r}; capacity methods: {list(CAPACITY_METHODS)}"
+            )
+    if len(set(value)) != len(value):
+        raise PlanError(f"{where}: 'methods' lists a method twice: {value!r}")
+    return tuple(str(m) for m in value)
 
 
 def _work_budget(value: Any, where: str) -> dict[str, int]:
@@ -106,6 +129,7 @@ class FamilySpec:
     seeds: list[int] = field(default_factory=lambda: [0])
     points: list[dict[str, Any]] = field(default_factory=list)
     work_budget: dict[str, int] = field(default_factory=dict)  # overrides the plan's
+    methods: tuple[str, ...] | None = None  # overrides the plan's
 
     def param_sets(self) -> list[dict[str, Any]]:
         sets = [dict(p) for p in self.points]
@@ -132,6 +156,8 @@ class FamilySpec:
             d["points"] = self.points
         if self.work_budget:
             d["work_budget"] = dict(self.work_budget)
+        if self.methods is not None:
+            d["methods"] = list(self.methods)
         return d
 
 
@@ -145,6 +171,7 @@ class BuildPlan:
     rows_per_shard: int = 500
     description: str = ""
     work_budget: dict[str, int] = field(default_factory=dict)
+    methods: tuple[str, ...] | None = None  # None: every method of CAPACITY_METHODS
 
     def __post_init__(self) -> None:
         if not _NAME_RE.match(self.atlas):
@@ -186,7 +213,9 @@ class BuildPlan:
     def row_budget(self, family: str) -> RowBudget:
         """The budget of every row of ``family``: the plan's work budget updated by the
         family's own, and the plan's safety net."""
-        return RowBudget(self.time_budget_s, {**self.work_budget, **self.spec(family).work_budget})
+        spec = self.spec(family)
+        methods = spec.methods or self.methods or CAPACITY_METHODS
+        return RowBudget(self.time_budget_s, {**self.work_budget, **spec.work_budget}, methods)
 
     # -- expansion -------------------------------------------------------------------------
     def family_names(self) -> list[str]:
@@ -229,7 +258,11 @@ class BuildPlan:
                 continue
             if per_family:
                 first = s.param_sets()[0]
-                specs.append(FamilySpec(s.family, {}, s.seeds[:per_family], [first], s.work_budget))
+                specs.append(
+                    FamilySpec(
+                        s.family, {}, s.seeds[:per_family], [first], s.work_budget, s.methods
+                    )
+                )
             else:
                 specs.append(s)
         return BuildPlan(
@@ -239,11 +272,12 @@ class BuildPlan:
             rows_per_shard=self.rows_per_shard,
             description=f"smoke subset of {self.atlas}",
             work_budget=dict(self.work_budget),
+            methods=self.methods,
         )
 
     # -- (de)serialisation ---------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d = {
             "format": PLAN_FORMAT,
             "atlas": self.atlas,
             "description": self.description,
@@ -252,6 +286,9 @@ class BuildPlan:
             "rows_per_shard": self.rows_per_shard,
             "families": [s.to_dict() for s in self.families],
         }
+        if self.methods is not None:
+            d["methods"] = list(self.methods)
+        return d
 
     @classmethod
     def from_dict(cls, data: Any) -> BuildPlan:
@@ -265,6 +302,7 @@ class BuildPlan:
             "description",
             "time_budget_s",
             "work_budget",
+            "methods",
             "rows_per_shard",
             "families",
         }
@@ -286,6 +324,7 @@ class BuildPlan:
             rows_per_shard=_number(data, "rows_per_shard", 500, int),
             description=str(data.get("description", "")),
             work_budget=_work_budget(data.get("work_budget", {}), "plan"),
+            methods=_methods(data.get("methods"), "plan"),
         )
 
     def to_json(self) -> str:
@@ -303,7 +342,7 @@ class BuildPlan:
 def _family_from_dict(f: Any) -> FamilySpec:
     if not isinstance(f, Mapping):
         raise PlanError(f"each entry of 'families' must be an object, got {f!r}")
-    extra = set(f) - {"family", "grid", "seeds", "points", "work_budget"}
+    extra = set(f) - {"family", "grid", "seeds", "points", "work_budget", "methods"}
     if extra:
         raise PlanError(f"unknown family keys {sorted(extra)} in {f.get('family')!r}")
     if "family" not in f:
@@ -331,6 +370,7 @@ def _family_from_dict(f: Any) -> FamilySpec:
         seeds=list(seeds),
         points=[dict(p) for p in points],
         work_budget=_work_budget(f.get("work_budget", {}), f"family {name!r}"),
+        methods=_methods(f.get("methods"), f"family {name!r}"),
     )
 
 

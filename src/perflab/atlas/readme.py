@@ -34,6 +34,7 @@ def dataset_readme(folder: str | os.PathLike[str]) -> str:
                 "with capacity": f["with_capacity"],
                 "billiards ok": sc["billiards"].get("ok", 0),
                 "reeb ok": sc["reeb"].get("ok", 0),
+                "branch_bound ok": sc.get("branch_bound", {}).get("ok", 0),
                 "haim_kislev ok": sc["haim_kislev"].get("ok", 0),
                 "capacity work-budget stops": sum(
                     sc[q].get("work_budget", 0) for q in CAPACITY_METHODS

@@ -68,6 +68,7 @@ def timing_table(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "failures": sum(1 for r in recs if r["status"].startswith("error")),
             "work_budget": sum(1 for r in recs if r["status"] == "work_budget"),
             "not_applicable": sum(1 for r in recs if r["status"] == "not_applicable"),
+            "not_run": sum(1 for r in recs if r["status"] == "not_run"),
             "mean_s": None,
             "p50_s": None,
             "p90_s": None,
@@ -92,7 +93,7 @@ def capacity_by_facets(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     groups: dict[tuple[str, int], list[dict[str, Any]]] = {}
     for r in records:
         if r["quantity"] == "ehz_capacity" and r.get("num_facets") is not None:
-            if r["status"] != "not_applicable":
+            if r["status"] not in ("not_applicable", "not_run"):
                 groups.setdefault((r["algorithm"], int(r["num_facets"])), []).append(r)
     out = []
     for (algorithm, facets), recs in sorted(groups.items()):
@@ -265,6 +266,7 @@ def benchmark_report(
                 "failures",
                 "work_budget",
                 "not_applicable",
+                "not_run",
                 "mean_s",
                 "p50_s",
                 "p90_s",

@@ -8,16 +8,18 @@ One row is one polytope K in R^{2n} (2n = ``dimension``) with
 - both representations: ``vertices`` (m x 2n), ``normals`` (F x 2n, unit) and ``offsets``
   (F), K = {x : <n_i, x> <= h_i};
 - its invariants: ``volume``, one capacity column per exact algorithm
-  (``capacity_haim_kislev``, ``capacity_billiards``, ``capacity_reeb``; null where the
-  algorithm does not apply, ran out of its work budget or failed), ``ehz_capacity`` (the
+  (``capacity_haim_kislev``, ``capacity_billiards``, ``capacity_reeb``,
+  ``capacity_branch_bound``; null where the algorithm does not apply, was not run by the
+  plan, ran out of its work budget or failed), ``ehz_capacity`` (the
   agreed value: the one of the method ``auto`` picks, else the first successful method in
   :data:`CAPACITY_METHODS` order), ``capacity_method``, ``capacity_spread`` (max - min over
   the successful methods; null with fewer than two), ``systolic_ratio``
   c^n / (n! vol) and ``min_action_cycle`` (the closed characteristic of minimal action,
   vertices in order);
-- one status per quantity: ``ok`` / ``not_applicable`` / ``work_budget`` (the search ran
-  out of the plan's work budget: the same on every machine; schema 1.0 had ``timeout``, a
-  wall-clock limit, instead) / ``error: <Type>``.
+- one status per quantity: ``ok`` / ``not_applicable`` / ``not_run`` (the plan does not run
+  this method for the row's family; schema 1.2) / ``work_budget`` (the search ran out of the
+  plan's work budget: the same on every machine; schema 1.0 had ``timeout``, a wall-clock
+  limit, instead) / ``error: <Type>``.
 
 Per-quantity *seconds* are deliberately not stored in the parquet files: the data files of a
 build must be byte-identical between an interrupted-and-resumed build and an uninterrupted
@@ -32,16 +34,18 @@ from __future__ import annotations
 import json
 from typing import Any
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 
 #: The exact EHZ-capacity algorithms of :mod:`perflab.symplectic`, in tie-break order.
-CAPACITY_METHODS: tuple[str, ...] = ("billiards", "reeb", "haim_kislev")
+CAPACITY_METHODS: tuple[str, ...] = ("billiards", "reeb", "branch_bound", "haim_kislev")
 
 #: Every quantity that gets a ``status_<q>`` column (capacity methods by name).
 QUANTITIES: tuple[str, ...] = ("volume", *CAPACITY_METHODS, "systolic_ratio")
 
 STATUS_OK = "ok"
 STATUS_NOT_APPLICABLE = "not_applicable"
+#: a capacity method the plan does not run for the row's family (plan key ``methods``)
+STATUS_NOT_RUN = "not_run"
 #: a search that ran out of the work budget of the plan (the same on every machine)
 STATUS_WORK_BUDGET = "work_budget"
 
@@ -151,7 +155,9 @@ def schema_description() -> list[dict[str, str]]:
     for m in CAPACITY_METHODS:
         meaning[capacity_column(m)] = f"EHZ capacity by '{m}' (null unless {status_column(m)} ok)"
     for q in QUANTITIES:
-        meaning[status_column(q)] = "ok | not_applicable | timeout | error: <ExceptionType>"
+        meaning[status_column(q)] = (
+            "ok | not_applicable | not_run | work_budget | error: <ExceptionType>"
+        )
     return [{"column": c, "type": t, "meaning": meaning[c]} for c, t in column_types().items()]
 
 

@@ -27,6 +27,7 @@ TABLE_COLUMNS = (
     "status_haim_kislev",
     "status_billiards",
     "status_reeb",
+    "status_branch_bound",
 )
 
 
@@ -83,7 +84,9 @@ def agreement(df: Any) -> Any:
     import polars as pl
 
     methods = [
-        c for c in ("status_billiards", "status_reeb", "status_haim_kislev") if c in df.columns
+        c
+        for c in ("status_billiards", "status_reeb", "status_branch_bound", "status_haim_kislev")
+        if c in df.columns
     ]
     return df.select(
         "polytope_id",

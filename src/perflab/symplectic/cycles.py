@@ -35,6 +35,7 @@ __all__ = [
     "check_cycle",
     "omega_matrix",
     "place_on_boundary",
+    "run_graph",
     "batches_by_length",
     "candidate_cycles",
     "simple_cycles",
@@ -159,6 +160,17 @@ def candidate_cycles(
     For polytopes without omega-orthogonal facet pairs this is the plain facet-transition
     graph of Haim-Kislev Rem. 3.11. Returns concatenated facet tuples.
     """
+    groups, adj = run_graph(P, omega_tol)
+    return (c for c in _cycles(adj, groups, max_len, max_steps) if len(c) >= 3)
+
+
+def run_graph(
+    P: Polytope, omega_tol: float = OMEGA_TOL
+) -> tuple[list[tuple[int, ...]], list[list[int]]]:
+    """The graph of :func:`candidate_cycles`: its vertices are the *runs* (sorted tuples of
+    facets with pairwise omega = 0 and a common vertex; single facets included), and
+    ``adj[i]`` lists the runs j that run i can hand over to (see :func:`candidate_cycles`).
+    Returns (runs, adj); runs are ordered by size, then lexicographically."""
     inc = P.incidence
     Om = omega_matrix(P.normals)
     F = P.num_facets
@@ -193,7 +205,7 @@ def candidate_cycles(
                 np.all(sub >= -omega_tol, axis=0)
             ):
                 adj[i].append(j)
-    return (c for c in _cycles(adj, groups, max_len, max_steps) if len(c) >= 3)
+    return groups, adj
 
 
 def batches_by_length(

@@ -41,6 +41,7 @@ from perflab.symplectic.polytope import InvalidPolytope, Polytope
 
 __all__ = [
     "FAMILIES",
+    "circumscribed",
     "Generated",
     "circumscribed_4d",
     "cross_polytope",
@@ -239,12 +240,12 @@ def hull_ball_4d(rng: RngLike, *, points: int | None = None) -> Generated:
 
 
 def _bounded_halfspaces(
-    g: np.random.Generator, k: int, offsets: Callable[[], np.ndarray]
+    g: np.random.Generator, k: int, offsets: Callable[[], np.ndarray], dim: int = 4
 ) -> Polytope:
-    """{x : <n_i, x> <= h_i} in R^4 with k normals uniform on S^3 and offsets from
-    ``offsets()``, both redrawn (in that order) until the set is bounded."""
+    """{x : <n_i, x> <= h_i} in R^dim with k normals uniform on the unit sphere and offsets
+    from ``offsets()``, both redrawn (in that order) until the set is bounded."""
     for _ in range(1000):
-        N = _sphere(g, k, 4)
+        N = _sphere(g, k, dim)
         try:
             return Polytope.from_halfspaces(N, offsets())
         except InvalidPolytope:
@@ -276,6 +277,20 @@ def circumscribed_4d(rng: RngLike, *, facets: int | None = None) -> Generated:
         raise InvalidPolytope(f"need at least 5 halfspaces in R^4, got {k}")
     P = _bounded_halfspaces(g, k, lambda: np.ones(k))
     return P, _prov("circumscribed_4d", {"facets": k}, seed, state)
+
+
+def circumscribed(rng: RngLike, *, dim: int, facets: int) -> Polytope:
+    """{x : <n_i, x> <= 1} in R^dim: ``facets`` tangent halfspaces of the unit ball, normals
+    uniform on the sphere (redrawn until bounded); exactly ``facets`` facets. The same
+    construction as :func:`circumscribed_4d` in any even dimension, for tests and
+    benchmarks (not an atlas family)."""
+    g, _, _ = _rng(rng)
+    dim = _check_n(dim, "dim")
+    if dim % 2:
+        raise InvalidPolytope(f"dim must be even, got {dim}")
+    if facets < dim + 1:
+        raise InvalidPolytope(f"need at least {dim + 1} halfspaces in R^{dim}, got {facets}")
+    return _bounded_halfspaces(g, facets, lambda: np.ones(facets), dim)
 
 
 # ---------------------------------------------------------------------------- structured

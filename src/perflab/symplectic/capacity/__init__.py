@@ -1,32 +1,51 @@
 """EHZ capacity of convex polytopes by three exact methods, with witness cycles.
 
 ``ehz_capacity(P, method)``: "haim_kislev" (any R^{2n}), "billiards" (Lagrangian products of
-two polygons), "reeb" (4D polytopes without Lagrangian 2-faces), "auto" (the fastest exact
-method that applies; ``r.method`` says which).
+two polygons), "reeb" (4D polytopes without Lagrangian 2-faces), "branch_bound" (any R^{2n}:
+best-first search over facet sequences with an LP bound), "auto" (the fastest exact method
+that applies; ``r.method`` says which).
 
 Cost as the number of facets F grows (measured on a 2-core machine, docs in the README):
 haim_kislev enumerates every simple cycle of the facet-transition graph (~0.5 ms a cycle;
 F <= 10 well under a second, F = 12-13 up to a minute, F >= 14 mostly out of reach);
 reeb expands tubes best first (~60 us a tube; random 4D polytopes with 20-50 facets in
-0.1-1 s, the 24-cell 69,343 tubes); billiards is polynomial in the number of edges.
+0.1-1 s, the 24-cell 69,343 tubes); branch_bound solves one small LP per node (~0.3-1 ms;
+[-1,1]^6 in ~3,500 LPs, a random 6D polytope with 16 facets ~14,000 LPs where the cycle
+enumeration runs past 3,000,000 steps); billiards is polynomial in the number of edges.
 """
 
 from __future__ import annotations
 
 from perflab.symplectic.capacity import billiards as _billiards
+from perflab.symplectic.capacity import branch_bound as _branch_bound
 from perflab.symplectic.capacity import haim_kislev as _haim_kislev
 from perflab.symplectic.capacity import reeb as _reeb
 from perflab.symplectic.capacity.result import CapacityResult, require_symplectic
 from perflab.symplectic.polytope import Polytope
 
-__all__ = ["AUTO_HK_MAX_FACETS", "METHODS", "CapacityResult", "auto_method", "ehz_capacity"]
+__all__ = [
+    "AUTO_BB_MIN_FACETS",
+    "AUTO_HK_MAX_FACETS",
+    "METHODS",
+    "CapacityResult",
+    "auto_method",
+    "ehz_capacity",
+]
 
-METHODS = ("haim_kislev", "billiards", "reeb", "auto")
+METHODS = ("haim_kislev", "billiards", "reeb", "branch_bound", "auto")
 
 #: ``auto`` prefers haim_kislev up to this many facets in R^4 (there its batched cycle
 #: enumeration beats the tube search: 8 facets ~0.008 s against ~0.02 s; at 11 facets
 #: 0.5 s against 0.013 s)
 AUTO_HK_MAX_FACETS = 10
+
+#: ``auto`` picks branch_bound in R^{2n}, n >= 3, from this many facets on (measured on 2
+#: busy cores: [-1,1]^6 3 s against 18 s for haim_kislev; a random 6D polytope with 12
+#: facets 1.3 s against 1.9 s, with 16 facets 28 s where haim_kislev exceeds 3,000,000
+#: steps; the 7-facet 6D simplex 0.05 s by haim_kislev against 0.7 s). In R^4 the tube
+#: search (reeb) or haim_kislev is faster: symplectic products of polygons with Lagrangian
+#: 2-faces (8x8: haim_kislev 19 s, branch_bound 43 s)
+AUTO_BB_MIN_FACETS = 12
 
 
 def ehz_capacity(
@@ -40,7 +59,7 @@ def ehz_capacity(
 
     ``max_work`` is the work budget of the search methods: steps of the cycle search for
     haim_kislev (a path extended by one facet, or a cycle examined), tubes expanded for
-    reeb (billiards is polynomial and takes none). Past it
+    reeb, LPs solved for branch_bound (billiards is polynomial and takes none). Past it
     ``perflab.harness.WorkBudgetExceeded`` is raised: the same on every machine, whatever
     its load. ``time_limit`` (seconds) is a wall-clock safety net (default
     ``PERFLAB_SOLVER_TIMEOUT`` or 30 s); past it ``perflab.harness.TimeBudgetExceeded``.
@@ -58,6 +77,8 @@ def ehz_capacity(
         return _haim_kislev.haim_kislev(P, max_steps=max_work, time_limit=time_limit)
     if method == "billiards":
         return _billiards.billiards(P, time_limit=time_limit)
+    if method == "branch_bound":
+        return _branch_bound.branch_bound(P, max_nodes=max_work, time_limit=time_limit)
     return _reeb.reeb(P, max_nodes=max_work, time_limit=time_limit)
 
 
@@ -65,10 +86,13 @@ def auto_method(P: Polytope) -> str:
     """The method ``ehz_capacity(P, "auto")`` runs: "billiards" for Lagrangian products of
     polygons (polynomial in the number of edges); "reeb" for 4D polytopes with more than
     :data:`AUTO_HK_MAX_FACETS` facets and no Lagrangian 2-face (best-first tube search);
+    "branch_bound" in R^{2n}, n >= 3, with at least :data:`AUTO_BB_MIN_FACETS` facets;
     else "haim_kislev" (any R^{2n})."""
     require_symplectic(P, "auto_method")
     if _billiards.lagrangian_factors(P) is not None:
         return "billiards"
     if P.dim == 4 and P.num_facets > AUTO_HK_MAX_FACETS and not _reeb.lagrangian_two_faces(P):
         return "reeb"
+    if P.dim >= 6 and P.num_facets >= AUTO_BB_MIN_FACETS:
+        return "branch_bound"
     return "haim_kislev"

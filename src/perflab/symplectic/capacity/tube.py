@@ -229,19 +229,20 @@ def symplectic_symmetries(P: Polytope, tol: float = 1e-9) -> list[np.ndarray]:
     (g^T J g = J) and map P (centred at its vertex mean) onto itself; the identity first.
 
     Such a g sends facet i to the facet with normal g n_i and equal offset. Candidates are
-    found by matching a basis of 4 facet normals to facets with the same offsets and the
-    same Gram matrix (g is orthogonal), then checked on every facet."""
+    found by matching a basis of 2n facet normals to facets with the same offsets and the
+    same Gram matrix (g is orthogonal), then checked on every facet. Any dimension 2n."""
     N, h = P.normals, P.offsets - P.normals @ P.vertices.mean(axis=0)
     F = len(N)
+    d = P.dim
     # a basis: greedily independent normals
     basis: list[int] = []
     for i in range(F):
         if np.linalg.matrix_rank(N[basis + [i]], tol=1e-6) == len(basis) + 1:
             basis.append(i)
-        if len(basis) == 4:
+        if len(basis) == d:
             break
     Gram = N @ N.T
-    J = apply_J(np.eye(4)).T  # J as a matrix: J x = (p, -q)
+    J = apply_J(np.eye(d)).T  # J as a matrix: J x = (p, -q)
     hs = np.abs(h[:, None] - h[None, :]) <= tol * max(1.0, float(np.max(np.abs(h))))
     B = N[basis]
     Binv = np.linalg.inv(B)
@@ -250,10 +251,10 @@ def symplectic_symmetries(P: Polytope, tol: float = 1e-9) -> list[np.ndarray]:
 
     def extend(img: list[int]) -> None:
         k = len(img)
-        if k == 4:
+        if k == d:
             # g n_basis[k] = n_img[k]:  g B^T = N[img]^T
             g = N[img].T @ Binv.T
-            if not np.allclose(g.T @ g, np.eye(4), atol=1e-8):
+            if not np.allclose(g.T @ g, np.eye(d), atol=1e-8):
                 return
             if not np.allclose(g.T @ J @ g, J, atol=1e-8):
                 return

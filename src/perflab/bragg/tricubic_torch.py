@@ -18,11 +18,12 @@ dV/dh uses the weight derivatives on the h axis, and likewise for k and l.
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as nnf
 
 from perflab.bragg.grid import GridSpec, check_finite, in_range_mask, nearest_index
 from perflab.bragg.lagrange import lagrange_weight_derivatives, lagrange_weights
 
-DEFAULT_CHUNK = 16_384
+DEFAULT_CHUNK = 8_192
 
 
 def row_table(spec: GridSpec) -> torch.Tensor:
@@ -31,6 +32,16 @@ def row_table(spec: GridSpec) -> torch.Tensor:
     if flat.numel() < 4:
         return flat.new_zeros((0, 4))
     return flat.unfold(0, 4, 1).contiguous()
+
+
+def row_view(spec: GridSpec) -> torch.Tensor:
+    """``flat.unfold(0, 4, 1)``: row i is ``flat[i : i + 4]``, a strided view (no copy) of
+    the float64 grid, shape (numel - 3, 4). The fused forward gathers from it, so its
+    working set is the grid itself (nanoBragg's ``Fhkl``), not a 4x larger table."""
+    flat = spec.flat.to(torch.float64)
+    if flat.numel() < 4:
+        return flat.new_zeros((0, 4))
+    return flat.unfold(0, 4, 1)
 
 
 def _block_geometry(spec: GridSpec, h, k, l, inside):
@@ -70,27 +81,47 @@ def _outside_values(spec: GridSpec, h, k, l) -> torch.Tensor:
 
 
 def forward_chunk(spec: GridSpec, G: torch.Tensor, h, k, l):
-    """Values (float64) and in-range mask for one chunk of flat queries."""
+    """Values (float64) and in-range mask for one chunk of flat queries.
+
+    ``G`` is :func:`row_view` (or :func:`row_table`). One weighted gather does the work of
+    nanoBragg's 4x4x4 block and its l, k contractions' h and k parts: ``embedding_bag`` in
+    mode sum reads, for each point, the 16 rows of 4 l-values around it and adds them with
+    the weights ``wh_a wk_b`` (gather and weighting in one pass; no per-point block is
+    materialised); a 4-term dot product with ``wl`` finishes. Weights for the three axes
+    are computed together, shape (n, 3, 4). NaN and infinite indices always fail the
+    range test, so finiteness is checked only in chunks with points out of range.
+    """
     h, k, l = (x.to(torch.float64) for x in (h, k, l))
     inside = in_range_mask(spec, h, k, l)
-    outside = _outside_values(spec, h, k, l)
+    all_inside = bool(inside.all())
+    if not all_inside:
+        check_finite(h, k, l)
     if not spec.can_interpolate:
-        return outside, inside
-    (th, tk, tl), base = _block_geometry(spec, h, k, l, inside)
-    v = _gather_block(spec, G, base).view(-1, 16, 4)
-    v = torch.bmm(v, lagrange_weights(tl).unsqueeze(-1)).view(-1, 4, 4)
-    v = torch.bmm(v, lagrange_weights(tk).unsqueeze(-1)).view(-1, 4)
-    interp = (v * lagrange_weights(th)).sum(-1)
-    return torch.where(inside, interp, outside), inside
+        return _outside_values(spec, h, k, l), inside
+    x = torch.stack((h, k, l), dim=-1)  # (n, 3)
+    mins = torch.tensor(spec.mins, dtype=torch.float64, device=x.device)
+    if not all_inside:  # evaluate at a safe in-range point, replaced below
+        x = torch.where(inside[:, None], x, mins + 2)
+    x0 = torch.floor(x)
+    w = lagrange_weights(x - x0)  # (n, 3, 4)
+    strides = torch.tensor(spec.strides, dtype=torch.int64, device=x.device)
+    base = ((x0 - (mins + 1)).to(torch.int64) * strides).sum(-1)
+    idx = base[:, None] + _row_offsets(spec, x.device)
+    psw = (w[:, 0, :, None] * w[:, 1, None, :]).reshape(-1, 16)
+    rows = nnf.embedding_bag(idx, G, per_sample_weights=psw, mode="sum")  # (n, 4) over l
+    interp = (rows * w[:, 2]).sum(-1)
+    if not all_inside:  # the nearest node or default_F, computed for those points only
+        out = (~inside).nonzero().squeeze(1)
+        interp[out] = _outside_values(spec, h[out], k[out], l[out])
+    return interp, inside
 
 
 def forward(spec: GridSpec, h, k, l, out, mask, *, chunk: int | None = None) -> None:
     """Fill ``out`` and ``mask`` (flat) chunk by chunk."""
     chunk = chunk or DEFAULT_CHUNK
-    G = row_table(spec)
+    G = row_view(spec)
     for s in range(0, h.numel(), chunk):
         sl = slice(s, s + chunk)
-        check_finite(h[sl], k[sl], l[sl])
         out[sl], mask[sl] = forward_chunk(spec, G, h[sl], k[sl], l[sl])
 
 

@@ -4,15 +4,20 @@
 ``polin3``: a 4x4x4 block of F around floor(h, k, l), contracted with 4-point Lagrange
 weights along l, then k, then h (J. Holton, nanoBragg.c; the same code is in cctbx
 simtbx/nanoBragg). Points that fail nanoBragg's range check get the nearest node or
-``default_F`` (``out_of_range``), decided for each point alone (see :mod:`perflab.bragg.grid`).
+``default_F`` (``out_of_range``), decided for each point alone (see :mod:`perflab.bragg.grid`),
+or as nanoBragg switches interpolation off for the rest of its run (``interpolation="sticky"``).
 
 Backends (same results, checked against :func:`tricubic_reference` in the tests):
 
 * ``"warp"``: one NVIDIA Warp kernel (CPU and CUDA; float32, float64);
 * ``"torch"``: eager PyTorch (any floating dtype, any device);
-* ``"compile"``: ``torch.compile`` of a fused formulation (fastest warm on a multi-core CPU,
-  but its first call compiles for tens of seconds);
+* ``"compile"``: ``torch.compile`` of a fused formulation (fast warm on a multi-core CPU,
+  but its first call in a process compiles: 66 s in the committed baseline of the previous
+  version, and past a 5-minute wait on a loaded 2-core machine);
 * ``"auto"`` (default): ``"warp"`` when it supports the device and dtype, else ``"torch"``.
+  It never picks ``"compile"``, for the unbounded first compilation above: a call must not
+  stall for minutes unasked. The baseline bounds that compilation instead
+  (``python -m perflab.bragg.bench --cold-budget``) and records it when it runs past.
 
 Gradients with respect to F and h, k, l flow through a custom autograd function whose
 backward is computed chunk by chunk in PyTorch (:func:`perflab.bragg.tricubic_torch.backward`),
@@ -40,8 +45,9 @@ _MODULES = {"warp": tricubic_warp, "torch": tricubic_torch, "compile": tricubic_
 def resolve_backend(backend: str, device: torch.device, dtype: torch.dtype) -> str:
     """The backend that runs for ``backend`` on ``device`` with ``dtype``.
 
-    ``"auto"`` picks Warp when it supports the pair, else eager torch. An explicitly named
-    backend that cannot run raises ``ValueError`` (never a silent substitution).
+    ``"auto"`` picks Warp when it supports the pair, else eager torch (never ``"compile"``:
+    its first compilation takes minutes; see the module doc). An explicitly named backend
+    that cannot run raises ``ValueError`` (never a silent substitution).
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")

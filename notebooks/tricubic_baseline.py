@@ -6,7 +6,8 @@ Edit / serve:      marimo edit|run notebooks/tricubic_baseline.py
 
 It runs the same harness as ``python -m perflab.bragg.bench`` (perflab.bragg.bench.run_bench),
 shows throughput per backend, cold vs warm and absorption charts, and writes the report.
-Flags: ``--smoke`` (seconds), ``--out DIR``, ``--repeats N``, ``--device cpu,cuda``.
+Flags: ``--smoke`` (seconds), ``--out DIR``, ``--repeats N``, ``--device cpu,cuda``,
+``--dtypes float32,float64``, ``--threads 1,2``.
 """
 
 import marimo
@@ -38,18 +39,28 @@ def _(mo):
         cfg.repeats = int(args["repeats"])
     if args.get("device"):
         cfg.devices = [d for d in str(args["device"]).split(",") if d]
+    if args.get("dtypes"):
+        cfg.dtypes = [d for d in str(args["dtypes"]).split(",") if d]
+    if args.get("threads"):
+        cfg.threads = [int(t) for t in str(args["threads"]).split(",") if t]
     cfg.command = "python notebooks/tricubic_baseline.py " + " ".join(
         f"--{k} {v}".strip() for k, v in args.items() if k
     )
-    n_steps = len(cfg.devices) * (
-        len(cfg.grids) * len(cfg.points) * len(cfg.backends)
-        + len(cfg.sizes) * len(cfg.layers)
-        + (4 if cfg.parity_points else 0)
+    n_steps = (
+        len(cfg.devices)
+        * len(cfg.dtypes)
+        * (
+            len(cfg.threads) * len(cfg.grids) * len(cfg.points) * len(cfg.backends)
+            + len(cfg.threads) * len(cfg.sizes) * len(cfg.layers)
+            + (2 if cfg.parity_points else 0)
+        )
+        + (len(cfg.dtypes) * len(cfg.backends) if cfg.cold else 0)
+        + (len(cfg.grids) * len(cfg.points) if cfg.cloop else 0)
     )
     mo.md(
         f"**Mode**: {'smoke' if smoke else 'full'} · points {cfg.points} · grids {cfg.grids} · "
         f"detectors {cfg.sizes} · layers {cfg.layers} · backends {cfg.backends} · "
-        f"output `{out_dir}`"
+        f"dtypes {cfg.dtypes} · threads {cfg.threads} · output `{out_dir}`"
     )
     return cfg, n_steps, out_dir
 

@@ -11,7 +11,8 @@ import pytest
 import torch
 
 import perflab.harness
-from perflab.bragg import absorb, capture_fractions, tricubic_interpolate
+from perflab.bragg import tricubic_interpolate
+from perflab.bragg.workloads import absorption_call
 
 ROUNDS = 3
 
@@ -47,14 +48,6 @@ def test_bench_tricubic_41cubed_2e5_float64(benchmark, tricubic_case, backend):
 
 @pytest.mark.parametrize("layers", [1, 5])
 def test_bench_absorption_512sq(benchmark, layers):
+    """The per-layer path (layer positions, parallax per layer, capture, absorb)."""
     benchmark.group = "bragg-absorption"
-    rho = torch.rand(512, 512, dtype=torch.float64) * 0.5 + 0.5
-    images = torch.rand(layers, 512, 512, dtype=torch.float64)
-
-    def run():
-        cf = capture_fractions(
-            rho, thickness=320e-6, attenuation_length=234e-6, steps=layers, step_rule="uniform"
-        )
-        return absorb(images, cf)
-
-    benchmark.pedantic(run, rounds=ROUNDS, iterations=1, warmup_rounds=1)
+    benchmark.pedantic(absorption_call(512, layers), rounds=ROUNDS, iterations=1, warmup_rounds=1)

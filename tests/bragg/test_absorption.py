@@ -25,8 +25,9 @@ def _rho(n=50, seed=0):
 def test_sum_rule_telescopes(rule, steps):
     rho, thick, att = _rho(), 320e-6, 230e-6
     cf = capture_fractions(
-        rho, thickness=thick, attenuation_length=att, steps=steps, step_rule=rule
-    )
+        rho, thickness=thick, attenuation_length=att, steps=steps, step_rule=rule,
+        per_layer=False,
+    )  # fmt: skip
     assert cf.shape == (steps, *rho.shape)
     dz = thick / (steps - 1) if rule == "nanobragg" else thick / steps
     expected = 1.0 - np.exp(-steps * dz / att / rho)
@@ -36,7 +37,9 @@ def test_sum_rule_telescopes(rule, steps):
 
 def test_matches_the_c_expression_per_layer():
     rho, thick, att, steps = _rho(), 100e-6, 50e-6, 4
-    cf = capture_fractions(rho, thickness=thick, attenuation_length=att, steps=steps)
+    cf = capture_fractions(
+        rho, thickness=thick, attenuation_length=att, steps=steps, per_layer=False
+    )
     dz = thick / (steps - 1)
     for t in range(steps):
         c_expr = np.exp(-t * dz / att / rho) - np.exp(-(t + 1) * dz / att / rho)
@@ -57,7 +60,7 @@ def test_step_rules():
 
 def test_zero_thickness_means_no_absorption():
     rho = _rho()
-    cf = capture_fractions(rho, thickness=0.0, attenuation_length=1e-4, steps=5)
+    cf = capture_fractions(rho, thickness=0.0, attenuation_length=1e-4, steps=5, per_layer=False)
     assert cf.shape == (1, *rho.shape) and (cf == 1.0).all()
     intensity = np.random.default_rng(2).random(rho.shape)
     np.testing.assert_array_equal(absorb(intensity, cf), intensity)
@@ -66,19 +69,33 @@ def test_zero_thickness_means_no_absorption():
 
 def test_bad_absorption_input():
     with pytest.raises(ValueError, match="parallax"):
-        capture_fractions(np.array([0.5, -0.1]), thickness=1.0, attenuation_length=1.0, steps=2)
+        capture_fractions(
+            np.array([0.5, -0.1]), thickness=1.0, attenuation_length=1.0, steps=2, per_layer=False
+        )
     with pytest.raises(ValueError, match="parallax"):
-        capture_fractions(np.array([np.nan]), thickness=1.0, attenuation_length=1.0, steps=2)
+        capture_fractions(
+            np.array([np.nan]), thickness=1.0, attenuation_length=1.0, steps=2, per_layer=False
+        )
     with pytest.raises(ValueError, match="parallax is the cosine"):
-        capture_fractions(np.array([0.5, 1.5]), thickness=1.0, attenuation_length=1.0, steps=2)
+        capture_fractions(
+            np.array([0.5, 1.5]), thickness=1.0, attenuation_length=1.0, steps=2, per_layer=False
+        )
     # a cosine computed in float32 may exceed 1 by rounding: accepted
     rho32 = torch.tensor([1.0 + 2e-7, 0.3], dtype=torch.float32)
-    assert capture_fractions(rho32, thickness=1.0, attenuation_length=1.0, steps=2).shape == (2, 2)
+    assert capture_fractions(
+        rho32, thickness=1.0, attenuation_length=1.0, steps=2, per_layer=False
+    ).shape == (2, 2)
     with pytest.raises(ValueError, match="attenuation_length"):
-        capture_fractions(np.array([0.5]), thickness=1.0, attenuation_length=0.0, steps=2)
+        capture_fractions(
+            np.array([0.5]), thickness=1.0, attenuation_length=0.0, steps=2, per_layer=False
+        )
     with pytest.raises(ValueError, match="thickness"):
-        capture_fractions(np.array([0.5]), thickness=-1.0, attenuation_length=1.0, steps=2)
-    cf = capture_fractions(np.ones((2, 3)), thickness=1.0, attenuation_length=1.0, steps=3)
+        capture_fractions(
+            np.array([0.5]), thickness=-1.0, attenuation_length=1.0, steps=2, per_layer=False
+        )
+    cf = capture_fractions(
+        np.ones((2, 3)), thickness=1.0, attenuation_length=1.0, steps=3, per_layer=False
+    )
     with pytest.raises(ValueError, match="layers"):
         absorb(np.ones((2, 2, 3)), cf)
     with pytest.raises(ValueError, match="mode"):
@@ -89,7 +106,9 @@ def test_bad_absorption_input():
 
 def test_absorb_sum_and_last_modes():
     rng = np.random.default_rng(4)
-    cf = capture_fractions(_rho(8), thickness=2e-4, attenuation_length=1e-4, steps=3)
+    cf = capture_fractions(
+        _rho(8), thickness=2e-4, attenuation_length=1e-4, steps=3, per_layer=False
+    )
     layers = rng.random((3, 8, 2))
     np.testing.assert_allclose(absorb(layers, cf), (layers * cf).sum(0), rtol=1e-15)
     np.testing.assert_allclose(absorb(layers, cf, mode="last"), layers.sum(0) * cf[-1])
@@ -126,7 +145,9 @@ def test_gradients_through_capture_fractions():
     rho.requires_grad_()
 
     def fn(r):
-        return capture_fractions(r, thickness=1e-4, attenuation_length=2e-4, steps=3)
+        return capture_fractions(
+            r, thickness=1e-4, attenuation_length=2e-4, steps=3, per_layer=False
+        )
 
     assert torch.autograd.gradcheck(fn, (rho,))
 
@@ -140,8 +161,9 @@ def test_zero_thickness_is_one_layer_for_any_steps_and_rule(rule, steps):
     odet = np.array([1.0, 0.0, 0.0])
     layers = layer_positions(pos, odet, thickness=0.0, steps=steps, step_rule=rule)
     cf = capture_fractions(
-        parallax(pos, odet), thickness=0.0, attenuation_length=1e-4, steps=steps, step_rule=rule
-    )
+        parallax(pos, odet), thickness=0.0, attenuation_length=1e-4, steps=steps,
+        step_rule=rule, per_layer=False,
+    )  # fmt: skip
     assert layers.shape == (1, 3, 4, 3) and cf.shape == (1, 3, 4) and (cf == 1.0).all()
     np.testing.assert_array_equal(layers[0], pos)
     images = np.linalg.norm(layers, axis=-1)  # any per-layer image
@@ -189,8 +211,9 @@ def test_per_layer_parallax_reproduces_the_nanobragg_loop():
     np.testing.assert_allclose(absorb(intensity, cf), want_image, rtol=1e-12)
     # one parallax per pixel (the front face's) is close but not nanoBragg's number
     cf_front = capture_fractions(
-        parallax(pos, odet), thickness=thick, attenuation_length=att, steps=steps
-    )
+        parallax(pos, odet), thickness=thick, attenuation_length=att, steps=steps,
+        per_layer=False,
+    )  # fmt: skip
     assert np.abs(cf_front - want_cf).max() > 1e-6
     # and per-layer with a parallax that is constant over layers is the per-pixel result
     same = capture_fractions(
@@ -205,9 +228,9 @@ def test_per_layer_parallax_reproduces_the_nanobragg_loop():
 
 def test_per_layer_parallax_shape_and_flag_are_checked():
     rho = _rho()
-    with pytest.raises(ValueError, match="per_layer=True needs parallax of shape"):
+    with pytest.raises(ValueError, match=r"per_layer=True \(the default.*needs parallax of shape"):
         capture_fractions(rho, thickness=1e-4, attenuation_length=1e-4, steps=5, per_layer=True)
-    with pytest.raises(ValueError, match="per_layer=True needs parallax of shape"):
+    with pytest.raises(ValueError, match=r"per_layer=True \(the default.*needs parallax of shape"):
         capture_fractions(0.5, thickness=1e-4, attenuation_length=1e-4, steps=2, per_layer=True)
     with pytest.raises(TypeError, match="per_layer"):
         capture_fractions(rho, thickness=1e-4, attenuation_length=1e-4, steps=5, per_layer=1)

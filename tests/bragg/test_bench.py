@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 import torch
 
+from perflab.bragg import bench
 from perflab.bragg.bench import BenchConfig, parse_args, run_bench
 from perflab.bragg.bench_report import write_bench_report
+
+HAVE_GCC = shutil.which("gcc") is not None
 
 
 @pytest.fixture(scope="module")
@@ -20,36 +24,82 @@ def tiny_results():
         layers=[1, 2],
         backends=["torch", "warp"],
         devices=["cpu", "cuda"],
+        dtypes=["float32", "float64"],
+        threads=[1, 2],
         repeats=2,
         parity_points=150,
         fresh_caches=False,
+        cold=False,
         command="test",
     )
     return run_bench(cfg, progress=lambda msg: None)
 
 
-def test_results_have_cold_warm_and_rates(tiny_results):
+def test_results_have_dtypes_threads_and_rates(tiny_results):
     r = tiny_results
-    assert {row["backend"] for row in r["tricubic"]} == {"torch", "warp"}
+    tri = [row for row in r["tricubic"] if row["backend"] != "c_loop"]
+    assert {(row["backend"], row["dtype"], row["threads"]) for row in tri} == {
+        ("torch", d, t) for d in ("float32", "float64") for t in (1, 2)
+    } | {("warp", d, 1) for d in ("float32", "float64")}  # warp's CPU launch: one thread
     for row in r["tricubic"]:
-        assert len(row["warm_s"]) == 2 and row["cold_s"] > 0
+        assert len(row["warm_s"]) == 2 and row["cold_in_process_s"] > 0
         assert row["points_per_s"] == pytest.approx(row["points"] / row["warm"]["median"])
-    assert [(a["size"], a["layers"]) for a in r["absorption"]] == [(16, 1), (16, 2)]
+    ab = {(a["dtype"], a["threads"], a["layers"]) for a in r["absorption"]}
+    assert len(ab) == 8 and all(a["path"] == "per_layer" for a in r["absorption"])
     assert r["parity"] and all(p["passed"] for p in r["parity"])
     assert r["target"]["measured_in_this_run"] is False  # no 1e6-point row in this run
+
+
+@pytest.mark.skipif(not HAVE_GCC, reason="gcc not found: the C baseline cannot be built")
+def test_c_loop_is_measured_and_is_the_target(monkeypatch):
+    monkeypatch.setattr(bench, "TARGET", {"points": 400, "grid": 9, "dtype": "float64",
+                                          "threads": 1})  # fmt: skip
+    cfg = BenchConfig(sizes=[8], points=[400], grids=[9], layers=[1], backends=["torch"],
+                      dtypes=["float64"], threads=[1], repeats=2, parity_points=100,
+                      fresh_caches=False, cold=False)  # fmt: skip
+    r = run_bench(cfg, progress=lambda msg: None)
+    c = [row for row in r["tricubic"] if row["backend"] == "c_loop"]
+    assert len(c) == 1 and c[0]["threads"] == 1 and len(c[0]["warm_s"]) == 2
+    t = r["target"]
+    assert t["points_per_s"] == c[0]["points_per_s"] and "C loop" in t["source"]
+    torch_rate = next(x for x in r["tricubic"] if x["backend"] == "torch")["points_per_s"]
+    assert t["ratio_to_c_loop"]["torch"] == pytest.approx(torch_rate / c[0]["points_per_s"])
+    par = [p for p in r["parity"] if p["backend"] == "c_loop"]
+    assert par and par[0]["passed"] and par[0]["max_rel_error"] < 1e-13
+    assert "gcc -O" in r["cloop"]["command"]
+
+
+def test_cold_start_runs_in_a_fresh_process_and_is_bounded():
+    from perflab.bragg.bench_cold import cold_start
+
+    row = cold_start("torch", "float64", grid=9, points=200, threads=1, budget_s=120,
+                     cache_dir=None)  # fmt: skip
+    assert row["finished"] and row["import_s"] > 0 and row["first_call_s"] > 0
+    assert row["cold_s"] == pytest.approx(row["import_s"] + row["first_call_s"])
+    late = cold_start("torch", "float64", grid=9, points=200, threads=1, budget_s=0.05,
+                      cache_dir=None)  # fmt: skip
+    assert late["finished"] is False and "budget" in late["reason"]
+    # a backend whose cold start ran past its budget gets no warm rows, with the reason
+    cfg = BenchConfig(points=[200], grids=[9], backends=["torch"], dtypes=["float64"],
+                      threads=[1], repeats=1)  # fmt: skip
+    rows, skipped = bench.bench_tricubic(cfg, torch.device("cpu"), lambda m: None, [late])
+    assert rows == [] and "budget" in skipped[0]["reason"]
 
 
 def test_gpu_is_reported_as_not_measured_with_a_reason(tiny_results, tmp_path):
     if torch.cuda.is_available():
         pytest.skip("a GPU is present: it is measured, not skipped")
-    assert tiny_results["gpu"]["measured"] is False
-    assert "torch.cuda.is_available() is False" in tiny_results["gpu"]["reason_not_measured"]
+    gpu = tiny_results["gpu"]
+    assert gpu["measured"] is False
+    assert "torch.cuda.is_available() is False" in gpu["reason_not_measured"]
+    assert len(gpu["rows"]) == 4 and all(not g["measured"] and g["reason"] for g in gpu["rows"])
     assert any("cuda" in s["what"] for s in tiny_results["skipped"])
     paths = write_bench_report(tiny_results, tmp_path)
     names = {p.name for p in paths}
     assert {"report.md", "results.json", "env.json", "tricubic_throughput.png"} <= names
     md = (tmp_path / "report.md").read_text()
     assert "GPU not measured: torch.cuda.is_available() is False" in md
+    assert "tricubic warp (CUDA): not measured" in md
     data = json.loads((tmp_path / "results.json").read_text())
     assert data["tricubic"][0]["warm_s"] == tiny_results["tricubic"][0]["warm_s"]
 
@@ -57,26 +107,21 @@ def test_gpu_is_reported_as_not_measured_with_a_reason(tiny_results, tmp_path):
 def test_parse_args_and_validation():
     cfg = parse_args(["--sizes", "256", "512", "--repeats", "3", "--points", "1e5"])
     assert cfg.sizes == [256, 512] and cfg.repeats == 3 and cfg.points == [100_000]
+    assert cfg.dtypes == ["float32", "float64"] and cfg.threads == [1, 2]
     assert cfg.command.endswith("--sizes 256 512 --repeats 3 --points 1e5")
-    with pytest.raises(SystemExit):
-        parse_args(["--grids", "4"])
-    with pytest.raises(SystemExit):
-        parse_args(["--dtype", "float8"])
+    for bad in (["--grids", "4"], ["--dtypes", "float8"], ["--threads", "0"],
+                ["--cold-budget", "0"]):  # fmt: skip
+        with pytest.raises(SystemExit):
+            parse_args(bad)
 
 
 def test_auto_rows_are_named_by_the_backend_that_ran():
     # "auto" used to be recorded as "auto", so the target (looked up under the resolved
     # name) read "n/a ... does NOT meet" even when auto had run; a name given twice ran twice
-    cfg = BenchConfig(
-        sizes=[8],
-        points=[200],
-        grids=[9],
-        layers=[1],
-        backends=["auto", "warp", "torch"],
-        repeats=1,
-        parity_points=50,
-        fresh_caches=False,
-    )
+    cfg = BenchConfig(sizes=[8], points=[200], grids=[9], layers=[1],
+                      backends=["auto", "warp", "torch"], dtypes=["float64"], threads=[1],
+                      repeats=1, parity_points=50, fresh_caches=False, cold=False,
+                      cloop=False)  # fmt: skip
     r = run_bench(cfg, progress=lambda msg: None)
     assert [row["backend"] for row in r["tricubic"]] == ["warp", "torch"]
     assert sorted({p["backend"] for p in r["parity"]}) == ["torch", "warp"]

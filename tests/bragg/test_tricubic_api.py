@@ -87,3 +87,11 @@ def test_explicit_backend_that_cannot_run_is_an_error():
 
 def test_auto_backend_is_warp_on_cpu_float64():
     assert resolve_backend("auto", torch.device("cpu"), torch.float64) == "warp"
+
+
+def test_auto_never_picks_compile():
+    # its first compilation takes minutes on a loaded 2-core machine (see the module doc)
+    from perflab.bragg import resolve_backend
+
+    for dtype in (torch.float16, torch.float32, torch.float64):
+        assert resolve_backend("auto", torch.device("cpu"), dtype) in ("warp", "torch")

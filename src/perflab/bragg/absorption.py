@@ -3,18 +3,23 @@
 For a pixel with parallax rho (see :mod:`perflab.bragg.geometry`), attenuation coefficient
 mu = 1 / attenuation_length and layer depth dz, layer t = 0..steps-1 absorbs the fraction
 
-    c_t = exp(-t dz mu / rho) - exp(-(t+1) dz mu / rho)
+    c_t = exp(-t dz mu / rho_t) - exp(-(t+1) dz mu / rho_t)
 
-of the photons (Beer-Lambert over the slanted path dz / rho; nanoBragg.c, pixel loop). It is
-evaluated here as ``exp(-t a) * (-expm1(-a))`` with a = dz mu / rho: the same number without
-the cancellation of two nearly equal exponentials. With one rho per pixel the sum over
-layers telescopes to ``1 - exp(-steps dz mu / rho)``. Zero thickness means no absorption:
-nanoBragg then uses a single layer with c = 1.
+of the photons (Beer-Lambert over the slanted path dz / rho_t; nanoBragg.c, pixel loop). It
+is evaluated as ``exp(-t a) * (-expm1(-a))`` with a = dz mu / rho_t: the same number without
+the cancellation of two nearly equal exponentials.
 
 nanoBragg recomputes rho in every layer, from the layer's own shifted pixel position
-(``Odet = t * dz``): layer t uses rho_t, so c_t = exp(-t dz mu / rho_t) - exp(-(t+1) dz mu /
-rho_t) and the sum no longer telescopes exactly. ``per_layer=True`` takes that per-layer
-parallax, ``parallax(layer_positions(...), odet)``, and gives nanoBragg's numbers exactly.
+(``Odet = t * dz``), so the default here is one parallax per layer:
+``capture_fractions(parallax(layer_positions(...), odet), ...)``. ``per_layer=False`` takes
+one rho per pixel for every layer (the sum then telescopes to ``1 - exp(-steps dz mu /
+rho)``); it is not nanoBragg's number (off by about 1 % for a 320 um sensor tilted 30 deg,
+by tens of % for thick, strongly absorbing sensors; see tests/bragg/test_absorption.py).
+
+Zero thickness, and an infinite attenuation length (nanoBragg's ``-detector_abs inf``, which
+sets the thickness to 0), mean no absorption: one layer with c = 1.
+:func:`perflab.bragg.nanobragg_detector_settings` turns nanoBragg's command-line values into
+these arguments.
 """
 
 from __future__ import annotations
@@ -27,7 +32,18 @@ import torch
 from perflab.bragg.arrays import array_context, as_float_tensor
 from perflab.bragg.geometry import layer_count, layer_step
 
-ABSORB_MODES = ("sum", "last")
+ABSORB_MODES = ("sum", "last", "running")
+
+
+def _check_parallax(rho: torch.Tensor) -> None:
+    if not bool(torch.isfinite(rho).all()) or bool((rho <= 0).any()):
+        raise ValueError("parallax must be finite and > 0 (the ray must enter the sensor face)")
+    # a cosine: above 1 only by rounding (a few ulps of the dtype)
+    if rho.numel() and float(rho.detach().max()) > 1.0 + 8 * torch.finfo(rho.dtype).eps:
+        raise ValueError(
+            f"parallax is the cosine between the ray and the detector normal, so at most 1; "
+            f"got {float(rho.detach().max())!r}"
+        )
 
 
 def capture_fractions(
@@ -37,48 +53,48 @@ def capture_fractions(
     attenuation_length: float,
     steps: int,
     step_rule: str = "nanobragg",
-    per_layer: bool = False,
+    per_layer: bool = True,
 ):
-    """Capture fraction per layer and pixel, shape ``(steps,) + pixels``.
+    """Capture fraction per layer and pixel, shape ``(layers,) + pixels``.
 
-    ``per_layer=False``: ``parallax`` has shape ``pixels``, one rho per pixel used for every
-    layer. ``per_layer=True``: ``parallax`` has shape ``(steps,) + pixels`` (for zero
-    thickness ``(1,) + pixels``, as :func:`perflab.bragg.layer_positions` gives) and layer t
-    uses its own rho_t, as nanoBragg.c does. ``thickness == 0`` returns ones of shape
-    ``(1,) + pixels`` (no absorption, one layer, as nanoBragg). Raises ``ValueError`` for
-    parallax <= 0, > 1 or non-finite, a per-layer parallax whose leading axis is not the
-    number of layers, a negative or non-finite thickness, a non-positive attenuation length,
-    or bad steps/step_rule.
+    ``per_layer=True`` (default, nanoBragg's arithmetic): ``parallax`` has shape
+    ``(layers,) + pixels`` (as ``parallax(layer_positions(...), odet)`` gives) and layer t
+    uses its own rho_t. ``per_layer=False``: ``parallax`` has shape ``pixels``, one rho per
+    pixel for every layer (not nanoBragg's number for a finite thickness).
+
+    ``thickness == 0`` or ``attenuation_length == inf`` return ones of shape
+    ``(1,) + pixels`` (no absorption, one layer, as nanoBragg); with ``per_layer=True`` the
+    parallax may then have 1 or ``steps`` layers. Raises ``ValueError`` for parallax <= 0,
+    > 1 or non-finite, a per-layer parallax whose leading axis is not the number of layers,
+    a negative or non-finite thickness, a non-positive or NaN attenuation length, or bad
+    steps/step_rule; ``TypeError`` for a non-bool ``per_layer``.
     """
     if not isinstance(per_layer, bool):
         raise TypeError(f"per_layer must be True or False, got {per_layer!r}")
     ctx = array_context(parallax)
     rho = as_float_tensor(parallax, "parallax", ctx)
     dz = layer_step(thickness, steps, step_rule)  # validates thickness, steps, rule
-    layers = layer_count(thickness, steps)
-    if per_layer:
-        if rho.ndim < 1 or rho.shape[0] != layers:
-            raise ValueError(
-                f"per_layer=True needs parallax of shape (layers, *pixels) with {layers} "
-                f"layer(s) (thickness {thickness!r}, steps {steps!r}), got shape "
-                f"{tuple(rho.shape)}"
-            )
     att = float(attenuation_length)
     if not att > 0.0 or math.isnan(att):
         raise ValueError(
             f"attenuation_length must be > 0 (inf allowed), got {attenuation_length!r}"
         )
-    if not bool(torch.isfinite(rho).all()) or bool((rho <= 0).any()):
-        raise ValueError("parallax must be finite and > 0 (the ray must enter the sensor face)")
-    # a cosine: above 1 only by rounding (a few ulps of the dtype)
-    if rho.numel() and float(rho.detach().max()) > 1.0 + 8 * torch.finfo(rho.dtype).eps:
-        raise ValueError(
-            f"parallax is the cosine between the ray and the detector normal, so at most 1; "
-            f"got {float(rho.detach().max())!r}"
-        )
+    absorbs = float(thickness) > 0.0 and not math.isinf(att)
+    layers = layer_count(thickness, steps) if absorbs else 1
+    if per_layer:
+        allowed = {layers} if absorbs else {1, layer_count(thickness, steps)}
+        if rho.ndim < 1 or rho.shape[0] not in allowed:
+            raise ValueError(
+                f"per_layer=True (the default, nanoBragg's per-layer parallax) needs parallax "
+                f"of shape (layers, *pixels) with {layers} layer(s) (thickness {thickness!r}, "
+                f"steps {steps!r}), got shape {tuple(rho.shape)}; pass "
+                "parallax(layer_positions(...), normal), or per_layer=False for one parallax "
+                "per pixel (not nanoBragg)"
+            )
+    _check_parallax(rho)
     pixels = tuple(rho.shape[1:]) if per_layer else tuple(rho.shape)
-    if float(thickness) == 0.0:
-        return ctx.out(torch.ones((layers, *pixels), dtype=rho.dtype, device=rho.device))
+    if not absorbs:
+        return ctx.out(torch.ones((1, *pixels), dtype=rho.dtype, device=rho.device))
     a = (dz / att) / rho  # shape pixels, or (steps,) + pixels per layer
     t = torch.arange(layers, dtype=rho.dtype, device=rho.device).view(-1, *([1] * len(pixels)))
     cf = torch.exp(-t * a) * (-torch.expm1(-a))
@@ -88,16 +104,24 @@ def capture_fractions(
 def absorb(layer_images_or_intensity: Any, capture_fraction: Any, mode: str = "sum"):
     """Combine intensities with per-layer capture fractions into a detector image.
 
-    ``layer_images_or_intensity`` is either per-layer images, shape ``(steps,) + pixels``
+    ``layer_images_or_intensity`` is either per-layer images, shape ``(terms,) + pixels``
     (the intensity computed at each layer's shifted pixel position), or one intensity of
-    shape ``pixels`` used for every layer. ``capture_fraction`` has shape
-    ``(steps,) + pixels`` (from :func:`capture_fractions`).
+    shape ``pixels`` used for every term. ``capture_fraction`` has shape
+    ``(terms,) + pixels`` (from :func:`capture_fractions`; a term is a layer, or for
+    ``"running"`` one step of nanoBragg's loop, see below).
 
-    ``mode="sum"``: ``sum_t c_t I_t`` (nanoBragg with ``-oversample_thick``: each layer's
-    contribution is weighted by its own capture fraction).
-    ``mode="last"``: ``c_{steps-1} * sum_t I_t`` (nanoBragg without ``-oversample_thick``:
-    the layer contributions are accumulated and multiplied once, after the loop, by the
-    capture fraction left over from the last layer).
+    ``mode="sum"``: ``sum_t c_t I_t``, each layer's signal weighted by the fraction that
+    layer absorbs (the physical model).
+    ``mode="last"``: ``c_{last} * sum_t I_t``: nanoBragg.c without ``-oversample_thick`` (its
+    default): the contributions are accumulated over all layers and multiplied once, after
+    the loop, by the capture fraction left over from the last layer (computed at the
+    pixel's first sub-pixel, see :func:`perflab.bragg.detector_pixel_positions`).
+    ``mode="running"``: ``acc = (acc + I_t) * c_t`` for t in order, from ``acc = 0``:
+    nanoBragg.c with ``-oversample_thick``, which multiplies its running sum ``I`` by the
+    current capture fraction after every term it adds (``I *= capture_fraction``). The C
+    does this once per source, phi step and mosaic domain inside each sub-pixel of each
+    layer, so pass its terms in that order (layers outer, then subS, subF) with each
+    term's capture fraction.
     """
     if mode not in ABSORB_MODES:
         raise ValueError(f"mode must be one of {ABSORB_MODES}, got {mode!r}")
@@ -112,10 +136,8 @@ def absorb(layer_images_or_intensity: Any, capture_fraction: Any, mode: str = "s
             raise ValueError(
                 f"layer images have {img.shape[0]} layers but capture_fraction has {steps}"
             )
-        total = img.sum(0) if mode == "last" else None
     elif img.ndim == cf.ndim - 1:
-        total = img * steps if mode == "last" else None
-        img = img.unsqueeze(0)
+        img = img.unsqueeze(0).expand(steps, *img.shape)
     else:
         raise ValueError(
             f"intensity shape {tuple(img.shape)} fits neither pixels {pixels} nor "
@@ -128,5 +150,12 @@ def absorb(layer_images_or_intensity: Any, capture_fraction: Any, mode: str = "s
             f"intensity pixels {tuple(img.shape[1:])} do not match capture_fraction {pixels}"
         ) from exc
     if mode == "last":
-        return ctx.out(total * cf[-1])
+        return ctx.out(img.sum(0) * cf[-1])
+    if mode == "running":
+        shape = torch.broadcast_shapes(tuple(img.shape[1:]), pixels)
+        dtype = torch.promote_types(img.dtype, cf.dtype)
+        acc = torch.zeros(shape, dtype=dtype, device=cf.device)
+        for t in range(steps):
+            acc = (acc + img[t]) * cf[t]
+        return ctx.out(acc)
     return ctx.out((img * cf).sum(0))

@@ -18,7 +18,8 @@ def _fmt_rate(x: float | None) -> str:
 
 
 def tricubic_chart(results: dict[str, Any]):
-    """Warm median throughput vs number of query points, one line per backend and grid."""
+    """Warm median throughput vs query points: colour backend, dash grid, one panel per
+    dtype and thread count; the grey rule is the C loop at the target size."""
     import altair as alt
 
     rows = [
@@ -27,7 +28,7 @@ def tricubic_chart(results: dict[str, Any]):
             "grid": f"{r['grid']}^3",
             "points": r["points"],
             "Mpoints_per_s": r["points_per_s"] / 1e6,
-            "device": r["device"],
+            "run": f"{r['dtype']}, {r['threads']} thread(s)",
         }
         for r in results["tricubic"]
     ]
@@ -36,43 +37,45 @@ def tricubic_chart(results: dict[str, Any]):
         y=alt.Y("Mpoints_per_s:Q", scale=alt.Scale(type="log"), title="warm median (M points/s)"),
         color=alt.Color("backend:N"),
         strokeDash=alt.StrokeDash("grid:N"),
-        tooltip=["backend:N", "grid:N", "points:Q", "Mpoints_per_s:Q", "device:N"],
+        tooltip=["backend:N", "grid:N", "points:Q", "Mpoints_per_s:Q", "run:N"],
     )
-    target = (
-        alt.Chart(alt.Data(values=[{"y": results["target"]["points_per_s"] / 1e6}]))
-        .mark_rule(color="gray", strokeDash=[2, 2])
-        .encode(y="y:Q")
-    )
-    return (base.mark_line(point=True) + target).properties(
-        title="Tricubic interpolation: throughput per backend (dashed grey: 4 M/s target)",
-        width=460,
-        height=280,
+    return (
+        base.mark_line(point=True)
+        .properties(width=300, height=220)
+        .facet(facet=alt.Facet("run:N", title=None), columns=2)
+        .properties(title="Tricubic interpolation: throughput per backend (c_loop: the target)")
     )
 
 
 def cold_warm_chart(results: dict[str, Any]):
-    """Cold (first call, with compilation) vs warm median seconds per configuration."""
+    """Cold (fresh process: imports, initialisation, compilation, first call) vs warm median
+    seconds at the cold measurement's size, per backend and dtype."""
     import altair as alt
 
     rows = []
-    for r in results["tricubic"]:
-        label = f"{r['grid']}^3 / {r['points']:.0e}"
-        rows.append({"backend": r["backend"], "config": label, "kind": "cold", "s": r["cold_s"]})
-        rows.append(
-            {"backend": r["backend"], "config": label, "kind": "warm", "s": r["warm"]["median"]}
-        )
+    for c in results["cold"]:
+        if not c.get("finished"):
+            continue
+        warm = [
+            r for r in results["tricubic"]
+            if (r["backend"], r["dtype"], r["grid"], r["points"], r["threads"])
+            == (c["backend"], c["dtype"], c["grid"], c["points"], c["threads"])
+        ]  # fmt: skip
+        label = f"{c['backend']} {c['dtype']}"
+        rows.append({"run": label, "kind": "cold (fresh process)", "s": c["cold_s"]})
+        if warm:
+            rows.append({"run": label, "kind": "warm median", "s": warm[0]["warm"]["median"]})
     return (
         alt.Chart(alt.Data(values=rows))
         .mark_point(filled=True, size=90)
         .encode(
-            x=alt.X("config:N", title="grid / points", sort=None),
+            x=alt.X("run:N", title="backend, dtype", sort=None),
             y=alt.Y("s:Q", scale=alt.Scale(type="log"), title="seconds"),
             color=alt.Color("kind:N"),
             shape=alt.Shape("kind:N"),
-            column=alt.Column("backend:N"),
-            tooltip=["backend:N", "config:N", "kind:N", "s:Q"],
+            tooltip=["run:N", "kind:N", "s:Q"],
         )
-        .properties(title="Tricubic: cold vs warm", width=220, height=240)
+        .properties(title="Tricubic: cold (fresh process) vs warm", width=420, height=240)
     )
 
 
@@ -85,6 +88,7 @@ def absorption_chart(results: dict[str, Any]):
             "pixels": r["pixels"],
             "layers": str(r["layers"]),
             "Mpixels_per_s": r["pixels_per_s"] / 1e6,
+            "run": f"{r['dtype']}, {r['threads']} thread(s)",
         }
         for r in results["absorption"]
     ]
@@ -95,9 +99,13 @@ def absorption_chart(results: dict[str, Any]):
             x=alt.X("pixels:Q", scale=alt.Scale(type="log"), title="detector pixels"),
             y=alt.Y("Mpixels_per_s:Q", title="warm median (M pixels/s)"),
             color=alt.Color("layers:N", sort=None),
-            tooltip=["pixels:Q", "layers:N", "Mpixels_per_s:Q"],
+            tooltip=["pixels:Q", "layers:N", "Mpixels_per_s:Q", "run:N"],
         )
-        .properties(title="Detector absorption (capture fractions + absorb)", width=420, height=260)
+        .properties(width=300, height=200)
+        .facet(facet=alt.Facet("run:N", title=None), columns=2)
+        .properties(
+            title="Detector absorption, per-layer path (positions, parallax, capture, absorb)"
+        )
     )
 
 
@@ -106,151 +114,153 @@ def charts(results: dict[str, Any]) -> dict[str, Any]:
     out = {}
     if results["tricubic"]:
         out["tricubic_throughput"] = tricubic_chart(results)
+    if any(c.get("finished") for c in results["cold"]):
         out["tricubic_cold_warm"] = cold_warm_chart(results)
     if results["absorption"]:
         out["absorption_throughput"] = absorption_chart(results)
     return out
 
 
+def _target_lines(results: dict[str, Any]) -> list[str]:
+    t = results["target"]
+    size = f"{t['points']:,} points on a {t['grid']}^3 grid, {t['dtype']}, {t['threads']} thread"
+    if t["points_per_s"] is None:
+        return [f"Target ({size}): {t['source']}."]
+    lines = [f"Target ({size}): {_fmt_rate(t['points_per_s'])}, the source being {t['source']}."]
+    for backend, ratio in sorted(t["ratio_to_c_loop"].items(), key=lambda kv: -kv[1]):
+        verdict = "meets" if ratio >= 1 else "does NOT meet"
+        note = " (the default, `auto`)" if backend == t["auto_backend_on_cpu"] else ""
+        lines.append(
+            f"`{backend}`{note}: {_fmt_rate(t['measured'][backend])} = {ratio:.2f}x the C "
+            f"loop: {verdict} the target."
+        )
+    return lines
+
+
+def _cold_lines(results: dict[str, Any]) -> list[str]:
+    lines = []
+    for c in results["cold"]:
+        what = f"`{c['backend']}` {c['dtype']} ({c['points']:,} points, {c['grid']}^3)"
+        if not c.get("finished"):
+            lines.append(f"Cold start of {what} in a fresh process: not measured, {c['reason']}.")
+            continue
+        lines.append(
+            f"Cold start of {what} in a fresh process with empty caches: {c['cold_s']:.2f} s "
+            f"(imports {c['import_s']:.2f} s + first call {c['first_call_s']:.2f} s; the "
+            f"second call took {c['second_call_s']:.3f} s)."
+        )
+    return lines
+
+
+def _thread_lines(tri: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    key = ("backend", "dtype", "grid", "points")
+    one = {tuple(r[k] for k in key): r for r in tri if r["threads"] == 1}
+    for r in tri:
+        if r["threads"] == 2 and tuple(r[k] for k in key) in one:
+            base = one[tuple(r[k] for k in key)]
+            if r["points"] == max(x["points"] for x in tri) and r["grid"] == min(
+                x["grid"] for x in tri
+            ):
+                lines.append(
+                    f"`{r['backend']}` {r['dtype']} on 2 threads: "
+                    f"{r['points_per_s'] / base['points_per_s']:.2f}x its 1-thread throughput "
+                    f"({r['points']:,} points, {r['grid']}^3)."
+                )
+    return lines
+
+
 def interpretation(results: dict[str, Any]) -> list[str]:
     """Sentences derived from the measured numbers."""
-    lines = []
     tri = results["tricubic"]
-    t = results["target"]
-    if t["measured_in_this_run"]:
-        verdict = "meets" if t["met_by_default_backend"] else "does NOT meet"
-        lines.append(
-            f"Target: warm float64 throughput on 1e6 points (41^3 grid), default backend "
-            f"`{t['auto_backend_on_cpu']}`: {_fmt_rate(t['default_backend_points_per_s'])}, "
-            f"which {verdict} the 4 M points/s target (best backend here: `{t['best_backend']}`)."
-        )
-    for grid in sorted({r["grid"] for r in tri}):
-        n = max(r["points"] for r in tri if r["grid"] == grid)
-        at = {r["backend"]: r for r in tri if r["grid"] == grid and r["points"] == n}
-        if len(at) > 1:
-            ranked = sorted(at.values(), key=lambda r: -r["points_per_s"])
-            slow = ranked[-1]
-            parts = [
-                f"`{r['backend']}` {_fmt_rate(r['points_per_s'])} "
-                f"({r['points_per_s'] / slow['points_per_s']:.1f}x `{slow['backend']}`)"
-                for r in ranked[:-1]
-            ]
-            parts.append(f"`{slow['backend']}` {_fmt_rate(slow['points_per_s'])}")
-            lines.append(f"At {n:,} points on the {grid}^3 grid: " + ", ".join(parts) + ".")
-    grids = sorted({r["grid"] for r in tri})
-    if len(grids) > 1:
-        small, large = grids[0], grids[-1]
-        for backend in sorted({r["backend"] for r in tri}):
-            a = {r["points"]: r for r in tri if r["backend"] == backend and r["grid"] == small}
-            b = {r["points"]: r for r in tri if r["backend"] == backend and r["grid"] == large}
-            common = sorted(set(a) & set(b))
-            if common:
-                n = common[-1]
-                ratio = a[n]["points_per_s"] / b[n]["points_per_s"]
-                size_mb = large**3 * (8 if results["config"]["dtype"] == "float64" else 4) / 1e6
-                lines.append(
-                    f"`{backend}` is {ratio:.1f}x slower on the {large}^3 grid "
-                    f"({size_mb:.0f} MB of F) than on {small}^3 at {n:,} uniformly random "
-                    "points: each point reads 16 rows of 4 values at scattered addresses of "
-                    "an F that no longer fits in the CPU caches (the likely cause; not "
-                    "profiled here)."
-                )
-    for r in tri:
-        if r["first_call_of_backend"]:
-            extra = r["cold_s"] - r["warm"]["median"]
-            lines.append(
-                f"Cold start of `{r['backend']}` (first call in the process, "
-                f"{r['points']:,} points): {r['cold_s']:.2f} s vs {r['warm']['median']:.3f} s "
-                f"warm, i.e. about {extra:.2f} s of one-off cost (compilation, module loading)."
-            )
-    threads = results["config"].get("threads")
-    if threads is not None:
-        lines.append(
-            f"torch intra-op threads were set to {threads} (--threads); Warp's CPU launch "
-            "always runs on one thread."
-        )
+    lines = _target_lines(results) + _cold_lines(results) + _thread_lines(tri)
+    lines.append(
+        "Warp's CPU launch and the C loop run on one thread whatever torch's thread setting: "
+        "they have 1-thread rows only."
+    )
     ab = results["absorption"]
     if ab:
         per = [r["pixel_layers_per_s"] for r in ab]
         lines.append(
-            f"Absorption runs at {min(per) / 1e6:.3g}-{max(per) / 1e6:.3g} M pixel-layers/s; "
-            "its cost is proportional to pixels x layers (exp/expm1 per layer and pixel, then "
-            "one weighted sum), i.e. memory-bound elementwise work."
+            f"Absorption on the per-layer path (layer positions, a parallax per layer, capture "
+            f"fractions, absorb) runs at {min(per) / 1e6:.3g}-{max(per) / 1e6:.3g} M "
+            "pixel-layers/s over the sizes, dtypes and thread counts measured."
         )
     for dtype in ("float64", "float32"):
         errs = [p["max_rel_error"] for p in results["parity"] if p["dtype"] == dtype]
         if errs:
             ok = all(p["passed"] for p in results["parity"] if p["dtype"] == dtype)
+            who = sorted({p["backend"] for p in results["parity"] if p["dtype"] == dtype})
             lines.append(
-                f"Parity {dtype}: max relative error vs the scalar reference "
-                f"{max(errs):.2e} over all backends and both out-of-range modes "
-                f"({'within' if ok else 'OUTSIDE'} tolerance, masks "
-                f"{'identical' if ok else 'checked'})."
+                f"Parity {dtype} ({', '.join(who)}): max relative error vs the scalar reference "
+                f"{max(errs):.2e} ({'within' if ok else 'OUTSIDE'} tolerance)."
             )
+    gpu = results["gpu"]
+    if not gpu["measured"]:
+        lines.append(f"GPU not measured: {gpu['reason_not_measured']}.")
     return lines
 
 
+def _tri_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "backend": r["backend"], "device": r["device"], "dtype": r["dtype"],
+            "threads": r["threads"], "grid": f"{r['grid']}^3", "points": f"{r['points']:,}",
+            "first_in_process_s": r["cold_in_process_s"], "median_s": r["warm"]["median"],
+            "stdev_s": r["warm"]["stdev"], "points_per_s": f"{r['points_per_s']:.3e}",
+        }
+        for r in results["tricubic"]
+    ]  # fmt: skip
+
+
+def _cold_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    keys = ("backend", "dtype", "grid", "points", "threads", "finished", "cold_s", "import_s",
+            "first_call_s", "second_call_s", "process_s", "reason")  # fmt: skip
+    return [{k: c.get(k, "") for k in keys} for c in results["cold"]]
+
+
+def _ab_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "device": r["device"], "dtype": r["dtype"], "threads": r["threads"],
+            "detector": f"{r['size']}x{r['size']}", "layers": r["layers"],
+            "first_in_process_s": r["cold_in_process_s"], "median_s": r["warm"]["median"],
+            "stdev_s": r["warm"]["stdev"], "pixels_per_s": f"{r['pixels_per_s']:.3e}",
+        }
+        for r in results["absorption"]
+    ]  # fmt: skip
+
+
 def render_markdown(results: dict[str, Any], chart_files: list[str]) -> str:
-    cfg = results["config"]
-    env = results["env"]
-    gpu = results["gpu"]
+    cfg, env, gpu = results["config"], results["env"], results["gpu"]
     md = ["# Tricubic interpolation and detector absorption: baselines", ""]
     md += [
         f"Command: `{results['command']}`",
         "",
-        f"Devices: {', '.join(cfg['devices'])} · dtype {cfg['dtype']} · repeats {cfg['repeats']}"
-        f" (+1 untimed warm-up) · torch threads {env.get('torch_threads')} · "
-        f"caches {'fresh (empty Warp and Inductor caches)' if cfg['fresh_caches'] else 'reused'}",
+        f"Devices: {', '.join(cfg['devices'])} · dtypes {', '.join(cfg['dtypes'])} · torch "
+        f"threads {', '.join(map(str, cfg['threads']))} · repeats {cfg['repeats']} (+1 untimed "
+        f"warm-up) · caches {'fresh' if cfg['fresh_caches'] else 'reused'}",
         "",
         f"Machine: {env_summary(env)}",
         "",
     ]
-    if gpu["measured"]:
-        md += ["GPU measured: " + str(env.get("gpu_name")), ""]
-    else:
-        md += [f"GPU not measured: {gpu['reason_not_measured']}", ""]
-    md += ["## Interpretation", ""] + [f"- {line}" for line in interpretation(results)] + [""]
-    tri_cols = ["backend", "device", "grid", "points", "cold_s", "mean_s", "median_s",
-                "stdev_s", "points_per_s", "in_range"]  # fmt: skip
-    tri_rows = [
-        {
-            "backend": r["backend"],
-            "device": r["device"],
-            "grid": f"{r['grid']}^3",
-            "points": f"{r['points']:,}",
-            "cold_s": r["cold_s"],
-            "mean_s": r["warm"]["mean"],
-            "median_s": r["warm"]["median"],
-            "stdev_s": r["warm"]["stdev"],
-            "points_per_s": f"{r['points_per_s']:.3e}",
-            "in_range": r["in_range_fraction"],
-        }
-        for r in results["tricubic"]
-    ]
-    md += [
-        "## Tricubic interpolation (warm = median of repeats)",
-        "",
-        markdown_table(tri_rows, tri_cols),
-    ]
-    ab_rows = [
-        {
-            "device": r["device"],
-            "detector": f"{r['size']}x{r['size']}",
-            "layers": r["layers"],
-            "cold_s": r["cold_s"],
-            "mean_s": r["warm"]["mean"],
-            "median_s": r["warm"]["median"],
-            "stdev_s": r["warm"]["stdev"],
-            "pixels_per_s": f"{r['pixels_per_s']:.3e}",
-        }
-        for r in results["absorption"]
-    ]
-    md += ["## Detector absorption (capture_fractions + absorb, step rule uniform)", ""]
-    md += [markdown_table(ab_rows)]
+    md += ["GPU measured: " + str(env.get("gpu_name"))] if gpu["measured"] else [
+        f"GPU not measured: {gpu['reason_not_measured']}"]  # fmt: skip
+    md += ["", "## Interpretation", ""] + [f"- {x}" for x in interpretation(results)] + [""]
+    if results.get("cloop"):
+        c = results["cloop"]
+        md += [f"C baseline: `{c['source']}`, built with `{c['command']}` ({c['compiler']}).", ""]
+    md += ["## Cold starts (fresh process per backend and dtype, empty caches)", ""]
+    md += [markdown_table(_cold_rows(results))] if results["cold"] else ["- not run (--no-cold)"]
+    md += ["", "## Tricubic interpolation (warm = median of repeats)", ""]
+    md += [markdown_table(_tri_rows(results))]
+    md += ["## Detector absorption (per-layer path)", "", markdown_table(_ab_rows(results))]
     par_cols = ["backend", "device", "dtype", "mode", "points", "in_range_fraction",
                 "max_rel_error", "tolerance", "mask_mismatches", "passed"]  # fmt: skip
     md += ["## Parity with the scalar reference", "", markdown_table(results["parity"], par_cols)]
-    md += ["## Skipped", ""]
+    md += ["## GPU", ""]
+    md += [f"- {g['what']}: not measured ({g['reason']})" for g in gpu["rows"]] or ["- measured"]
+    md += ["", "## Skipped", ""]
     md += [f"- {s['what']}: {s['reason']}" for s in results["skipped"]] or ["- nothing"]
     md += ["", "## Warnings", ""]
     md += [f"- {w}" for w in results["warnings"]] or ["- none"]

@@ -53,10 +53,13 @@ def layer_count(thickness: float, steps: int) -> int:
     return 1 if float(thickness) == 0.0 else int(steps)
 
 
-def detector_pixel_positions(
-    pix0: Any, fdet: Any, sdet: Any, shape: tuple[int, int], pixel_size: float
-):
-    """Pixel-centre positions, shape ``(slow, fast, 3)``: pix0 + (f+1/2) p fdet + (s+1/2) p sdet."""
+def _check_oversample(oversample: int) -> int:
+    if isinstance(oversample, bool) or int(oversample) != oversample or oversample < 1:
+        raise ValueError(f"oversample must be a positive integer, got {oversample!r}")
+    return int(oversample)
+
+
+def _detector_axes(pix0: Any, fdet: Any, sdet: Any, shape: tuple[int, int]):
     ctx = array_context(pix0, fdet, sdet)
     p0, f, s = (
         as_float_tensor(v, n, ctx) for v, n in ((pix0, "pix0"), (fdet, "fdet"), (sdet, "sdet"))
@@ -68,9 +71,60 @@ def detector_pixel_positions(
     if ns < 1 or nf < 1:
         raise ValueError(f"detector shape must be positive, got {shape!r}")
     dtype = torch.promote_types(torch.promote_types(p0.dtype, f.dtype), s.dtype)
-    fs = (torch.arange(nf, dtype=dtype, device=ctx.device) + 0.5) * pixel_size
-    ss = (torch.arange(ns, dtype=dtype, device=ctx.device) + 0.5) * pixel_size
-    pos = p0.to(dtype) + ss[:, None, None] * s.to(dtype) + fs[None, :, None] * f.to(dtype)
+    return ctx, p0.to(dtype), f.to(dtype), s.to(dtype), ns, nf
+
+
+def detector_pixel_positions(
+    pix0: Any,
+    fdet: Any,
+    sdet: Any,
+    shape: tuple[int, int],
+    pixel_size: float,
+    *,
+    oversample: int = 1,
+    subpixel: tuple[int, int] | None = None,
+):
+    """Pixel positions, shape ``(slow, fast, 3)``.
+
+    By default the pixel centres, pix0 + (f+1/2) p fdet + (s+1/2) p sdet. With
+    ``subpixel=(subS, subF)`` and ``oversample=o``, the centre of that sub-pixel of every
+    pixel, as nanoBragg.c computes it: ``Fdet = (p/o) (f o + subF) + (p/o)/2`` (likewise
+    Sdet). nanoBragg without ``-oversample_thick`` takes each layer's capture fraction at
+    the first sub-pixel, ``subpixel=(0, 0)``; see :func:`detector_subpixel_positions` for
+    all of them.
+    """
+    ctx, p0, f, s, ns, nf = _detector_axes(pix0, fdet, sdet, shape)
+    o = _check_oversample(oversample)
+    if subpixel is None:
+        sub_s = sub_f = None
+    else:
+        sub_s, sub_f = (int(v) for v in subpixel)
+        if not (0 <= sub_s < o and 0 <= sub_f < o):
+            raise ValueError(f"subpixel {subpixel!r} must lie in [0, {o}) on both axes")
+    dtype, dev = p0.dtype, ctx.device
+    if sub_s is None:
+        fs = (torch.arange(nf, dtype=dtype, device=dev) + 0.5) * pixel_size
+        ss = (torch.arange(ns, dtype=dtype, device=dev) + 0.5) * pixel_size
+    else:
+        sub = pixel_size / o
+        fs = sub * (torch.arange(nf, dtype=dtype, device=dev) * o + sub_f) + sub / 2.0
+        ss = sub * (torch.arange(ns, dtype=dtype, device=dev) * o + sub_s) + sub / 2.0
+    pos = p0 + ss[:, None, None] * s + fs[None, :, None] * f
+    return ctx.out(pos)
+
+
+def detector_subpixel_positions(
+    pix0: Any, fdet: Any, sdet: Any, shape: tuple[int, int], pixel_size: float, oversample: int
+):
+    """Every sub-pixel centre, shape ``(slow, fast, o, o, 3)`` indexed ``[s, f, subS, subF]``
+    (nanoBragg.c's loop order inside a pixel: subS outer, subF inner)."""
+    ctx, p0, f, s, ns, nf = _detector_axes(pix0, fdet, sdet, shape)
+    o = _check_oversample(oversample)
+    sub = pixel_size / o
+    a = torch.arange(o, dtype=p0.dtype, device=ctx.device)
+    fs = sub * (torch.arange(nf, dtype=p0.dtype, device=ctx.device)[:, None] * o + a) + sub / 2
+    ss = sub * (torch.arange(ns, dtype=p0.dtype, device=ctx.device)[:, None] * o + a) + sub / 2
+    pos = p0 + ss[:, None, :, None, None] * s + fs[None, :, None, :, None] * f
     return ctx.out(pos)
 
 

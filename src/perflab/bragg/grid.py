@@ -10,7 +10,9 @@ nanoBragg (J. Holton, nanoBragg.c, main pixel loop) decides per query:
   caller asked for ``out_of_range="nearest"``), else ``default_F``.
 
 Unlike the C code, which switches interpolation off for the rest of the run after the first
-out-of-range point, every decision here is made for that point alone.
+out-of-range point, every decision here is made for that point alone
+(``tricubic_interpolate(..., interpolation="sticky")`` reproduces the C's run-wide switch;
+it evaluates the points after the switch with a spec whose ``interpolate`` is False).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class GridSpec:
     mins: tuple[int, int, int]
     default_F: float
     nearest: bool
+    interpolate: bool = True
 
     @property
     def maxs(self) -> tuple[int, int, int]:
@@ -44,8 +47,9 @@ class GridSpec:
 
     @property
     def can_interpolate(self) -> bool:
-        """Some query can pass the range check only if every axis has at least 5 nodes."""
-        return min(self.shape) >= 5
+        """Some query can pass the range check only if every axis has at least 5 nodes (and
+        interpolation is not switched off)."""
+        return self.interpolate and min(self.shape) >= 5
 
     @property
     def strides(self) -> tuple[int, int, int]:
@@ -112,7 +116,11 @@ def make_grid_spec(
 
 
 def in_range_mask(spec: GridSpec, h: torch.Tensor, k: torch.Tensor, l: torch.Tensor):
-    """nanoBragg's interpolation range check per point (True = interpolate), in float64."""
+    """nanoBragg's interpolation range check per point (True = interpolate), in float64.
+
+    All False when interpolation is switched off (``spec.interpolate`` False)."""
+    if not spec.interpolate:
+        return torch.zeros(h.shape, dtype=torch.bool, device=h.device)
     ok = None
     for x, lo, n in zip((h, k, l), spec.mins, spec.shape, strict=True):
         xd = x.to(torch.float64)

@@ -4,15 +4,20 @@
 ``polin3``: a 4x4x4 block of F around floor(h, k, l), contracted with 4-point Lagrange
 weights along l, then k, then h (J. Holton, nanoBragg.c; the same code is in cctbx
 simtbx/nanoBragg). Points that fail nanoBragg's range check get the nearest node or
-``default_F`` (``out_of_range``), decided for each point alone (see :mod:`perflab.bragg.grid`).
+``default_F`` (``out_of_range``), decided for each point alone (see :mod:`perflab.bragg.grid`),
+or as nanoBragg switches interpolation off for the rest of its run (``interpolation="sticky"``).
 
 Backends (same results, checked against :func:`tricubic_reference` in the tests):
 
 * ``"warp"``: one NVIDIA Warp kernel (CPU and CUDA; float32, float64);
 * ``"torch"``: eager PyTorch (any floating dtype, any device);
-* ``"compile"``: ``torch.compile`` of a fused formulation (fastest warm on a multi-core CPU,
-  but its first call compiles for tens of seconds);
+* ``"compile"``: ``torch.compile`` of a fused formulation (fast warm on a multi-core CPU,
+  but its first call in a process compiles: 66 s in the committed baseline of the previous
+  version, and past a 5-minute wait on a loaded 2-core machine);
 * ``"auto"`` (default): ``"warp"`` when it supports the device and dtype, else ``"torch"``.
+  It never picks ``"compile"``, for the unbounded first compilation above: a call must not
+  stall for minutes unasked. The baseline bounds that compilation instead
+  (``python -m perflab.bragg.bench --cold-budget``) and records it when it runs past.
 
 Gradients with respect to F and h, k, l flow through a custom autograd function whose
 backward is computed chunk by chunk in PyTorch (:func:`perflab.bragg.tricubic_torch.backward`),
@@ -21,6 +26,7 @@ whatever the forward backend, so memory stays bounded by the chunk size.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from typing import Any
@@ -29,17 +35,19 @@ import torch
 
 from perflab.bragg import tricubic_compile, tricubic_torch, tricubic_warp
 from perflab.bragg.arrays import array_context, as_float_tensor
-from perflab.bragg.grid import GridSpec, make_grid_spec
+from perflab.bragg.grid import GridSpec, in_range_mask, make_grid_spec
 
 BACKENDS = ("auto", "warp", "torch", "compile")
+INTERPOLATION_MODES = ("per_point", "sticky")
 _MODULES = {"warp": tricubic_warp, "torch": tricubic_torch, "compile": tricubic_compile}
 
 
 def resolve_backend(backend: str, device: torch.device, dtype: torch.dtype) -> str:
     """The backend that runs for ``backend`` on ``device`` with ``dtype``.
 
-    ``"auto"`` picks Warp when it supports the pair, else eager torch. An explicitly named
-    backend that cannot run raises ``ValueError`` (never a silent substitution).
+    ``"auto"`` picks Warp when it supports the pair, else eager torch (never ``"compile"``:
+    its first compilation takes minutes; see the module doc). An explicitly named backend
+    that cannot run raises ``ValueError`` (never a silent substitution).
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
@@ -107,24 +115,63 @@ def _forward(spec: GridSpec, h, k, l, backend: str, chunk: int | None):
     return out, mask
 
 
+def _spec(F, hkl_min, default_F, out_of_range, interp: bool) -> GridSpec:
+    """The grid spec; with ``interp`` False, interpolation switched off (nanoBragg's
+    non-interpolating lookup: nearest node if on the grid, else default_F)."""
+    spec = make_grid_spec(F, hkl_min, default_F=default_F, out_of_range=out_of_range)
+    return spec if interp else dataclasses.replace(spec, interpolate=False, nearest=True)
+
+
+def _first_out_of_range(spec: GridSpec, h, k, l) -> int | None:
+    """Flat index of the first point that fails the range check (NaN/inf included)."""
+    for start in range(0, h.numel(), PREP_BLOCK):
+        sl = slice(start, start + PREP_BLOCK)
+        bad = (~in_range_mask(spec, h[sl], k[sl], l[sl])).nonzero()
+        if bad.numel():
+            return start + int(bad[0, 0])
+    return None
+
+
+def _sticky(Ft, flat, args, grad: bool):
+    """nanoBragg's run-wide switch: per-point rules up to and including the first point out
+    of range, interpolation off (nearest node or default_F) for every point after it."""
+    hkl_min, default_F, out_of_range, name, chunk = args
+    spec = make_grid_spec(Ft.detach(), hkl_min, default_F=default_F, out_of_range=out_of_range)
+    stop = _first_out_of_range(spec, *flat)
+    parts = [(slice(0, None if stop is None else stop + 1), True)]
+    if stop is not None and stop + 1 < flat[0].numel():
+        parts.append((slice(stop + 1, None), False))
+    outs, masks = [], []
+    for sl, interp in parts:
+        q = [x[sl] for x in flat]
+        if grad:
+            o, m = _Tricubic.apply(Ft, *q, *args, interp)
+        else:
+            with torch.no_grad():
+                o, m = _forward(_spec(Ft, hkl_min, default_F, out_of_range, interp), *q, name,
+                                chunk)  # fmt: skip
+        outs.append(o)
+        masks.append(m)
+    return torch.cat(outs), torch.cat(masks)
+
+
 class _Tricubic(torch.autograd.Function):
     """Forward by the chosen backend; backward by the chunked PyTorch gradient."""
 
     @staticmethod
-    def forward(ctx, F, h, k, l, hkl_min, default_F, out_of_range, backend, chunk):
-        spec = make_grid_spec(F, hkl_min, default_F=default_F, out_of_range=out_of_range)
+    def forward(ctx, F, h, k, l, hkl_min, default_F, out_of_range, backend, chunk, interp=True):
+        spec = _spec(F, hkl_min, default_F, out_of_range, interp)
         out, mask = _forward(spec, h, k, l, backend, chunk)
         ctx.mark_non_differentiable(mask)
         ctx.save_for_backward(F, h, k, l)
-        ctx.args = (hkl_min, default_F, out_of_range)
+        ctx.args = (hkl_min, default_F, out_of_range, interp)
         return out, mask
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, grad_out, _grad_mask):
         F, h, k, l = ctx.saved_tensors
-        hkl_min, default_F, out_of_range = ctx.args
-        spec = make_grid_spec(F, hkl_min, default_F=default_F, out_of_range=out_of_range)
+        spec = _spec(F, *ctx.args)
         need = ctx.needs_input_grad
         gF, (gh, gk, gl) = tricubic_torch.backward(
             spec,
@@ -136,7 +183,7 @@ class _Tricubic(torch.autograd.Function):
             need_hkl=(need[1], need[2], need[3]),
         )
         gF = gF.view(F.shape) if gF is not None else None
-        return gF, gh, gk, gl, None, None, None, None, None
+        return gF, gh, gk, gl, None, None, None, None, None, None
 
 
 def tricubic_interpolate(
@@ -151,8 +198,9 @@ def tricubic_interpolate(
     return_mask: bool = False,
     backend: str = "auto",
     chunk_size: int | None = None,
+    interpolation: str = "per_point",
 ):
-    """Interpolate F at fractional Miller indices (h, k, l), nanoBragg-exact, per point.
+    """Interpolate F at fractional Miller indices (h, k, l), nanoBragg-exact.
 
     Parameters
     ----------
@@ -166,6 +214,16 @@ def tricubic_interpolate(
     return_mask : also return the boolean mask of points that were interpolated.
     backend : ``"auto"``, ``"warp"``, ``"torch"`` or ``"compile"`` (see the module doc).
     chunk_size : queries per chunk (backend default when None); bounds temporary memory.
+    interpolation : ``"per_point"`` (default): every point decided alone. ``"sticky"``:
+        nanoBragg.c's run-wide switch. The C sets ``interpolate=0`` at the first point that
+        fails the range check and never sets it back, so that point gets the
+        ``out_of_range`` rule and every later point the non-interpolating lookup (nearest
+        node ``ceil(x - 0.5)`` if on the grid, else ``default_F``), in range or not.
+        "Later" is row-major order of the broadcast shape of h, k, l: lay the queries out
+        in the C's loop order (slow pixel, fast pixel, layer, sub-pixels, source, phi,
+        mosaic domain) to reproduce an image. The switch lasts for this call only (no
+        state is kept between calls); the mask shows where it happened. The queries are
+        materialised as one flat array in this mode.
 
     Arithmetic is float64 whatever the storage dtype (nanoBragg computes in double); values
     are rounded to the output dtype once, at the end.
@@ -179,6 +237,10 @@ def tricubic_interpolate(
     Raises ``ValueError`` for a malformed grid, bad ``hkl_min``/mode/backend, inputs on
     different devices or NaN/inf queries; ``TypeError`` for non-floating inputs.
     """
+    if interpolation not in INTERPOLATION_MODES:
+        raise ValueError(
+            f"interpolation must be one of {INTERPOLATION_MODES}, got {interpolation!r}"
+        )
     if chunk_size is not None and (int(chunk_size) != chunk_size or chunk_size < 1):
         raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
     ctx = array_context(F, h, k, l)
@@ -196,7 +258,11 @@ def tricubic_interpolate(
     name = resolve_backend(backend, ctx.device, dtype)
     grad = torch.is_grad_enabled() and any(x.requires_grad for x in (Ft, hh, kk, ll))
     ready = all(x.dtype == dtype and x.shape == shape and x.is_contiguous() for x in (hh, kk, ll))
-    if grad:
+    if interpolation == "sticky":
+        flat = [x.to(dtype).expand(shape).reshape(-1).contiguous() for x in (hh, kk, ll)]
+        args = (hkl_min, default_F, out_of_range, name, chunk_size)
+        out, mask = _sticky(Ft.to(dtype), flat, args, grad)
+    elif grad:
         flat = [x.to(dtype).expand(shape).reshape(-1).contiguous() for x in (hh, kk, ll)]
         args = (Ft.to(dtype), *flat, hkl_min, default_F, out_of_range, name, chunk_size)
         out, mask = _Tricubic.apply(*args)

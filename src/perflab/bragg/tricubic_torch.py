@@ -1,11 +1,14 @@
-"""Eager PyTorch tricubic kernels: separable weights, batched row gather, l->k->h contraction.
+"""Eager PyTorch tricubic kernels: one fused weighted gather per chunk of queries.
 
-Forward, per chunk of queries: per-axis Lagrange weights (4 per axis, see
-:mod:`perflab.bragg.lagrange`), one base address per point, and a gather of 16 rows of 4
-consecutive l-values from a row table ``G[i] = F.flat[i : i + 4]`` (built once per call, 4x
-the grid's memory). The 4x4x4 block is then contracted with batched matrix products, l
-first, then k, then h, as nanoBragg's ``polin3`` does. Queries that fail the range check are
-evaluated at a safe in-range point and replaced afterwards (per point; see
+Forward, per chunk (:func:`forward_chunk`): the range test, floors and Lagrange weights for
+the three axes at once on (3, n) tensors; then ``torch.nn.functional.embedding_bag`` in mode
+sum over a strided view of F whose row i is ``F.flat[i : i + 4]`` (no copy): for each point
+it reads the 16 rows of 4 l-values of its 4x4x4 neighbourhood and adds them weighted by
+``wh_a wk_b``, so the gather and 48 of the 64 multiply-adds happen in one C++ pass without a
+per-point block in memory; a 4-term dot product with ``wl`` finishes (mathematically
+nanoBragg's ``polin3``; the rounding differs from its l -> k -> h order by a few ulps).
+Queries that fail the range check are evaluated at a safe in-range point and replaced by
+the nearest node or ``default_F``, computed for those points only (per point; see
 :mod:`perflab.bragg.grid`).
 
 Arithmetic is float64 for any storage dtype (as nanoBragg's double-precision C code); values
@@ -17,7 +20,10 @@ dV/dh uses the weight derivatives on the h axis, and likewise for k and l.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
+import torch.nn.functional as nnf
 
 from perflab.bragg.grid import GridSpec, check_finite, in_range_mask, nearest_index
 from perflab.bragg.lagrange import lagrange_weight_derivatives, lagrange_weights
@@ -31,6 +37,16 @@ def row_table(spec: GridSpec) -> torch.Tensor:
     if flat.numel() < 4:
         return flat.new_zeros((0, 4))
     return flat.unfold(0, 4, 1).contiguous()
+
+
+def row_view(spec: GridSpec) -> torch.Tensor:
+    """``flat.unfold(0, 4, 1)``: row i is ``flat[i : i + 4]``, a strided view (no copy) of
+    the float64 grid, shape (numel - 3, 4). The fused forward gathers from it, so its
+    working set is the grid itself (nanoBragg's ``Fhkl``), not a 4x larger table."""
+    flat = spec.flat.to(torch.float64)
+    if flat.numel() < 4:
+        return flat.new_zeros((0, 4))
+    return flat.unfold(0, 4, 1)
 
 
 def _block_geometry(spec: GridSpec, h, k, l, inside):
@@ -69,29 +85,98 @@ def _outside_values(spec: GridSpec, h, k, l) -> torch.Tensor:
     return torch.where(on, spec.flat.take(idx).to(h.dtype), default)
 
 
-def forward_chunk(spec: GridSpec, G: torch.Tensor, h, k, l):
-    """Values (float64) and in-range mask for one chunk of flat queries."""
-    h, k, l = (x.to(torch.float64) for x in (h, k, l))
-    inside = in_range_mask(spec, h, k, l)
-    outside = _outside_values(spec, h, k, l)
+#: Lagrange weights on the nodes -1, 0, 1, 2 as cubics in t: w_j(t) = sum_p C[p, j] t^p
+#: (the polynomials of :mod:`perflab.bragg.lagrange`, expanded; at t = 0 exactly (0, 1, 0, 0))
+WEIGHT_COEFFS = (
+    (0.0, 1.0, 0.0, 0.0),
+    (-1.0 / 3.0, -0.5, 1.0, -1.0 / 6.0),
+    (0.5, -1.0, 0.5, 0.0),
+    (-1.0 / 6.0, 0.5, -0.5, 1.0 / 6.0),
+)
+
+
+class Prepared(NamedTuple):
+    """What the fused forward needs for every chunk, built once per call (per-axis
+    constants as (3, 1) columns, to broadcast against (3, n) queries)."""
+
+    rows: torch.Tensor  # row_view(spec)
+    lo: torch.Tensor  # (3, 1) float64 minima
+    size: torch.Tensor  # (3, 1) float64 number of nodes
+    strides: torch.Tensor  # (3, 1) int64
+    offsets: torch.Tensor  # (16,) int64 row offsets of the (h, k) nodes
+    coeffs: torch.Tensor  # (4, 4, 1) float64 WEIGHT_COEFFS
+
+
+def prepare(spec: GridSpec, device) -> Prepared:
+    """The per-call constants of :func:`forward_chunk` on ``device``."""
+    f64 = {"dtype": torch.float64, "device": device}
+    return Prepared(
+        rows=row_view(spec),
+        lo=torch.tensor(spec.mins, **f64)[:, None],
+        size=torch.tensor(spec.shape, **f64)[:, None],
+        strides=torch.tensor(spec.strides, dtype=torch.int64, device=device)[:, None],
+        offsets=_row_offsets(spec, device),
+        coeffs=torch.tensor(WEIGHT_COEFFS, **f64)[:, :, None],
+    )
+
+
+def _nearest_or_default(spec: GridSpec, p: Prepared, x: torch.Tensor) -> torch.Tensor:
+    """Out-of-range points (3, n): F at ``ceil(x - 0.5)`` when on the grid and
+    ``spec.nearest``, else ``default_F`` (see :func:`perflab.bragg.grid.nearest_index`)."""
+    default = torch.full(x.shape[1:], spec.default_F, dtype=torch.float64, device=x.device)
+    if not spec.nearest:
+        return default
+    x0 = torch.ceil(x - 0.5)
+    on = ((x0 >= p.lo) & (x0 <= p.lo + p.size - 1)).all(0)
+    idx = (torch.where(on, x0 - p.lo, 0.0).to(torch.int64) * p.strides).sum(0)
+    return torch.where(on, spec.flat.take(idx).to(torch.float64), default)
+
+
+def forward_chunk(spec: GridSpec, p: Prepared, h, k, l):
+    """Values (float64) and in-range mask for one chunk of flat queries.
+
+    The three axes are handled together as (3, n) tensors (contiguous along the points).
+    One weighted gather does the work of nanoBragg's 4x4x4 block: ``embedding_bag`` (mode
+    sum) reads, for each point, the 16 rows of 4 l-values around it from the strided row view
+    of F and adds them with the weights ``wh_a wk_b`` (gather and weighting in one pass; no
+    per-point block is materialised); a 4-term dot product with ``wl`` finishes. The weights
+    are the Lagrange cubics in Horner form (:data:`WEIGHT_COEFFS`). NaN and infinite indices
+    always fail the range test, so finiteness is checked only in chunks with points out of
+    range, whose values are computed for those points only.
+    """
+    x = torch.stack((h, k, l)).to(torch.float64)  # (3, n)
+    if not spec.interpolate:
+        inside = torch.zeros(x.shape[1:], dtype=torch.bool, device=x.device)
+    else:  # nanoBragg's test, per axis: (x - x_min + 3) <= range and (x - 2) >= x_min
+        inside = (((x - p.lo + 3) <= p.size) & ((x - 2) >= p.lo)).all(0)
+    all_inside = bool(inside.all())
+    if not all_inside:
+        check_finite(h, k, l)
     if not spec.can_interpolate:
-        return outside, inside
-    (th, tk, tl), base = _block_geometry(spec, h, k, l, inside)
-    v = _gather_block(spec, G, base).view(-1, 16, 4)
-    v = torch.bmm(v, lagrange_weights(tl).unsqueeze(-1)).view(-1, 4, 4)
-    v = torch.bmm(v, lagrange_weights(tk).unsqueeze(-1)).view(-1, 4)
-    interp = (v * lagrange_weights(th)).sum(-1)
-    return torch.where(inside, interp, outside), inside
+        return _nearest_or_default(spec, p, x), inside
+    xs = x if all_inside else torch.where(inside, x, p.lo + 2)  # out of range: a safe point
+    x0 = torch.floor(xs)
+    t = (xs - x0)[:, None, :]  # (3, 1, n)
+    c = p.coeffs
+    w = ((c[3] * t + c[2]) * t + c[1]) * t + c[0]  # (3, 4, n): axis, node, point
+    base = ((x0 - (p.lo + 1)).to(torch.int64) * p.strides).sum(0)
+    psw = (w[0][:, None, :] * w[1][None, :, :]).reshape(16, -1).T.contiguous()
+    rows = nnf.embedding_bag(base[:, None] + p.offsets, p.rows, per_sample_weights=psw,
+                             mode="sum")  # fmt: skip
+    interp = (rows * w[2].T).sum(-1)
+    if not all_inside:
+        out = (~inside).nonzero().squeeze(1)
+        interp[out] = _nearest_or_default(spec, p, x[:, out])
+    return interp, inside
 
 
 def forward(spec: GridSpec, h, k, l, out, mask, *, chunk: int | None = None) -> None:
     """Fill ``out`` and ``mask`` (flat) chunk by chunk."""
     chunk = chunk or DEFAULT_CHUNK
-    G = row_table(spec)
+    p = prepare(spec, h.device)
     for s in range(0, h.numel(), chunk):
         sl = slice(s, s + chunk)
-        check_finite(h[sl], k[sl], l[sl])
-        out[sl], mask[sl] = forward_chunk(spec, G, h[sl], k[sl], l[sl])
+        out[sl], mask[sl] = forward_chunk(spec, p, h[sl], k[sl], l[sl])
 
 
 def backward(

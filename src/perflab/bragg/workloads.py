@@ -6,7 +6,7 @@ callable that is profiled (see :mod:`perflab.harness.profile`). The same workloa
 ``benchmarks/bragg/`` and :mod:`perflab.bragg.bench`: tricubic interpolation of a random
 41^3 structure-factor grid at 1e5 and 1e6 query points (float64, CPU, ``backend="auto"``:
 Warp where it runs, else eager torch), and detector absorption (capture fractions from the
-parallax of a 512 x 512 detector, 5 layers, then ``absorb``).
+parallax of each layer of a 512 x 512 detector, 5 layers, then ``absorb``).
 """
 
 from __future__ import annotations
@@ -45,14 +45,23 @@ def tricubic_1e6() -> Callable[[], Any]:
 
 
 def absorption_call(size: int, layers: int) -> Callable[[], Any]:
-    """capture_fractions + absorb on a ``size`` x ``size`` detector with ``layers`` layers.
+    """The per-layer absorption path on a ``size`` x ``size`` detector with ``layers`` layers.
 
-    The parallax is that of a real geometry (0.1 m away, 100 um pixels, beam through the
-    centre); the per-layer images are uniform random (float64, seed 0).
+    What nanoBragg does per pixel: pixel positions shifted into each layer, a parallax per
+    layer, capture fractions (``per_layer=True``, the default) and ``absorb`` of per-layer
+    images. The geometry is real (0.1 m away, 100 um pixels, beam through the centre, 320 um
+    sensor, 234 um attenuation length, nanoBragg's step rule); the per-layer images are
+    uniform random (float64, seed 0). Pixel centres are computed outside the timed call.
     """
     import torch
 
-    from perflab.bragg import absorb, capture_fractions, detector_pixel_positions, parallax
+    from perflab.bragg import (
+        absorb,
+        capture_fractions,
+        detector_pixel_positions,
+        layer_positions,
+        parallax,
+    )
 
     pixel, dtype = 1e-4, torch.float64
     half = size * pixel / 2
@@ -63,21 +72,22 @@ def absorption_call(size: int, layers: int) -> Callable[[], Any]:
         (size, size),
         pixel,
     )
-    rho = parallax(pos, torch.tensor([1.0, 0.0, 0.0], dtype=dtype))
+    odet = torch.tensor([1.0, 0.0, 0.0], dtype=dtype)
     gen = torch.Generator().manual_seed(0)
     images = torch.rand((layers, size, size), generator=gen, dtype=dtype)
+    rule = "nanobragg" if layers > 1 else "uniform"
+    sensor = {"thickness": 320e-6, "steps": layers, "step_rule": rule}
 
     def run() -> Any:
-        cf = capture_fractions(
-            rho, thickness=320e-6, attenuation_length=234e-6, steps=layers, step_rule="uniform"
-        )
+        rho = parallax(layer_positions(pos, odet, **sensor), odet)
+        cf = capture_fractions(rho, attenuation_length=234e-6, **sensor)
         return absorb(images, cf, mode="sum")
 
     return run
 
 
 def absorption_512() -> Callable[[], Any]:
-    """capture_fractions + absorb on a 512 x 512 detector with 5 sensor layers (float64)."""
+    """Per-layer parallax, capture fractions and absorb: 512 x 512 detector, 5 layers (float64)."""
     return absorption_call(512, 5)
 
 

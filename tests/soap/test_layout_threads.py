@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import numpy as np
@@ -12,7 +13,13 @@ from perflab.soap import AniSOAP, Frame, torch_backend
 from perflab.soap.calculator import ReferenceLayoutWarning
 from perflab.soap.radial import HyperparameterError
 from perflab.soap.reference import NOT_INSTALLED, reference_status, rust_stand_in
-from perflab.soap.threads import AUTO_MIN_PAIRS, auto_threads, torch_threads
+from perflab.soap.threads import (
+    AUTO_MAX_THREADS,
+    AUTO_MIN_PAIRS,
+    auto_threads,
+    idle_cores,
+    torch_threads,
+)
 
 from .test_golden_cases import load_case
 
@@ -44,9 +51,12 @@ def test_reference_layout_warns_once_with_several_species():
 
 
 def test_threads_auto_uses_one_thread_below_the_threshold():
-    assert auto_threads(AUTO_MIN_PAIRS - 1, 8) == 1
-    assert auto_threads(AUTO_MIN_PAIRS, 2) == 2
-    assert auto_threads(AUTO_MIN_PAIRS, 1) == 1
+    assert auto_threads(AUTO_MIN_PAIRS - 1, 8, idle=8) == 1
+    assert auto_threads(AUTO_MIN_PAIRS, 2, idle=8) == 2
+    assert auto_threads(AUTO_MIN_PAIRS, 8, idle=1) == 1  # busy machine: one thread
+    assert auto_threads(AUTO_MIN_PAIRS, 1, idle=8) == 1  # never more than the caller's
+    assert auto_threads(10 * AUTO_MIN_PAIRS, 64, idle=64) == AUTO_MAX_THREADS
+    assert 1 <= idle_cores() <= (os.cpu_count() or 1)
 
 
 @pytest.mark.parametrize("threads", ["auto", 1, 2])

@@ -129,3 +129,25 @@ def test_reference_package_matches_live():
     for key in ref.blocks:
         np.testing.assert_array_equal(ref.properties[key], ours.properties[key])
         np.testing.assert_allclose(ours.blocks[key], ref.blocks[key], rtol=1e-6, atol=1e-14)
+
+
+def test_seed_size_case_runs_on_one_thread_by_default(golden, hypers, monkeypatch):
+    """The issue's regression: on golden_bench_2sp the default call used torch's two threads
+    (1.43 s against 0.037 s with one on a busy machine); "auto" must pick one thread."""
+    _, frames = golden("golden_bench_2sp")
+    seen = []
+    original = torch_backend.raw_coefficients_torch
+
+    def spy(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(torch_backend, "raw_coefficients_torch", spy)
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        AniSOAP(**hypers).expansion(frames)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+    assert seen == [1]

@@ -82,6 +82,7 @@ def test_run_case_measures_a_golden_system():
         frames,
     )
     assert ps["what"] == "power_spectrum" and ps["status"] == "ok"
+    assert ps["n_features"] == 44
 
 
 def test_reference_case_is_timed_or_skipped_with_the_reason():
@@ -253,7 +254,7 @@ def test_thread_and_species_summaries_are_computed_from_rows():
     assert th[0]["torch_default_vs_one"] == pytest.approx(20.0)
     sp = {c["what"]: c for c in species_curves(df)}
     assert sp["expansion"]["last_over_first"] == pytest.approx(3.0)
-    assert sp["power_spectrum"]["species"] == "1-6"
+    assert sp["power_spectrum"]["s_per_n2_6sp"] == pytest.approx(6.0)
 
 
 def test_timings_summary_and_combined_csvs(tmp_path):

@@ -224,7 +224,8 @@ def sweep_cases(sweep: str, *, smoke: bool = False) -> list[Case]:
 def _species_cases(smoke: bool) -> list[Case]:
     """Benzene-like rings with 1..6 species at a constant particle count (10 frames x 48
     ellipsoids; 1 x 6 in smoke), the expansion and the power spectrum timed separately.
-    The backends of one system are timed round-robin."""
+    All cases are one round-robin group, so that a drift in the machine's load hits every
+    species count alike (timed one after the other, the curves followed the load)."""
     frames, molecules = (1, 1) if smoke else (10, 8)
     backends = (TORCH64,) if smoke else (NUMPY, TORCH64, TORCH32)
     cases = []
@@ -240,7 +241,7 @@ def _species_cases(smoke: bool) -> list[Case]:
                         b,
                         repeats=reps,
                         warmup=0 if smoke else 1,
-                        interleave=f"{system.name}-{what}",
+                        interleave="species",
                         what=what,
                     )
                 )

@@ -43,6 +43,7 @@ COLUMN_TYPES: dict[str, type] = {
     "particles_per_frame": float,
     "n_species": int,
     "n_pairs": int,
+    "n_features": int,
     "pairs_per_particle": float,
     "status": str,
     "reason": str,
@@ -173,12 +174,14 @@ def acceptance(df: pl.DataFrame) -> dict[str, Any]:
         "reference_cpu_s": ref_cpu,
         "reference_status": reference_reason(main) or ("measured" if ref_s else "not run"),
         "numpy_s": numpy_s,
+        "numpy_cpu_s": _cpu_median(main, backend="numpy"),
         "numpy_vs_reference": _ratio(ref_s, numpy_s),
     }
     for label in ("torch-cpu-float64", "torch-cpu-float32"):
         t = _median(main, backend=label)
         key = label.replace("-", "_")
         out[f"{key}_s"] = t
+        out[f"{key}_cpu_s"] = _cpu_median(main, backend=label)
         out[f"{key}_vs_reference"] = _ratio(ref_s, t)
         out[f"{key}_vs_reference_cpu"] = _ratio(ref_cpu, _cpu_median(main, backend=label))
         out[f"{key}_vs_numpy"] = _ratio(numpy_s, t)
@@ -247,8 +250,8 @@ def thread_acceptance(df: pl.DataFrame) -> list[dict[str, Any]]:
 
 
 def species_curves(df: pl.DataFrame) -> list[dict[str, Any]]:
-    """The species sweep: time / N^2 per backend and method, and its change from the fewest
-    to the most species (constant N)."""
+    """The species sweep: time / N^2 per backend and method at each species count, and its
+    change from the fewest to the most species (constant N)."""
     sp = _ok(df).filter(pl.col("sweep") == "species")
     out = []
     for (backend, what), sel in sp.group_by(["backend", "what"], maintain_order=True):
@@ -256,17 +259,18 @@ def species_curves(df: pl.DataFrame) -> list[dict[str, Any]]:
         if sel.height < 2:
             continue
         t = sel["time_per_n2_s"].to_list()
-        out.append(
-            {
-                "backend": backend,
-                "what": what,
-                "n_particles": int(sel["n_particles"][0]),
-                "species": f"{sel['n_species'][0]}-{sel['n_species'][-1]}",
-                "first_s_per_n2": t[0],
-                "last_s_per_n2": t[-1],
-                "last_over_first": t[-1] / t[0],
-            }
-        )
+        row: dict[str, Any] = {
+            "backend": backend,
+            "what": what,
+            "n_particles": int(sel["n_particles"][0]),
+        }
+        for k, v in zip(sel["n_species"].to_list(), t, strict=True):
+            row[f"s_per_n2_{k}sp"] = v
+        row["last_over_first"] = t[-1] / t[0]
+        feats = sel["n_features"].to_list()
+        if feats[0] and feats[-1]:
+            row["features_last_over_first"] = feats[-1] / feats[0]
+        out.append(row)
     return out
 
 
@@ -468,8 +472,13 @@ def takeaways(
         )
     for c in species or []:
         out.append(
-            f"species sweep, {c['backend']} {c['what']}: {c['species']} species at N = "
-            f"{c['n_particles']} changes time / N^2 by {_fmt(c['last_over_first'])}x."
+            f"species sweep, {c['backend']} {c['what']}: from the fewest to the most species "
+            f"at N = {c['n_particles']} time / N^2 changes by {_fmt(c['last_over_first'])}x"
+            + (
+                f" (features per frame {_fmt(c['features_last_over_first'])}x)."
+                if c.get("features_last_over_first")
+                else "."
+            )
         )
     for t in threads or []:
         out.append(
@@ -562,6 +571,7 @@ def _acceptance_lines(
         {
             "backend": "numpy",
             "warm_median_s": acc.get("numpy_s"),
+            "cpu_median_s": acc.get("numpy_cpu_s"),
             "vs_reference_wall": acc.get("numpy_vs_reference"),
         },
     ]
@@ -571,6 +581,7 @@ def _acceptance_lines(
             {
                 "backend": label,
                 "warm_median_s": acc.get(f"{key}_s"),
+                "cpu_median_s": acc.get(f"{key}_cpu_s"),
                 "vs_reference_wall": acc.get(f"{key}_vs_reference"),
                 "vs_reference_cpu": acc.get(f"{key}_vs_reference_cpu"),
                 "vs_numpy": acc.get(f"{key}_vs_numpy"),
@@ -620,7 +631,7 @@ def _species_lines(species: list[dict[str, Any]]) -> list[str]:
         "Time / N^2 for 1 to 6 species at a constant particle count; the power spectrum's "
         "features grow as S^2 with the number of species S.",
         "",
-        markdown_table(species),
+        markdown_table(species, list(dict.fromkeys(k for c in species for k in c))),
     ]
 
 

@@ -125,14 +125,15 @@ class _Running:
     wall: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)
 
-    def call(self) -> None:
-        getattr(self.calc, self.case.what)(self.frames)
+    def call(self) -> Any:
+        return getattr(self.calc, self.case.what)(self.frames)
 
-    def time_once(self) -> None:
+    def time_once(self) -> Any:
         t0, c0 = time.perf_counter(), time.process_time()
-        self.call()
+        out = self.call()
         self.wall.append(time.perf_counter() - t0)
         self.cpu.append(time.process_time() - c0)
+        return out
 
 
 def _start(case: Case, frames: list[Frame], cold_budget_s: float) -> _Running:
@@ -173,7 +174,9 @@ def _start(case: Case, frames: list[Frame], cold_budget_s: float) -> _Running:
         threads_used=used,
         batch_size=run.calc.batch_size,
     )
-    run.time_once()
+    out = run.time_once()
+    if case.what == "power_spectrum" and hasattr(out, "shape"):
+        row["n_features"] = int(out.shape[1])  # features per frame, all species slots
     row["cold_s"] = run.wall.pop()
     run.cpu.pop()
     if row["cold_s"] > cold_budget_s:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import cProfile
 import os
 import pstats
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,31 +62,62 @@ def _top_rows(prof: cProfile.Profile, top: int) -> tuple[float, list[dict[str, A
     return total, rows
 
 
+@dataclass
+class _Node:
+    """A call-tree node with the calls of one function from one caller merged."""
+
+    function: str
+    where: str
+    module: str
+    time: float = 0.0
+    children: dict[tuple[str, str], _Node] = field(default_factory=dict)
+
+
+def merged_tree(frame: Any) -> _Node:
+    """pyinstrument's frame tree with siblings of the same function merged (its raw tree
+    keeps one node per run of consecutive samples, so a loop gives many small siblings)."""
+    path = frame.file_path_short or ""
+    node = _Node(frame.function or "?", path, path.split("/")[0] or "(built-in)")
+    _merge_into(node, frame)
+    return node
+
+
+def _merge_into(node: _Node, frame: Any) -> None:
+    node.time += frame.time
+    for child in frame.children:
+        path = child.file_path_short or ""
+        key = (child.function or "?", path)
+        if key not in node.children:
+            node.children[key] = _Node(key[0], path, path.split("/")[0] or "(built-in)")
+        _merge_into(node.children[key], child)
+
+
 def flame_rows(root: Any) -> list[dict[str, Any]]:
-    """Bars of a pyinstrument frame tree: ``x0``/``x1`` as shares of the root's time."""
-    total = root.time or 1.0
+    """Bars of a pyinstrument frame tree (siblings merged): ``x0``/``x1`` as shares of the
+    root's time, widest callee first."""
+    tree = merged_tree(root)
+    total = tree.time or 1.0
     rows: list[dict[str, Any]] = []
-    stack = [(root, 0.0, 0)]
+    stack = [(tree, 0.0, 0)]
     while stack:
-        frame, x0, depth = stack.pop()
-        share = frame.time / total
+        node, x0, depth = stack.pop()
+        share = node.time / total
         if share < FLAME_MIN_SHARE or depth > FLAME_MAX_DEPTH:
             continue
-        module = (frame.file_path_short or "").split("/")[0] or "(built-in)"
         rows.append(
             {
-                "function": frame.function or "?",
-                "where": frame.code_position_short() or "",
-                "module": module,
+                "function": node.function,
+                "where": node.where,
+                "module": node.module,
                 "depth": depth,
                 "x0": x0,
                 "x1": x0 + share,
                 "share_pct": 100.0 * share,
-                "seconds": frame.time,
+                "seconds": node.time,
             }
         )
         x = x0
-        for child in frame.children:
+        for child in sorted(node.children.values(), key=lambda c: -c.time):
             stack.append((child, x, depth + 1))
             x += child.time / total
     return rows

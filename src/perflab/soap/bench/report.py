@@ -347,14 +347,18 @@ def chart_threads(df: pl.DataFrame) -> alt.Chart:
     data = _ok(df).filter(pl.col("sweep") == "threads")
     return (
         alt.Chart(data.to_pandas())
-        .mark_bar()
+        .mark_point(filled=True, size=120)
         .encode(
-            x=alt.X("threads:N", title="threads (auto = the library's per-call choice)"),
-            y=alt.Y("warm_median_s:Q", scale=alt.Scale(type="log"), title="warm median (s)"),
+            x=alt.X("threads:N", title="threads (auto: per-call choice)"),
+            y=alt.Y(
+                "warm_median_s:Q",
+                scale=alt.Scale(type="log", zero=False),
+                title="warm median (s)",
+            ),
             color="threads:N",
             tooltip=["system", "backend", "threads", "threads_used", "burners", "warm_median_s"],
         )
-        .properties(width=160, height=240)
+        .properties(width=160, height=220)
         .facet(column=alt.Column("burners:O", title="CPU burners beside"), row="backend:N")
         .properties(title="Default thread choice vs pinned threads (seed-size case)")
     )

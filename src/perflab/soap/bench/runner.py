@@ -232,13 +232,17 @@ def run_group(
 ) -> list[dict[str, Any]]:
     """Measure several cases *interleaved*: after every case's cold and warm-up calls, each
     round times every case once. Slow drifts in the load of a shared machine then hit all
-    the cases alike instead of whichever ran during a busy spell. The group runs beside the
+    the cases alike instead of whichever ran during a busy spell; the order rotates from
+    round to round. The group runs beside the
     largest ``burners`` of its cases."""
     with cpu_burners(max((c.burners for c in cases), default=0)):
         runs = [_start(c, f, cold_budget_s) for c, f in zip(cases, frames, strict=True)]
         active = [r for r in runs if "status" not in r.row]
         for k in range(max((r.case.repeats for r in active), default=0)):
-            for r in active:
+            # each round starts one case later, so that no case always follows the same one
+            # (a two-thread call leaves OpenMP threads spinning for a while after it)
+            shift = k % len(active)
+            for r in active[shift:] + active[:shift]:
                 if k < r.case.repeats:
                     r.time_once()
         return [_finish(r) for r in runs]

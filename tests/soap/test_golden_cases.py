@@ -24,7 +24,9 @@ import pytest
 from perflab.soap import AniSOAP
 from perflab.soap.calculator import ReferenceLayoutWarning
 from perflab.soap.frames import frames_from_arrays
-from perflab.soap.reference.golden import CASES
+from perflab.soap.reference import reference_status
+from perflab.soap.reference.golden import CASES, case_frames, compute_case
+from perflab.soap.reference.install import ReferenceInstallError, patch_pyproject
 
 from .conftest import DATA
 from .test_golden import assert_float32_close
@@ -152,3 +154,49 @@ def test_power_spectrum_matches_reference(name, backend, dtype, layout):
         check_values(got[:, cols], ref, dtype, f"{name} {layout} {backend}-{dtype} ps {z}")
         row, col = row + len(ref), col + width
     assert row == ps.shape[0] and col == ps.shape[1]
+
+
+@pytest.mark.parametrize("case", CASES, ids=NAMES)
+def test_stored_inputs_are_the_seeded_draws(case):
+    """The fixtures' inputs are what case_frames draws from the case's seed (so the
+    generator regenerates the same inputs)."""
+    data, frames, hypers = load_case(case.name)
+    assert hypers == case.hypers
+    drawn = case_frames(case)
+    assert len(drawn) == len(frames) == case.n_frames
+    for a, b in zip(drawn, frames, strict=True):
+        np.testing.assert_array_equal(a.positions, b.positions)
+        np.testing.assert_array_equal(a.quaternions, b.quaternions)
+        np.testing.assert_array_equal(a.diameters, b.diameters)
+        np.testing.assert_array_equal(a.species, b.species)
+        assert (a.cell is None) == (b.cell is None) == (not case.periodic)
+
+
+def test_install_patch_removes_only_the_rust_extension():
+    text = (
+        '[build-system]\nrequires = ["setuptools", "setuptools-rust"]\n'
+        '[tool.setuptools.packages]\nfind = { where = ["."] }\n\n'
+        '[[tool.setuptools-rust.ext-modules]]\ntarget = "anisoap_rust_lib"\n'
+    )
+    out = patch_pyproject(text)
+    assert "setuptools-rust" not in out and "anisoap_rust_lib" not in out
+    assert 'include = ["anisoap*"]' in out
+    with pytest.raises(ReferenceInstallError, match="setuptools-rust"):
+        patch_pyproject("[project]\nname = 'x'\n")
+
+
+def test_generator_reproduces_the_fixture_with_the_reference_installed():
+    """With anisoap installed (make reference), the generator writes the stored numbers
+    again (else skipped with the reason)."""
+    ok, why = reference_status()
+    if not ok:
+        pytest.skip(why)
+    case = next(c for c in CASES if c.name == "segregated")
+    fresh = compute_case(case)
+    data, _, _ = load_case(case.name)
+    assert sorted(fresh) == sorted(data)
+    for key, value in fresh.items():
+        if value.dtype.kind in "fc":
+            np.testing.assert_allclose(value, data[key], rtol=1e-12, atol=0, err_msg=key)
+        else:
+            np.testing.assert_array_equal(value, data[key], err_msg=key)

@@ -44,6 +44,9 @@ def test_reference_layout_warns_once_with_several_species():
         calc.power_spectrum(frames)
     assert len(record) == 1
     assert record[0].filename == __file__  # points at the caller
+    with pytest.warns(ReferenceLayoutWarning) as again:
+        AniSOAP(**hypers, layout="reference").expansion(frames)
+    assert again[0].filename == __file__
     one = [Frame(f.positions, np.ones_like(f.species), f.quaternions, f.diameters) for f in frames]
     with warnings.catch_warnings():
         warnings.simplefilter("error")

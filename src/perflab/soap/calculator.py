@@ -9,6 +9,7 @@ no centre contribution is subtracted, as in the reference's defaults.
 
 from __future__ import annotations
 
+import sys
 import warnings
 from typing import Any
 
@@ -23,6 +24,15 @@ from perflab.soap.system import SystemBatch, make_batch
 from perflab.soap.threads import check_threads, torch_threads
 
 BACKENDS = ("numpy", "torch")
+
+
+def _frames_in_this_module() -> int:
+    """How many innermost stack frames (this function's caller outwards) are in this file."""
+    frame, count = sys._getframe(1), 0
+    while frame is not None and frame.f_code.co_filename == __file__:
+        count += 1
+        frame = frame.f_back
+    return count
 
 
 class ReferenceLayoutWarning(UserWarning):
@@ -191,7 +201,7 @@ class AniSOAP:
             "species and whose neighbour species depend on the batch; use "
             "layout='species_major' unless you need the reference's numbers",
             ReferenceLayoutWarning,
-            stacklevel=4,
+            stacklevel=_frames_in_this_module() + 1,  # the caller's line
         )
 
     def expand(self, frames: Any) -> DensityExpansion:

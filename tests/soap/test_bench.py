@@ -329,3 +329,15 @@ def test_presets_time_the_reference_beside_our_backends():
     for c in ref:  # interleaved with the other backends of its system
         group = [d for d in cpu if d.interleave == c.interleave]
         assert len(group) > 1
+
+
+def test_round_orders_balance_who_follows_whom():
+    from collections import Counter
+
+    from perflab.soap.bench.runner import round_orders
+
+    orders = round_orders(3)
+    assert len(orders) == 6 and all(sorted(o) == [0, 1, 2] for o in orders)
+    follows = Counter((o[i], o[i + 1]) for o in orders for i in range(2))
+    assert len(set(follows.values())) == 1  # every ordered pair equally often
+    assert len(round_orders(6)) == 6 and all(sorted(o) == list(range(6)) for o in round_orders(6))

@@ -266,7 +266,7 @@ def _thread_cases(smoke: bool) -> list[Case]:
                         "threads",
                         system,
                         b,
-                        repeats=2 if smoke else 11,
+                        repeats=2 if smoke else 18,
                         warmup=1,
                         interleave=f"threads-{base.dtype}-{burners}",
                         burners=burners,

@@ -15,6 +15,7 @@ every millisecond by a thread), and on CUDA ``torch.cuda.max_memory_allocated``.
 from __future__ import annotations
 
 import ctypes
+import itertools
 import math
 import os
 import statistics
@@ -222,6 +223,16 @@ def _finish(run: _Running) -> dict[str, Any]:
     return row
 
 
+def round_orders(n: int) -> list[tuple[int, ...]]:
+    """Orders in which successive rounds time ``n`` interleaved cases: for up to 4 cases
+    every permutation in turn, so that each case follows each other one equally often
+    within rounds (a two-thread call leaves OpenMP threads spinning for a while after it,
+    which slows whatever comes next); for more, a rotation."""
+    if n <= 4:
+        return list(itertools.permutations(range(n)))
+    return [tuple((i + k) % n for i in range(n)) for k in range(n)]
+
+
 def run_case(case: Case, frames: list[Frame], *, cold_budget_s: float = 120.0) -> dict[str, Any]:
     """Measure one case (cold call, warm-up, ``repeats`` warm calls); a flat JSON row."""
     return run_group([case], [frames], cold_budget_s=cold_budget_s)[0]
@@ -232,19 +243,17 @@ def run_group(
 ) -> list[dict[str, Any]]:
     """Measure several cases *interleaved*: after every case's cold and warm-up calls, each
     round times every case once. Slow drifts in the load of a shared machine then hit all
-    the cases alike instead of whichever ran during a busy spell; the order rotates from
-    round to round. The group runs beside the
+    the cases alike instead of whichever ran during a busy spell; the order changes from
+    round to round (:func:`round_orders`). The group runs beside the
     largest ``burners`` of its cases."""
     with cpu_burners(max((c.burners for c in cases), default=0)):
         runs = [_start(c, f, cold_budget_s) for c, f in zip(cases, frames, strict=True)]
         active = [r for r in runs if "status" not in r.row]
+        orders = round_orders(len(active))
         for k in range(max((r.case.repeats for r in active), default=0)):
-            # each round starts one case later, so that no case always follows the same one
-            # (a two-thread call leaves OpenMP threads spinning for a while after it)
-            shift = k % len(active)
-            for r in active[shift:] + active[:shift]:
-                if k < r.case.repeats:
-                    r.time_once()
+            for i in orders[k % len(orders)]:
+                if k < active[i].case.repeats:
+                    active[i].time_once()
         return [_finish(r) for r in runs]
 
 

@@ -6,7 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.perflab-installed
 PIP_FLAGS := -c constraints.txt
 
-.PHONY: run test deep longhaul bench bench-compare e2e browser-deps lint format venv clean-venv
+.PHONY: run test deep longhaul bench bench-compare e2e browser-deps lint format venv clean-venv \
+	reference
 
 ## Create .venv and install the project (only when pyproject/constraints change).
 venv: $(STAMP)
@@ -16,6 +17,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet $(PIP_FLAGS) -e '.[dev]'
 	touch $(STAMP)
+
+## Optional: the reference AniSOAP package (anisoap 0.1.1, pure Python: its Rust extension
+## cannot be built offline) for same-run reference timings and regenerating golden files.
+reference: $(STAMP)
+	$(BIN)/python -m pip install --quiet $(PIP_FLAGS) -e '.[dev,reference]'
+	$(BIN)/python -m perflab.soap.reference.install
 
 ## The main job: build atlas-tiny (and its report).
 run: $(STAMP)

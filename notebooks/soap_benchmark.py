@@ -1,4 +1,4 @@
-"""AniSOAP benchmark: numpy reference vs torch (CPU float64/float32, CUDA when present).
+"""AniSOAP benchmark: the reference package, numpy and torch (CPU float64/float32, CUDA).
 
 Run as a script:
     python notebooks/soap_benchmark.py -- --preset cpu --sweep species,threads,batch
@@ -7,12 +7,13 @@ Edit:  marimo edit notebooks/soap_benchmark.py
 
 Flags: ``--preset tiny|cpu|gpu`` (default cpu), ``--sweep species|threads|batch`` (comma
 separated, or ``all``), ``--smoke`` (tiny preset + seconds-long sweeps), ``--out DIR``
-(default ``reports/soap``). Raw rows go to ``artefacts/benchmarks/soap/`` (``DIR/raw`` when
-``--out`` is given), ``--threads N`` (torch intra-op threads for the main torch CPU cases;
-default: torch's own). On a shared, oversubscribed machine, small systems such as
-``golden_bench_2sp`` lose most of their time in OpenMP barrier waits with two threads: run
-with ``--threads 1`` or ``OMP_WAIT_POLICY=PASSIVE`` (idle OpenMP threads sleep instead of
-spinning); on a quiet one the defaults are as fast. The report records both settings. The logic lives in ``perflab.soap.bench``.
+(default ``reports/soap``), ``--threads N`` (pin torch's intra-op threads for the main torch
+CPU cases; default: the library's per-call choice, ``perflab.soap.threads``). Raw rows go to
+``artefacts/benchmarks/soap/`` (``DIR/raw`` when ``--out`` is given). The reference package
+(anisoap 0.1.1, ``make reference``) is timed in the same run when installed; otherwise its
+rows say "reference not installed". Writes ``timings_<run>.csv``, ``summary_<run>.csv``,
+``combined_from_metrics.csv``, ``profiles/*.prof`` with flame graphs, figures and
+``report.md``. The logic lives in ``perflab.soap.bench``.
 """
 
 import marimo
@@ -88,12 +89,19 @@ def _(command, mo, out_dir, preset, raw_dir, smoke, sweeps, threads):
 
 @app.cell
 def _(mo, result):
-    from perflab.soap.bench.report import chart_by_system, chart_time_per_pair, chart_vs_species
+    from perflab.soap.bench.report import (
+        chart_by_system,
+        chart_threads,
+        chart_time_per_pair,
+        chart_vs_species,
+    )
 
     df = result.metrics
     charts = [chart_by_system(df), chart_time_per_pair(df)]
     if "species" in set(df["sweep"].to_list()):
         charts.append(chart_vs_species(df))
+    if "threads" in set(df["sweep"].to_list()):
+        charts.append(chart_threads(df))
     mo.vstack(charts)
     return (df,)
 

@@ -8,10 +8,23 @@ import pytest
 
 from perflab.harness import RunLog
 from perflab.soap.bench import NO_GPU, Backend, Case, plan_cases, run_case
-from perflab.soap.bench.cases import CUDA64, NUMPY, TORCH32, golden
-from perflab.soap.bench.report import acceptance, metrics_frame, scaling, takeaways, verdict
-from perflab.soap.bench.runner import build_system, run_cases
+from perflab.soap.bench.cases import CUDA64, NUMPY, REFERENCE, TORCH32, TORCH64, golden
+from perflab.soap.bench.report import (
+    acceptance,
+    combine_summaries,
+    metrics_frame,
+    reference_by_system,
+    scaling,
+    species_curves,
+    takeaways,
+    thread_acceptance,
+    timings_frame,
+    verdict,
+    write_metrics_csv,
+)
+from perflab.soap.bench.runner import build_system, cpu_burners, run_cases
 from perflab.soap.neighbours import frame_pairs
+from perflab.soap.reference import NOT_INSTALLED, reference_status
 from perflab.soap.systems import (
     GOLDEN_DENSITY,
     RING_RADIUS,
@@ -22,7 +35,7 @@ from perflab.soap.systems import (
 
 def test_benzene_rings_are_rigid_hexagons_with_constant_particle_count():
     counts = set()
-    for k in (1, 2, 3, 4):
+    for k in (1, 2, 3, 4, 5, 6):
         frames = benzene_like_frames(n_frames=2, n_molecules=3, n_species=k, seed=1)
         counts.add(sum(len(f) for f in frames))
         species = frames[0].species
@@ -34,7 +47,7 @@ def test_benzene_rings_are_rigid_hexagons_with_constant_particle_count():
     d -= box * np.round(d / box)  # minimum image
     np.testing.assert_allclose(np.linalg.norm(d, axis=1), RING_RADIUS, rtol=1e-12)
     with pytest.raises(ValueError, match="n_species"):
-        benzene_like_frames(n_species=5)
+        benzene_like_frames(n_species=7)
 
 
 def test_fluid_density_and_neighbour_count_are_size_independent():
@@ -60,7 +73,37 @@ def test_run_case_measures_a_golden_system():
         assert len(row["warm_s"]) == 2 and row["warm_median_s"] > 0
         assert row["time_per_pair_s"] == pytest.approx(row["warm_median_s"] / 192)
         assert row["peak_rss_delta_mb"] >= 0
-    assert row["threads"] == 1 and row["batch_size"] == 50
+        assert len(row["cpu_s"]) == 2
+    assert row["threads"] == "1" and row["threads_used"] == 1 and row["batch_size"] == 50
+    auto = run_case(Case("main", golden("golden_small_1sp"), TORCH64, repeats=1), frames)
+    assert auto["threads"] == "auto" and auto["threads_used"] == 1  # 192 pairs: one thread
+    ps = run_case(
+        Case("main", golden("golden_small_1sp"), TORCH64, repeats=1, what="power_spectrum"),
+        frames,
+    )
+    assert ps["what"] == "power_spectrum" and ps["status"] == "ok"
+    assert ps["n_features"] == 44
+
+
+def test_reference_case_is_timed_or_skipped_with_the_reason():
+    frames = build_system(golden("golden_small_1sp"))
+    row = run_case(Case("main", golden("golden_small_1sp"), REFERENCE, repeats=1), frames)
+    ok, why = reference_status()
+    if ok:
+        assert row["status"] == "ok" and row["warm_median_s"] > 0 and row["n_pairs"] == 192
+    else:
+        assert row["status"] == "skipped" and row["reason"] == why
+        assert why.startswith(NOT_INSTALLED)
+
+
+def test_cpu_burners_spin_and_are_killed():
+    import psutil
+
+    with cpu_burners(2) as procs:
+        assert len(procs) == 2 and all(p.poll() is None for p in procs)
+        cpu = [psutil.Process(p.pid).cpu_times().user for p in procs]
+    assert all(p.poll() is not None for p in procs)
+    assert max(cpu) > 0.05
 
 
 def test_cuda_case_is_recorded_as_skipped_without_a_gpu():
@@ -103,8 +146,14 @@ def _row(**kw):
 
 def test_acceptance_and_scaling_are_computed_from_rows():
     rows = [
+        _row(system="golden_bench_2sp", backend="reference", warm_median_s=5.0, cpu_median_s=4.0),
         _row(system="golden_bench_2sp", backend="numpy", warm_median_s=2.0),
-        _row(system="golden_bench_2sp", backend="torch-cpu-float64", warm_median_s=0.1),
+        _row(
+            system="golden_bench_2sp",
+            backend="torch-cpu-float64",
+            warm_median_s=0.1,
+            cpu_median_s=0.2,
+        ),
         _row(system="golden_bench_2sp", backend="torch-cpu-float32", warm_median_s=0.5),
         _row(
             system="golden_bench_2sp", backend="torch-cuda-float64", status="skipped", reason=NO_GPU
@@ -138,25 +187,95 @@ def test_acceptance_and_scaling_are_computed_from_rows():
         )
     df = metrics_frame(rows)
     acc = acceptance(df)
+    assert acc["reference_s"] == 5.0 and acc["reference_status"] == "measured"
     assert acc["torch_cpu_float64_vs_reference"] == pytest.approx(50.0)
+    assert acc["torch_cpu_float64_vs_reference_cpu"] == pytest.approx(20.0)
     assert acc["torch_cpu_float64_vs_numpy"] == pytest.approx(20.0)
     assert acc["pass_vs_reference"] and acc["pass_vs_numpy"]
     assert acc["torch_cpu_float32_vs_numpy"] == pytest.approx(4.0)
+    by_system = {r["backend"]: r for r in reference_by_system(df)}
+    assert by_system["numpy"]["speedup_wall"] == pytest.approx(2.5)
     sc = scaling(df)
     assert sc["torch-cpu-float64"]["spread"] == pytest.approx(1.9)
     assert sc["torch-cpu-float64"]["flat_within_2x"]
     assert sc["torch-cpu-float64"]["cpu_spread"] == pytest.approx(1.9)
     assert not sc["torch-cpu-float32"]["flat_within_2x"]
     text = " ".join(takeaways(df, acc, sc))
-    assert "50x faster than the reference" in text and "NOT flat" in text
+    assert "50x faster (wall)" in text and "NOT flat" in text
     assert NO_GPU in text
-    slow = metrics_frame(rows[:1] + [{**rows[1], "warm_median_s": 0.5}])
+    slow = metrics_frame(rows[:2] + [{**rows[2], "warm_median_s": 0.5}])
     assert acceptance(slow)["pass_vs_reference"] is False
+    # without the reference package: no ratio, the reason instead of a number
+    why = f"{NOT_INSTALLED}: no module 'anisoap'"
+    missing = metrics_frame([{**rows[0], "status": "skipped", "reason": why}, *rows[1:]])
+    acc_missing = acceptance(missing)
+    assert acc_missing["reference_s"] is None and acc_missing["pass_vs_reference"] is None
+    assert acc_missing["reference_status"] == why
+    assert NOT_INSTALLED in " ".join(takeaways(missing, acc_missing, {}))
     # a run without the acceptance system (e.g. the tiny preset) has no verdict, not a failure
     unmeasured = acceptance(df.filter(pl.col("system") != "golden_bench_2sp"))
     assert unmeasured["pass_vs_reference"] is None and unmeasured["pass_vs_numpy"] is None
     assert verdict(None) == "not measured in this run" and verdict(False) == "NOT met"
-    assert isinstance(df, pl.DataFrame)
+
+
+def test_thread_and_species_summaries_are_computed_from_rows():
+    rows = []
+    for burners, (auto, one, two) in ((0, (0.011, 0.010, 0.2)), (2, (0.04, 0.02, 0.5))):
+        for threads, t in (("auto", auto), ("1", one), ("2", two)):
+            rows.append(
+                _row(
+                    sweep="threads",
+                    system="golden_bench_2sp",
+                    backend="torch-cpu-float64",
+                    threads=threads,
+                    threads_used=1 if threads != "2" else 2,
+                    burners=burners,
+                    warm_median_s=t,
+                )
+            )
+    for k, t in ((1, 1.0), (2, 1.5), (6, 3.0)):
+        for what in ("expansion", "power_spectrum"):
+            rows.append(
+                _row(
+                    sweep="species",
+                    system=f"benzene_{k}sp",
+                    backend="numpy",
+                    what=what,
+                    n_species=k,
+                    n_particles=480,
+                    time_per_n2_s=t if what == "expansion" else 2 * t,
+                )
+            )
+    df = metrics_frame(rows)
+    th = thread_acceptance(df)
+    assert [t["burners"] for t in th] == [0, 2]
+    assert th[0]["auto_vs_one"] == pytest.approx(1.1) and th[0]["within_1_5x"]
+    assert th[1]["auto_vs_one"] == pytest.approx(2.0) and not th[1]["within_1_5x"]
+    assert th[0]["torch_default_vs_one"] == pytest.approx(20.0)
+    sp = {c["what"]: c for c in species_curves(df)}
+    assert sp["expansion"]["last_over_first"] == pytest.approx(3.0)
+    assert sp["power_spectrum"]["s_per_n2_6sp"] == pytest.approx(6.0)
+
+
+def test_timings_summary_and_combined_csvs(tmp_path):
+    rows = [
+        _row(
+            system="s",
+            backend="numpy",
+            what="expansion",
+            threads="1",
+            warm_s=[0.1, 0.2],
+            cpu_s=[0.1, 0.15],
+            warm_median_s=0.15,
+        ),
+    ]
+    t = timings_frame(rows)
+    assert t["wall_s"].to_list() == [0.1, 0.2] and t["repeat"].to_list() == [0, 1]
+    write_metrics_csv(metrics_frame(rows), tmp_path / "summary_r1.csv")
+    write_metrics_csv(metrics_frame([{**rows[0], "run_id": "r2"}]), tmp_path / "summary_r2.csv")
+    combined = combine_summaries(tmp_path)
+    assert combined["run_id"].to_list() == ["r", "r2"]
+    assert combined.columns == metrics_frame(rows).columns
 
 
 def test_presets_keep_the_largest_sizes_out_of_the_smoke_tier():
@@ -182,6 +301,43 @@ def test_threads_pins_only_the_main_torch_cpu_cases():
         assert d.backend.threads is None
         assert p.backend.threads == (1 if is_torch_cpu else None)
     assert default["threads"] == pinned["threads"]  # the sweep sets its own thread counts
+    th = default["threads"]
+    assert {c.backend.threads_label for c in th} >= {"auto", "1"}
+    assert {c.burners for c in th} == {0, 2}
+    assert {c.system.name for c in th} == {"golden_bench_2sp"}
     for bad in (0, -2, 1.5, True):
         with pytest.raises(ValueError, match="threads"):
             plan_cases("cpu", [], smoke=False, threads=bad)
+
+
+def test_species_sweep_has_1_to_6_species_and_both_methods_at_constant_n():
+    cases = plan_cases("cpu", ["species"], smoke=False)["species"]
+    assert sorted({c.system.param("n_species") for c in cases}) == [1, 2, 3, 4, 5, 6]
+    assert {c.what for c in cases} == {"expansion", "power_spectrum"}
+    sizes = {sum(len(f) for f in build_system(c.system)) for c in cases if c.backend is TORCH64}
+    assert sizes == {480}
+
+
+def test_presets_time_the_reference_beside_our_backends():
+    cpu = plan_cases("cpu", [], smoke=False)["main"]
+    ref = [c for c in cpu if c.backend is REFERENCE]
+    assert {c.system.name for c in ref} == {
+        "golden_small_1sp",
+        "golden_small_3sp",
+        "golden_bench_2sp",
+    }
+    for c in ref:  # interleaved with the other backends of its system
+        group = [d for d in cpu if d.interleave == c.interleave]
+        assert len(group) > 1
+
+
+def test_round_orders_balance_who_follows_whom():
+    from collections import Counter
+
+    from perflab.soap.bench.runner import round_orders
+
+    orders = round_orders(3)
+    assert len(orders) == 6 and all(sorted(o) == [0, 1, 2] for o in orders)
+    follows = Counter((o[i], o[i + 1]) for o in orders for i in range(2))
+    assert len(set(follows.values())) == 1  # every ordered pair equally often
+    assert len(round_orders(6)) == 6 and all(sorted(o) == list(range(6)) for o in round_orders(6))

@@ -1,7 +1,8 @@
 """Fidelity: our AniSOAP matches the reference package's golden outputs (anisoap 0.1.1).
 
+These files hold the reference's default output, i.e. ``layout="reference"``.
 float64: every coefficient block and the power spectrum within rtol 1e-6 / atol 1e-10.
-float32: every block within 1e-4 of its largest magnitude (normwise relative error).
+float32: the tolerance of :func:`assert_float32_close` (normwise and elementwise).
 """
 
 from __future__ import annotations
@@ -10,6 +11,28 @@ import numpy as np
 import pytest
 
 from perflab.soap import AniSOAP
+
+#: float32, per block: max|got - ref| <= FLOAT32_NORMWISE * max|ref| ...
+FLOAT32_NORMWISE = 1e-5
+#: ... and elementwise |got - ref| <= FLOAT32_RTOL * |ref| + FLOAT32_FLOOR * max|ref|
+FLOAT32_RTOL = 1e-4
+FLOAT32_FLOOR = 2e-6
+
+
+def assert_float32_close(got: np.ndarray, ref: np.ndarray, what: str) -> None:
+    """The float32 tolerance stated in the README, normwise and elementwise (the relative
+    error of small entries alone is not bounded: it reaches a few percent on entries near
+    zero, hence the absolute floor scaled by the block's largest magnitude)."""
+    got = got.astype(np.float64)
+    scale = np.abs(ref).max()
+    err = np.abs(got - ref)
+    assert err.max() <= FLOAT32_NORMWISE * scale, f"{what}: normwise {err.max() / scale:.2e}"
+    bound = FLOAT32_RTOL * np.abs(ref) + FLOAT32_FLOOR * scale
+    worst = np.unravel_index(np.argmax(err - bound), err.shape)
+    assert np.all(err <= bound), (
+        f"{what}: elementwise error {err[worst]:.2e} > {bound[worst]:.2e} at {worst}"
+    )
+
 
 COEFF_FILES = ["golden_small_3sp", "golden_bench_2sp"]
 FLOAT64 = [("numpy", "float64"), ("torch", "float64")]
@@ -29,7 +52,7 @@ def _golden_blocks(data):
 @pytest.mark.parametrize(("backend", "dtype"), FLOAT64)
 def test_expansion_matches_golden_float64(golden, hypers, name, backend, dtype):
     data, frames = golden(name)
-    exp = AniSOAP(**hypers, backend=backend, dtype=dtype).expand(frames)
+    exp = AniSOAP(**hypers, backend=backend, dtype=dtype, layout="reference").expand(frames)
     keys = _golden_blocks(data)
     assert sorted(exp.blocks) == keys
     for z, l in keys:
@@ -47,13 +70,13 @@ def test_expansion_matches_golden_float64(golden, hypers, name, backend, dtype):
 @pytest.mark.parametrize("name", COEFF_FILES)
 def test_expansion_matches_golden_float32(golden, hypers, name):
     data, frames = golden(name)
-    blocks = AniSOAP(**hypers, backend="torch", dtype="float32").expansion(frames)
+    calc = AniSOAP(**hypers, backend="torch", dtype="float32", layout="reference")
+    blocks = calc.expansion(frames)
     for z, l in _golden_blocks(data):
         ref = data[f"coeffs_types_center{z}_angular_channel{l}"]
         got = blocks[(z, l)]
         assert got.dtype == np.float32
-        err = np.abs(got.astype(np.float64) - ref).max() / np.abs(ref).max()
-        assert err < 1e-4, f"{name} block {(z, l)}: relative error {err:.2e}"
+        assert_float32_close(got, ref, f"{name} block {(z, l)}")
 
 
 @pytest.mark.parametrize(("backend", "dtype"), FLOAT64 + [("torch", "float32")])
@@ -69,7 +92,7 @@ def test_power_spectrum_matches_golden(golden, hypers, backend, dtype):
     if dtype == "float64":
         np.testing.assert_allclose(ps, ref, rtol=1e-6, atol=1e-10)
     else:
-        assert np.abs(ps - ref).max() / np.abs(ref).max() < 1e-4
+        assert_float32_close(ps, ref, "power spectrum")
 
 
 def test_golden_inputs_are_what_the_readme_says(golden):

@@ -9,18 +9,36 @@ no centre contribution is subtracted, as in the reference's defaults.
 
 from __future__ import annotations
 
+import sys
+import warnings
 from typing import Any
 
 import numpy as np
 
-from perflab.soap.expansion import LAYOUTS, DensityExpansion, assemble
+from perflab.soap.expansion import DEFAULT_LAYOUT, LAYOUTS, DensityExpansion, assemble
 from perflab.soap.frames import MAX_SPECIES_LABEL, as_frames
 from perflab.soap.power_spectrum import power_spectrum as _power_spectrum
 from perflab.soap.projection import raw_coefficients_numpy
 from perflab.soap.radial import HyperparameterError, RadialBasis
 from perflab.soap.system import SystemBatch, make_batch
+from perflab.soap.threads import check_threads, torch_threads
 
 BACKENDS = ("numpy", "torch")
+
+
+def _frames_in_this_module() -> int:
+    """How many innermost stack frames (this function's caller outwards) are in this file."""
+    frame, count = sys._getframe(1), 0
+    while frame is not None and frame.f_code.co_filename == __file__:
+        count += 1
+        frame = frame.f_back
+    return count
+
+
+class ReferenceLayoutWarning(UserWarning):
+    """``layout="reference"`` used with several species (see :class:`AniSOAP`)."""
+
+
 #: the highest angular channel accepted (solid harmonics are built exactly up to here)
 MAX_ANGULAR_LIMIT = 12
 
@@ -50,8 +68,15 @@ class AniSOAP:
     ``backend="numpy"`` is the per-pair reference path; ``backend="torch"`` the vectorised
     one, with ``device`` (``"cpu"``/``"cuda"``), ``dtype`` (``"float64"``/``"float32"``) and
     ``batch_size`` (pairs per batch). ``species`` fixes the species labels of the feature
-    layout (default: those present in each call). ``layout`` is described in
-    :mod:`perflab.soap.expansion`.
+    layout (default: those present in each call).
+
+    ``layout="species_major"`` (default) labels every column by what it holds;
+    ``layout="reference"`` reproduces anisoap 0.1.1 number for number, including its mixing
+    of neighbour species and its dropping of species without pairs (see
+    :mod:`perflab.soap.expansion`), and warns once per calculator when used with several
+    species. ``threads`` (torch backend): torch intra-op threads for each call, ``"auto"``
+    (default, see :func:`perflab.soap.threads.auto_threads`) or a positive int; the
+    caller's ``torch.get_num_threads()`` is restored after every call.
     """
 
     def __init__(
@@ -68,7 +93,8 @@ class AniSOAP:
         dtype: str = "float64",
         batch_size: int | None = None,
         species: list[int] | None = None,
-        layout: str = "reference",
+        layout: str = DEFAULT_LAYOUT,
+        threads: int | str = "auto",
     ) -> None:
         if isinstance(max_angular, bool) or not isinstance(max_angular, int | np.integer):
             raise HyperparameterError(f"max_angular: must be an int, got {max_angular!r}")
@@ -109,6 +135,8 @@ class AniSOAP:
         self.cutoff_radius = cutoff
         self.backend = backend
         self.layout = layout
+        self.threads = check_threads(threads)
+        self._warned_reference = False
         self.species = None if species is None else _species_labels(species)
         self.device = device or "cpu"
         self.dtype = dtype
@@ -140,6 +168,7 @@ class AniSOAP:
             "dtype": self.dtype,
             "batch_size": self.batch_size,
             "layout": self.layout,
+            "threads": self.threads,
         }
 
     def prepare(self, frames: Any) -> SystemBatch:
@@ -152,14 +181,32 @@ class AniSOAP:
             return raw_coefficients_numpy(batch, self.basis)
         from perflab.soap.torch_backend import raw_coefficients_torch
 
-        return raw_coefficients_torch(
-            batch, self.basis, device=self.device, dtype=self.dtype, batch_size=self.batch_size
+        with torch_threads(self.threads, len(batch.pairs)):
+            return raw_coefficients_torch(
+                batch, self.basis, device=self.device, dtype=self.dtype, batch_size=self.batch_size
+            )
+
+    def _assemble(self, batch: SystemBatch) -> DensityExpansion:
+        if self.layout == "reference" and len(batch.species_list) > 1:
+            self._warn_reference(batch.species_list)
+        return assemble(self.raw(batch), batch, self.basis, self.layout)
+
+    def _warn_reference(self, species: tuple[int, ...]) -> None:
+        if self._warned_reference:
+            return
+        self._warned_reference = True
+        warnings.warn(
+            f"layout='reference' with several species {list(species)}: the columns follow "
+            "anisoap 0.1.1, whose values under a label (n, neighbour_species) mix neighbour "
+            "species and whose neighbour species depend on the batch; use "
+            "layout='species_major' unless you need the reference's numbers",
+            ReferenceLayoutWarning,
+            stacklevel=_frames_in_this_module() + 1,  # the caller's line
         )
 
     def expand(self, frames: Any) -> DensityExpansion:
         """Density expansion coefficients with sample and property labels."""
-        batch = self.prepare(frames)
-        return assemble(self.raw(batch), batch, self.basis, self.layout)
+        return self._assemble(self.prepare(frames))
 
     def expansion(self, frames: Any) -> dict[tuple[int, int], np.ndarray]:
         """``{(center_species, l): (samples, 2l+1, properties)}`` (see :meth:`expand`)."""
@@ -170,5 +217,5 @@ class AniSOAP:
         ``per_center=True`` gives one row per particle instead (see
         :func:`perflab.soap.power_spectrum.power_spectrum`)."""
         batch = self.prepare(frames)
-        exp = assemble(self.raw(batch), batch, self.basis, self.layout)
+        exp = self._assemble(batch)
         return _power_spectrum(exp, batch.n_frames, self.max_angular, per_center=per_center)

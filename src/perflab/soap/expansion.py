@@ -6,21 +6,26 @@ samples are the centres of that species in (frame, particle) order; properties a
 
 Layouts (``layout=``):
 
-- ``"reference"`` (default) reproduces anisoap 0.1.1 number for number. Its
-  ``contract_pairwise_feat`` stores values with ``n`` outer and the neighbour species inner
-  (column ``n * n_species + a``) while labelling them species-outer, and its orthonormalisation
-  then mixes the columns that the labels assign to one species. For one species both orders
-  coincide. With several species, the values under a label ``(n, a)`` are therefore NOT the
-  orthonormal projection onto ``(n, a)``. We keep this layout by default because the golden
-  outputs (and models trained on the reference) depend on it; the power spectrum built from it
-  is still rotation and permutation invariant (every column is a linear combination of
-  coefficients with the same ``l`` and ``m``).
-  One more difference from the reference, in a corner case: the reference keeps only the
-  neighbour species that have at least one pair with that centre species somewhere in the
-  batch; here every species of the batch (or of the calculator's ``species=``) gets its
-  columns, zero where there are no such pairs, so that layouts agree across batches.
-- ``"species_major"``: the physically labelled layout: column ``a * num_radial + n`` holds the
-  orthonormalised projection of the species-``a`` density onto radial function ``n``.
+- ``"species_major"`` (default): the physically labelled layout. Column ``a * num_radial + n``
+  holds the orthonormalised projection of the species-``a`` density onto radial function
+  ``n``, for every species of the batch (or of the calculator's ``species=``), zero where a
+  centre species has no neighbour of species ``a``, so that layouts agree across batches.
+  The labels mean what they say, so this is the layout to fit models on.
+- ``"reference"`` reproduces anisoap 0.1.1 number for number, for compatibility with models
+  trained on it. Two properties of that package are copied:
+
+  1. Per centre species ``z`` it keeps only the neighbour species that have at least one pair
+     with a ``z`` centre somewhere in the batch (``contract_pairwise_feat`` skips the others),
+     so blocks of different centre species may have different property counts, and the
+     count depends on the batch (a dataset of single-species frames keeps one).
+  2. Its values are stored ``n`` outer and neighbour species inner (column
+     ``n * S_z + a`` for the ``S_z`` kept species) while they are labelled species outer, and
+     its orthonormalisation (``orthonormalize_basis``) then applies the ``num_radial`` x
+     ``num_radial`` transform to the columns that the labels assign to one species. With
+     several kept species the values under a label ``(n, a)`` are therefore NOT the
+     orthonormal projection onto ``(n, a)`` (the power spectrum built from them is still
+     rotation and permutation invariant: every column is a linear combination of
+     coefficients with the same ``l`` and ``m``). For one kept species both layouts coincide.
 """
 
 from __future__ import annotations
@@ -32,7 +37,8 @@ import numpy as np
 from perflab.soap.radial import RadialBasis
 from perflab.soap.system import SystemBatch
 
-LAYOUTS = ("reference", "species_major")
+LAYOUTS = ("species_major", "reference")
+DEFAULT_LAYOUT = "species_major"
 
 
 @dataclass
@@ -73,21 +79,41 @@ def property_labels(species: tuple[int, ...], num_radial: int) -> np.ndarray:
     return np.array([(n, a) for a in species for n in range(num_radial)], dtype=np.int32)
 
 
+def paired_species(batch: SystemBatch) -> np.ndarray:
+    """(S, S) booleans: ``[z, a]`` is true where some centre of species index ``z`` has a
+    neighbour of species index ``a`` in the batch (self pairs count)."""
+    n_species = len(batch.species_list)
+    seen = np.zeros((n_species, n_species), dtype=bool)
+    if len(batch.pairs):
+        si = batch.species_index
+        seen[si[batch.pairs.first], si[batch.pairs.second]] = True
+    return seen
+
+
 def assemble(
-    raw: list[np.ndarray], batch: SystemBatch, basis: RadialBasis, layout: str = "reference"
+    raw: list[np.ndarray], batch: SystemBatch, basis: RadialBasis, layout: str = DEFAULT_LAYOUT
 ) -> DensityExpansion:
-    """Split raw per-particle sums into orthonormalised ``(center_species, l)`` blocks."""
+    """Split raw per-particle sums into orthonormalised ``(center_species, l)`` blocks.
+
+    With ``layout="reference"`` each centre species keeps only the neighbour species it is
+    paired with in the batch (see the module docstring); ``"species_major"`` keeps all.
+    """
     if layout not in LAYOUTS:
         raise ValueError(f"layout: must be one of {LAYOUTS}, got {layout!r}")
     blocks, samples, properties = {}, {}, {}
+    paired = paired_species(batch)
+    all_species = np.arange(len(batch.species_list))
     for z_idx, z in enumerate(batch.species_list):
         rows = np.nonzero(batch.species_index == z_idx)[0]
         if rows.size == 0:
             continue
+        kept = all_species[paired[z_idx]] if layout == "reference" else all_species
+        kept_labels = tuple(batch.species_list[a] for a in kept)
         rows_labels = np.stack([batch.frame_of[rows], batch.local_index[rows]], axis=1)
         for l, raw_l in enumerate(raw):
             key = (z, l)
-            blocks[key] = orthonormalized_columns(raw_l[rows], basis.transforms[l], layout)
+            values = raw_l[rows][:, kept] if kept.size < all_species.size else raw_l[rows]
+            blocks[key] = orthonormalized_columns(values, basis.transforms[l], layout)
             samples[key] = rows_labels.astype(np.int32)
-            properties[key] = property_labels(batch.species_list, basis.num_radial[l])
+            properties[key] = property_labels(kept_labels, basis.num_radial[l])
     return DensityExpansion(blocks, samples, properties, batch.species_list, layout)

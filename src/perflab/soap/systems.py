@@ -3,7 +3,8 @@
 - :func:`benzene_like_frames`: coarse-grained "benzene" molecules, each a rigid ring of six
   oblate ellipsoids (the shape of a C-H group) on a hexagon, with random molecular positions
   and orientations in a periodic box. Species labels cycle around the ring with period
-  ``n_species`` (1 to 4), so the particle count does not depend on the number of species.
+  ``n_species`` (1 to 6: at most one per ring site), so the particle count does not depend
+  on the number of species.
 - :func:`ellipsoid_fluid`: ``n`` ellipsoids with uniform random centres in a periodic cubic box
   of number density ``density``, random orientations and random semi-axes, so the number of
   neighbours per particle (and so the work per particle) is the same at every size.
@@ -48,8 +49,8 @@ def benzene_like_frames(
     seed: int = 0,
 ) -> list[Frame]:
     """Frames of ``n_molecules`` rigid 6-ellipsoid rings (``6 n_molecules`` particles each)."""
-    if not 1 <= n_species <= 4:
-        raise ValueError(f"n_species: must be 1 to 4, got {n_species}")
+    if not 1 <= n_species <= 6:
+        raise ValueError(f"n_species: must be 1 to 6, got {n_species}")
     rng = np.random.default_rng(seed)
     site_pos, site_rot = ring_sites()
     n = 6 * n_molecules

@@ -8,13 +8,19 @@ A :class:`Case` is one (system, backend configuration) pair. Presets:
   300 particles: its per-pair loop would take minutes beyond).
 - ``gpu``: ``cpu`` plus CUDA rows at every size (recorded as skipped where there is no GPU).
 
-Sweeps: ``species`` (benzene-like rings with 1 to 4 species, constant particle count),
-``threads`` (torch intra-op threads 1..cpu count), ``batch`` (pairs per torch batch).
+Every preset times the reference package (anisoap 0.1.1, ``make reference``) on the golden
+systems in the same run, interleaved with our backends; without it those rows are recorded
+as skipped with the reason "reference not installed".
+
+Sweeps: ``species`` (benzene-like rings with 1 to 6 species at a constant particle count,
+the expansion and the power spectrum timed separately), ``threads`` (the default per-call
+thread choice against one thread and against torch's default thread count, on the
+seed-size case, alone and beside two CPU-burning processes), ``batch`` (pairs per torch
+batch).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -24,27 +30,50 @@ HYPERS: dict[str, Any] = dict(
 )
 PRESETS = ("tiny", "cpu", "gpu")
 SWEEPS = ("species", "threads", "batch")
+#: what a case times: one AniSOAP method call
+WHATS = ("expansion", "power_spectrum")
+#: the seed-size acceptance system (10 frames x 40 ellipsoids, 2 species)
+ACCEPT_SYSTEM = "golden_bench_2sp"
+#: CPU-burning processes beside the loaded thread cases
+BURNERS = 2
+#: species counts of the species sweep (a ring has six sites)
+SPECIES_COUNTS = (1, 2, 3, 4, 5, 6)
 
 
 @dataclass(frozen=True)
 class Backend:
-    """A backend configuration: ``numpy``, or ``torch`` on ``device`` in ``dtype``."""
+    """A backend configuration: ``numpy``, ``torch`` on ``device`` in ``dtype``, or
+    ``reference`` (anisoap 0.1.1, pure-Python moments)."""
 
     backend: str
     device: str = "cpu"
     dtype: str = "float64"
-    threads: int | None = None  # torch intra-op threads (None: leave as is)
+    threads: int | None = None  # torch intra-op threads per call (None: the library's "auto")
     batch_size: int | None = None
 
     @property
     def label(self) -> str:
-        if self.backend == "numpy":
-            return "numpy"
+        if self.backend in ("numpy", "reference"):
+            return self.backend
         return f"torch-{self.device}-{self.dtype}"
+
+    @property
+    def threads_label(self) -> str:
+        """``"auto"`` (the library's per-call choice) or the pinned count; ``"1"`` for numpy
+        and the reference (single-threaded Python loops)."""
+        if self.backend != "torch":
+            return "1"
+        return "auto" if self.threads is None else str(self.threads)
 
 
 def make_calculator(backend: Backend) -> Any:
-    """An :class:`~perflab.soap.AniSOAP` with the benchmark hyperparameters on ``backend``."""
+    """An :class:`~perflab.soap.AniSOAP` (or, for ``reference``, a
+    :class:`~perflab.soap.bench.reference_runner.ReferenceRunner`) with the benchmark
+    hyperparameters on ``backend``."""
+    if backend.backend == "reference":
+        from perflab.soap.bench.reference_runner import ReferenceRunner
+
+        return ReferenceRunner(HYPERS)
     from perflab.soap.calculator import AniSOAP
 
     return AniSOAP(
@@ -53,6 +82,7 @@ def make_calculator(backend: Backend) -> Any:
         device=backend.device if backend.backend == "torch" else None,
         dtype=backend.dtype,
         batch_size=backend.batch_size,
+        threads="auto" if backend.threads is None else backend.threads,
     )
 
 
@@ -61,6 +91,7 @@ TORCH64 = Backend("torch", "cpu", "float64")
 TORCH32 = Backend("torch", "cpu", "float32")
 CUDA64 = Backend("torch", "cuda", "float64")
 CUDA32 = Backend("torch", "cuda", "float32")
+REFERENCE = Backend("reference")
 
 
 @dataclass(frozen=True)
@@ -99,6 +130,8 @@ class Case:
     repeats: int = 5
     warmup: int = 1
     interleave: str = ""  # consecutive cases with the same label are timed round-robin
+    what: str = "expansion"  # the AniSOAP method timed (WHATS)
+    burners: int = 0  # CPU-burning processes running beside the case's group
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -106,7 +139,10 @@ class Case:
             "family": self.system.family,
             "system": self.system.name,
             "backend": self.backend.label,
-            **{k: v for k, v in asdict(self.backend).items() if k != "backend"},
+            **{k: v for k, v in asdict(self.backend).items() if k not in ("backend", "threads")},
+            "threads": self.backend.threads_label,
+            "what": self.what,
+            "burners": self.burners,
             "backend_kind": self.backend.backend,
             "repeats": self.repeats,
             "warmup": self.warmup,
@@ -116,8 +152,8 @@ class Case:
 
 def preset_cases(preset: str, *, threads: int | None = None) -> list[Case]:
     """The main cases of ``preset``; ``threads`` pins torch's intra-op threads for its torch
-    CPU cases (``None``: torch's default). On an oversubscribed machine one thread avoids
-    OpenMP barrier waits on small systems; the ``threads`` sweep measures the difference."""
+    CPU cases (``None``: the library's per-call "auto" choice, see
+    :mod:`perflab.soap.threads`); the ``threads`` sweep measures the difference."""
     if threads is not None and (
         isinstance(threads, bool) or int(threads) != threads or threads < 1
     ):
@@ -138,9 +174,10 @@ def _preset_cases(preset: str) -> list[Case]:
         raise ValueError(f"preset: must be one of {PRESETS}, got {preset!r}")
     cases: list[Case] = []
     if preset == "tiny":
-        for b in (NUMPY, TORCH64, TORCH32, CUDA64):
-            for s in (golden("golden_small_1sp"), golden("golden_small_3sp")):
-                cases.append(Case("main", s, b, repeats=2, warmup=0))
+        for name in ("golden_small_1sp", "golden_small_3sp"):
+            for b in (REFERENCE, NUMPY, TORCH64, TORCH32, CUDA64):
+                reps = 1 if b is REFERENCE else 2
+                cases.append(Case("main", golden(name), b, repeats=reps, warmup=0, interleave=name))
         for n in (30, 100):
             for b in (TORCH64, TORCH32):
                 cases.append(Case("main", fluid(n), b, repeats=2, warmup=0, interleave="fluids"))
@@ -150,9 +187,10 @@ def _preset_cases(preset: str) -> list[Case]:
     for name in ("golden_small_1sp", "golden_small_3sp", "golden_bench_2sp"):
         # the backends of one golden system are timed round-robin (the acceptance ratios
         # compare them, so they should see the same machine load)
-        for b in [NUMPY, *torch_backends, *gpu_backends]:
-            reps = 5 if b is NUMPY else 11
-            cases.append(Case("main", golden(name), b, repeats=reps, warmup=1, interleave=name))
+        for b in [REFERENCE, NUMPY, *torch_backends, *gpu_backends]:
+            reps = {REFERENCE: 3, NUMPY: 5}.get(b, 11)
+            warm = 0 if b is REFERENCE else 1
+            cases.append(Case("main", golden(name), b, repeats=reps, warmup=warm, interleave=name))
     for b in [NUMPY, *torch_backends]:
         reps = 2 if b is NUMPY else 5
         cases.append(Case("main", benzene(1), b, repeats=reps, warmup=0 if b is NUMPY else 1))
@@ -171,30 +209,67 @@ def sweep_cases(sweep: str, *, smoke: bool = False) -> list[Case]:
         raise ValueError(f"sweep: must be one of {SWEEPS}, got {sweep!r}")
     cases: list[Case] = []
     if sweep == "species":
-        frames, molecules = (1, 1) if smoke else (10, 8)
-        for k in (1, 2, 3, 4):
-            system = benzene(k, frames, molecules)
-            for b in (TORCH64,) if smoke else (NUMPY, TORCH64, TORCH32):
-                if b is NUMPY:
-                    cases.append(Case(sweep, system, b, repeats=1 if smoke else 2, warmup=0))
-                else:
-                    cases.append(Case(sweep, system, b, repeats=2 if smoke else 5, warmup=1))
-    elif sweep == "threads":
-        n_cpu = os.cpu_count() or 1
-        threads = sorted({1, 2, n_cpu} if n_cpu >= 2 else {1})
-        systems = (
-            [golden("golden_small_1sp")] if smoke else [golden("golden_bench_2sp"), fluid(3000)]
-        )
-        for system in systems:
-            for t in threads:
-                for base in (TORCH64,) if smoke else (TORCH64, TORCH32):
-                    b = Backend(base.backend, base.device, base.dtype, threads=t)
-                    cases.append(Case(sweep, system, b, repeats=2 if smoke else 5, warmup=1))
-    else:
-        sizes = (64, 8192) if smoke else (256, 1024, 4096, 16384, 65536)
-        system = golden("golden_small_1sp") if smoke else fluid(3000)
-        for bs in sizes:
-            for base in (TORCH64,) if smoke else (TORCH64, TORCH32):
-                b = Backend(base.backend, base.device, base.dtype, batch_size=bs)
-                cases.append(Case(sweep, system, b, repeats=2 if smoke else 5, warmup=1))
+        return _species_cases(smoke)
+    if sweep == "threads":
+        return _thread_cases(smoke)
+    sizes = (64, 8192) if smoke else (256, 1024, 4096, 16384, 65536)
+    system = golden("golden_small_1sp") if smoke else fluid(3000)
+    for bs in sizes:
+        for base in (TORCH64,) if smoke else (TORCH64, TORCH32):
+            b = Backend(base.backend, base.device, base.dtype, batch_size=bs)
+            cases.append(Case(sweep, system, b, repeats=2 if smoke else 5, warmup=1))
+    return cases
+
+
+def _species_cases(smoke: bool) -> list[Case]:
+    """Benzene-like rings with 1..6 species at a constant particle count (10 frames x 48
+    ellipsoids; 1 x 6 in smoke), the expansion and the power spectrum timed separately.
+    All cases are one round-robin group, so that a drift in the machine's load hits every
+    species count alike (timed one after the other, the curves followed the load)."""
+    frames, molecules = (1, 1) if smoke else (10, 8)
+    backends = (TORCH64,) if smoke else (NUMPY, TORCH64, TORCH32)
+    cases = []
+    for k in SPECIES_COUNTS:
+        system = benzene(k, frames, molecules)
+        for what in WHATS:
+            for b in backends:
+                reps = 1 if smoke else (3 if b is NUMPY else 7)
+                cases.append(
+                    Case(
+                        "species",
+                        system,
+                        b,
+                        repeats=reps,
+                        warmup=0 if smoke else 1,
+                        interleave="species",
+                        what=what,
+                    )
+                )
+    return cases
+
+
+def _thread_cases(smoke: bool) -> list[Case]:
+    """The default thread choice ("auto") against one thread and against torch's default
+    count on this machine, on the seed-size system, alone and beside ``BURNERS`` CPU-burning
+    processes; each group timed round-robin so that both see the same load."""
+    import torch
+
+    system = golden("golden_small_1sp" if smoke else ACCEPT_SYSTEM)
+    counts = sorted({1, torch.get_num_threads()})
+    cases = []
+    for burners in (0, BURNERS):
+        for base in (TORCH64,) if smoke else (TORCH64, TORCH32):
+            for t in [None, *counts]:
+                b = Backend(base.backend, base.device, base.dtype, threads=t)
+                cases.append(
+                    Case(
+                        "threads",
+                        system,
+                        b,
+                        repeats=2 if smoke else 18,
+                        warmup=1,
+                        interleave=f"threads-{base.dtype}-{burners}",
+                        burners=burners,
+                    )
+                )
     return cases

@@ -1,4 +1,14 @@
-"""One benchmark run end to end: cases -> raw JSON lines -> combined CSV, figures, report."""
+"""One benchmark run end to end: cases -> raw JSON lines -> CSVs, profiles, figures, report.
+
+Files in the output directory (the seed's file map):
+
+- ``timings_<run_id>.csv``: one row per timed warm call (wall and CPU seconds);
+- ``summary_<run_id>.csv``: one row per case (medians, IQR, per-pair and per-N^2 times);
+- ``combined_from_metrics.csv``: every ``summary_*.csv`` in the directory, concatenated
+  (all runs kept there), rewritten after each run;
+- ``profiles/<system>_<backend>.prof`` and ``..._flame.png`` per profiled case;
+- ``report.md`` / ``report.json`` and the figures.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +22,9 @@ import polars as pl
 
 from perflab.harness import RunLog, env_snapshot, write_report
 from perflab.soap.bench.cases import (
+    ACCEPT_SYSTEM,
     NUMPY,
+    REFERENCE,
     TORCH32,
     TORCH64,
     Case,
@@ -22,12 +34,15 @@ from perflab.soap.bench.cases import (
 )
 from perflab.soap.bench.profiling import profile_backend
 from perflab.soap.bench.report import (
+    combine_summaries,
     metrics_frame,
     report_markdown,
     save_figures,
+    timings_frame,
     write_metrics_csv,
 )
 from perflab.soap.bench.runner import build_system, run_cases
+from perflab.soap.reference import reference_status
 
 
 @dataclass
@@ -76,16 +91,21 @@ def run_benchmark(
         with RunLog(path) as log:
             rows += run_cases(cases, log, run_id=run_id, golden_dir=golden_dir, progress=progress)
         raw_paths.append(path)
-    profile_system = golden("golden_small_1sp" if smoke else "golden_bench_2sp")
-    frames = build_system(profile_system, golden_dir)
-    profiles = {}
-    for b in (NUMPY, TORCH64, TORCH32):
-        total, prof_rows = profile_backend(b, frames)
-        profiles[b.label] = {"system": profile_system.name, "total_s": total, "rows": prof_rows}
+    profiles = run_profiles(
+        golden("golden_small_1sp" if smoke else ACCEPT_SYSTEM), out_dir, golden_dir
+    )
     df = metrics_frame(rows)
     out_dir.mkdir(parents=True, exist_ok=True)
-    csv_path = write_metrics_csv(df, out_dir / "combined_metrics.csv")
+    summary = write_metrics_csv(df, out_dir / f"summary_{run_id}.csv")
+    timings = write_metrics_csv(timings_frame(rows), out_dir / f"timings_{run_id}.csv")
+    csv_path = write_metrics_csv(combine_summaries(out_dir), out_dir / "combined_from_metrics.csv")
     figures = save_figures(df, out_dir)
+    files = {
+        "timings": timings.name,
+        "summary": summary.name,
+        "combined": f"{csv_path.name} (every summary_*.csv in this directory)",
+        "raw rows": ", ".join(str(p) for p in raw_paths),
+    }
     md, data = report_markdown(
         df,
         env=env,
@@ -95,7 +115,22 @@ def run_benchmark(
         preset=preset,
         sweeps=sweeps,
         smoke=smoke,
+        files=files,
     )
     data["raw_files"] = [str(p) for p in raw_paths]
     report_path, _ = write_report(out_dir / "report.md", md, data)
     return BenchmarkResult(run_id, rows, df, raw_paths, csv_path, report_path, figures, profiles)
+
+
+def run_profiles(system: Any, out_dir: Path, golden_dir: str | None) -> dict[str, dict[str, Any]]:
+    """One profiled warm expansion per backend (the reference too when installed), with a
+    ``.prof`` file and a flame graph each under ``out_dir/profiles``."""
+    frames = build_system(system, golden_dir)
+    backends = [NUMPY, TORCH64, TORCH32] + ([REFERENCE] if reference_status()[0] else [])
+    profiles = {}
+    for b in backends:
+        prof = profile_backend(
+            b, frames, out_dir=out_dir / "profiles", stem=f"{system.name}_{b.label}"
+        )
+        profiles[b.label] = {"system": system.name, **prof}
+    return profiles

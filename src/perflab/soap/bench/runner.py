@@ -2,7 +2,9 @@
 
 What is timed is one full ``AniSOAP.expansion(frames)`` call (input validation, neighbour
 list, projection, orthonormalisation and layout), the same work as the reference's
-``transform``. The first call of a case is its *cold* sample (plan building, first-touch
+``transform``, or one ``power_spectrum(frames)`` call (``Case.what``). A group of cases with
+``burners`` runs beside that many CPU-burning processes (started before its first call,
+killed after its last). The first call of a case is its *cold* sample (plan building, first-touch
 allocations; for the first torch case also torch's own warm-up); the *warm* samples follow
 ``warmup`` untimed calls. Each warm call's process CPU time (all threads) is recorded too:
 on a shared machine it is less disturbed by other jobs than wall time. Peak memory is
@@ -13,9 +15,12 @@ every millisecond by a thread), and on CUDA ``torch.cuda.max_memory_allocated``.
 from __future__ import annotations
 
 import ctypes
+import itertools
 import math
 import os
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -28,7 +33,9 @@ import psutil
 from perflab.harness import RunLog, SampleStats
 from perflab.soap.bench.cases import HYPERS, Case, System, make_calculator
 from perflab.soap.frames import Frame
+from perflab.soap.reference import reference_status
 from perflab.soap.systems import benzene_like_frames, ellipsoid_fluid, golden_frames
+from perflab.soap.threads import auto_threads
 
 NO_GPU = "not measured: no GPU"
 
@@ -94,16 +101,18 @@ def _cuda_available() -> bool:
 
 
 @contextmanager
-def _torch_threads(n: int | None) -> Iterator[None]:
-    import torch
-
-    old = torch.get_num_threads()
-    if n is not None:
-        torch.set_num_threads(n)
+def cpu_burners(n: int) -> Iterator[list[subprocess.Popen]]:
+    """``n`` processes that spin on the CPU for the duration of the block (then killed)."""
+    procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(n)]
     try:
-        yield
+        if procs:
+            time.sleep(0.5)  # let them get going
+        yield procs
     finally:
-        torch.set_num_threads(old)
+        for p in procs:
+            p.kill()
+        for p in procs:
+            p.wait()
 
 
 @dataclass
@@ -117,12 +126,15 @@ class _Running:
     wall: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)
 
-    def time_once(self) -> None:
-        with _torch_threads(self.case.backend.threads):
-            t0, c0 = time.perf_counter(), time.process_time()
-            self.calc.expansion(self.frames)
-            self.wall.append(time.perf_counter() - t0)
-            self.cpu.append(time.process_time() - c0)
+    def call(self) -> Any:
+        return getattr(self.calc, self.case.what)(self.frames)
+
+    def time_once(self) -> Any:
+        t0, c0 = time.perf_counter(), time.process_time()
+        out = self.call()
+        self.wall.append(time.perf_counter() - t0)
+        self.cpu.append(time.process_time() - c0)
+        return out
 
 
 def _start(case: Case, frames: list[Frame], cold_budget_s: float) -> _Running:
@@ -146,16 +158,26 @@ def _start(case: Case, frames: list[Frame], cold_budget_s: float) -> _Running:
     if b.device == "cuda" and not _cuda_available():
         row.update(status="skipped", reason=NO_GPU)
         return run
-    with _torch_threads(b.threads):
-        run.calc = make_calculator(b)
-        n_pairs = len(run.calc.prepare(frames).pairs)
-        row.update(
-            n_pairs=n_pairs,
-            pairs_per_particle=n_pairs / n_particles,
-            threads=torch.get_num_threads() if b.backend == "torch" else 1,
-            batch_size=run.calc.batch_size,
-        )
-    run.time_once()
+    if b.backend == "reference":
+        ok, why = reference_status()
+        if not ok:
+            row.update(status="skipped", reason=why)
+            return run
+    run.calc = make_calculator(b)
+    n_pairs = len(run.calc.prepare(frames).pairs)
+    used = 1
+    if b.backend == "torch":
+        caller = torch.get_num_threads()
+        used = auto_threads(n_pairs, caller) if b.threads is None else b.threads
+    row.update(
+        n_pairs=n_pairs,
+        pairs_per_particle=n_pairs / n_particles,
+        threads_used=used,
+        batch_size=run.calc.batch_size,
+    )
+    out = run.time_once()
+    if case.what == "power_spectrum" and hasattr(out, "shape"):
+        row["n_features"] = int(out.shape[1])  # features per frame, all species slots
     row["cold_s"] = run.wall.pop()
     run.cpu.pop()
     if row["cold_s"] > cold_budget_s:
@@ -181,12 +203,13 @@ def _finish(run: _Running) -> dict[str, Any]:
     cuda = run.case.backend.device == "cuda"
     if cuda:
         torch.cuda.reset_peak_memory_stats()
-    with _torch_threads(run.case.backend.threads), PeakRSS() as mem:
-        run.calc.expansion(run.frames)
+    with PeakRSS() as mem:
+        run.call()
     row.update(
         status="ok",
         reason="",
         warm_s=list(run.wall),
+        cpu_s=list(run.cpu),
         warm_median_s=stats.median,
         warm_iqr_s=stats.iqr,
         warm_min_s=stats.min,
@@ -200,6 +223,16 @@ def _finish(run: _Running) -> dict[str, Any]:
     return row
 
 
+def round_orders(n: int) -> list[tuple[int, ...]]:
+    """Orders in which successive rounds time ``n`` interleaved cases: for up to 4 cases
+    every permutation in turn, so that each case follows each other one equally often
+    within rounds (a two-thread call leaves OpenMP threads spinning for a while after it,
+    which slows whatever comes next); for more, a rotation."""
+    if n <= 4:
+        return list(itertools.permutations(range(n)))
+    return [tuple((i + k) % n for i in range(n)) for k in range(n)]
+
+
 def run_case(case: Case, frames: list[Frame], *, cold_budget_s: float = 120.0) -> dict[str, Any]:
     """Measure one case (cold call, warm-up, ``repeats`` warm calls); a flat JSON row."""
     return run_group([case], [frames], cold_budget_s=cold_budget_s)[0]
@@ -210,14 +243,18 @@ def run_group(
 ) -> list[dict[str, Any]]:
     """Measure several cases *interleaved*: after every case's cold and warm-up calls, each
     round times every case once. Slow drifts in the load of a shared machine then hit all
-    the cases alike instead of whichever ran during a busy spell."""
-    runs = [_start(c, f, cold_budget_s) for c, f in zip(cases, frames, strict=True)]
-    active = [r for r in runs if "status" not in r.row]
-    for k in range(max((r.case.repeats for r in active), default=0)):
-        for r in active:
-            if k < r.case.repeats:
-                r.time_once()
-    return [_finish(r) for r in runs]
+    the cases alike instead of whichever ran during a busy spell; the order changes from
+    round to round (:func:`round_orders`). The group runs beside the
+    largest ``burners`` of its cases."""
+    with cpu_burners(max((c.burners for c in cases), default=0)):
+        runs = [_start(c, f, cold_budget_s) for c, f in zip(cases, frames, strict=True)]
+        active = [r for r in runs if "status" not in r.row]
+        orders = round_orders(len(active))
+        for k in range(max((r.case.repeats for r in active), default=0)):
+            for i in orders[k % len(orders)]:
+                if k < active[i].case.repeats:
+                    active[i].time_once()
+        return [_finish(r) for r in runs]
 
 
 def run_cases(

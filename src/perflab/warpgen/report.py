@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 OTHER_REPORTS_HEADING = "## Other reports in `reports/`"
-MB = 1_000_000
+MB = 1_000_000  # 10^6 bytes
+MIB = 1_048_576  # 2^20 bytes
 
 
 def _pct(x: float | None) -> str:
@@ -22,7 +23,66 @@ def _pct(x: float | None) -> str:
 
 
 def _mb(n: int | float) -> str:
-    return f"{n / MB:.1f} MB"
+    """Bytes as MB (10^6 bytes) with MiB (2^20 bytes) beside."""
+    return f"{n / MB:.1f} MB ({n / MIB:.1f} MiB)"
+
+
+def _quality(ds: dict[str, Any], build: dict[str, Any]) -> list[str]:
+    """The corpus-quality table: near-duplicates, coverage, body sizes, tokens, boilerplate."""
+    c = ds["corpus"]
+    sk, bi = c["skeletons"], c["builtins"]
+    cpu, cuda = ds["cpu"], ds["cuda"]
+    capped = build.get("skeleton_capped", {}).get("count", 0)
+    generated = build["kernels_generated"]
+    worst = min(sk["per_category"].items(), key=lambda kv: kv[1]) if sk["per_category"] else None
+    rows = [
+        (
+            "modules sharing a skeleton with an earlier one (stored)",
+            f"{sk['repeats']:,} of {c['modules']:,} ({_pct(sk['repeat_rate'])}); "
+            f"{capped:,} of {generated:,} generated modules dropped by the skeleton cap",
+        ),
+        (
+            "distinct skeletons",
+            f"{sk['distinct']:,}; fewest in a category: "
+            + (f"{worst[1]:,} (`{worst[0]}`)" if worst else "n/a"),
+        ),
+        (
+            "kernels / multi-kernel modules / `@wp.func` / `@wp.struct`",
+            f"{c['kernels']:,} / {c['multi_kernel_modules']:,} / {c['wp_funcs']:,} / "
+            f"{c['wp_structs']:,}",
+        ),
+        (
+            "kernel bodies under 5 statements",
+            f"{c['short_bodies']['kernels']:,} ({_pct(c['short_bodies']['rate'])})",
+        ),
+        (
+            "warp builtins used (non-tile)",
+            f"{bi['used_non_tile']} of {bi['registry_non_tile']} ({_pct(bi['coverage_non_tile'])})",
+        ),
+        ("tile builtins used", f"{bi['used_tile']} of {bi['registry_tile']}"),
+        ("warp types used", f"{c['types']['used']} of {c['types']['registry']}"),
+        (
+            "tokens (perflab-code-v1): Python / C++ / CUDA",
+            f"{cpu['tokens']['python']:,} / {cpu['tokens']['generated_code']:,} / "
+            f"{cuda['tokens']['generated_code']:,}",
+        ),
+        (
+            "preamble share if it stayed in every record: C++ / CUDA",
+            f"{_pct(cpu['boilerplate']['share_if_inline'])} / "
+            f"{_pct(cuda['boilerplate']['share_if_inline'])} (now stored once: "
+            f"{cpu['boilerplate']['preambles']} + {cuda['boilerplate']['preambles']} files)",
+        ),
+        (
+            "split train / validation / test (modules)",
+            " / ".join(
+                f"{cpu['splits'].get(k, {}).get('records', 0):,}"
+                for k in ("train", "validation", "test")
+            ),
+        ),
+    ]
+    out = ["| measure | value |", "|---|---|"]
+    out += [f"| {a} | {b} |" for a, b in rows]
+    return out
 
 
 def pick_example(cpu_samples: list[dict], cuda_samples: list[dict]) -> tuple[dict, dict] | None:
@@ -136,7 +196,7 @@ def render_chief_report(
     add("# Warp kernel dataset: report for the chief scientist")
     add("")
     add(
-        f"**In short.** {cpu['records']:,} generated NVIDIA Warp kernels in {len(cats)} "
+        f"**In short.** {cpu['records']:,} generated NVIDIA Warp modules in {len(cats)} "
         "categories, each "
         f"stored with the C++ that Warp generates for the CPU ({_mb(cpu['bytes'])} on disk) and "
         "the "
@@ -211,6 +271,8 @@ def render_chief_report(
     add("")
     add("## The dataset")
     add("")
+    add("Sizes: MB = 10^6 bytes, MiB = 2^20 bytes.")
+    add("")
     add("| backend | records | size on disk | shards | median record | categories |")
     add("|---|---|---|---|---|---|")
     for name, d in (("CPU (C++)", cpu), ("CUDA (CUDA C++)", cuda)):
@@ -222,17 +284,21 @@ def render_chief_report(
     add(f"Categories: {', '.join(f'`{c}`' for c in cats)}.")
     add("")
     add(
-        f"Each record holds `id`, `category`, `variant`, `kernel_name`, `index`, `python_source`, "
-        "`generated_code`, `backend`, `warp_version`, `options` (backward pass on/off, mode, "
-        "block "
-        f"size, CUDA arch), `validation` and `sha256`, one JSON line per kernel and backend. "
-        f"{build['kernels_generated']:,} kernels were generated; "
-        f"{build['duplicates_dropped']['count']:,} exact duplicates (same normalized Python) were "
-        f"dropped and {build['generator_failures']['count']:,} were rejected by Warp (recorded, "
-        "not "
-        f"stored). Ids are unique: {cpu['duplicate_ids']} duplicate ids in CPU records, "
-        f"{cuda['duplicate_ids']} in CUDA records."
+        "One JSON line per module and backend: the Python, the generated code without Warp's "
+        "fixed preamble (stored once per backend, named by `preamble_sha256`), `licence` (MIT), "
+        "`synthetic: true`, `tokens`, `skeleton_id`, `split` (by skeleton: a skeleton is wholly "
+        "in train, validation or test), `options`, `compile_options`, `launches` (dims and "
+        "argument shapes) and `validation` (with an output SHA-256 for sampled modules). "
+        f"{build['kernels_generated']:,} modules were generated; "
+        f"{build['duplicates_dropped']['count']:,} exact duplicates were dropped and "
+        f"{build['generator_failures']['count']:,} were rejected by Warp (recorded, not stored). "
+        f"Duplicate ids: {cpu['duplicate_ids']} (CPU), {cuda['duplicate_ids']} (CUDA)."
     )
+    add("")
+    add("Corpus quality, computed from the shards on disk:")
+    add("")
+    for line in _quality(ds, build):
+        add(line)
     add("")
     add("Validation of the sampled kernels:")
     add("")
@@ -242,6 +308,7 @@ def render_chief_report(
         ("CPU compile (Clang/LLVM)", "cpu_compiled"),
         ("CPU launch on random inputs", "launched"),
         ("outputs finite", "outputs_finite"),
+        ("same outputs as a numpy re-implementation", "equivalence"),
         (f"CUDA to PTX ({cfg['ptx_arch']}, NVRTC)", "ptx_compiled"),
         ("CUDA launch on a GPU", "cuda_launched"),
     ):
@@ -265,14 +332,16 @@ def render_chief_report(
         )
     else:
         add(f"- CUDA code was launched on a GPU for {gpu_runs:,} sampled kernels.")
+    eq = vc["equivalence"]
     add(
         f"- Only a {_pct(cfg['sample_rate'])} sample is compiled and run; every record passed "
-        "Warp's "
-        "code generation. A launch checks that outputs are finite, not that they are right."
+        f"Warp's code generation. Outputs are checked against numpy for {eq['tried']:,} of the "
+        f"{cpu['validation']['sampled']:,} sampled modules; the others use builtins the "
+        "re-implementation lacks (meshes, volumes, tiles...), so only finiteness is checked."
     )
     add(
-        "- Kernels are synthetic (programmatic generators with random expressions): they cover "
-        "Warp's language widely but do not follow the distribution of kernels people write."
+        "- Modules are synthetic (`synthetic: true`): composed from building blocks that mimic "
+        "simulation, geometry, ML and numerics code, not written by people."
     )
     add(
         f"- One Warp release ({build['params']['warp_version']}): generated code changes between "

@@ -47,7 +47,8 @@ from perflab.warpgen.storage import (
 )
 from perflab.warpgen.worker import ShardResult, build_shard, init_worker
 
-MB = 1_000_000
+MB = 1_000_000  # 10^6 bytes
+MIB = 1_048_576  # 2^20 bytes
 DEFAULT_DATASET_DIR = Path("artefacts/datasets/warp-kernels")
 DEFAULT_STATS_PATH = Path("reports/warp_dataset_stats.json")
 SMOKE_TARGET_MB = 0.6
@@ -57,7 +58,13 @@ SHARD_TIMEOUT_S = 1800.0  # a shard that takes longer means a hung worker
 
 @dataclass(frozen=True)
 class BuildConfig:
-    """Parameters of a build. ``target_mb`` is per backend, in MB (10^6 bytes) on disk."""
+    """Parameters of a build.
+
+    ``target_mb`` is per backend, on disk: the build stops once every backend holds at least
+    ``target_mb`` MB (10^6 bytes) *and* ``target_mb`` MiB (2^20 bytes), i.e.
+    ``target_mb * 2^20`` bytes, so that "200 MB" holds whichever unit a reader (or ``du``)
+    uses.
+    """
 
     root: Path = DEFAULT_DATASET_DIR
     stats_path: Path = DEFAULT_STATS_PATH
@@ -93,7 +100,8 @@ class BuildConfig:
 
     @property
     def target_bytes(self) -> int:
-        return int(round(self.target_mb * MB))
+        """``target_mb`` in MiB (which is also at least ``target_mb`` MB)."""
+        return int(math.ceil(self.target_mb * MIB))
 
     def identity(self) -> dict[str, Any]:
         """Parameters that define the content of the shards (a resume must match them)."""
@@ -385,7 +393,10 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m perflab.warpgen.build", description=__doc__.split("\n\n")[0]
     )
     p.add_argument(
-        "--target-mb", type=float, default=None, help="MB per backend (default 200; smoke 0.6)"
+        "--target-mb",
+        type=float,
+        default=None,
+        help="per backend: at least this many MB and MiB (default 200; smoke 0.6)",
     )
     p.add_argument("--smoke", action="store_true", help="tiny build, every kernel validated")
     p.add_argument(

@@ -223,20 +223,19 @@ def gather_composed(g: Gen) -> KernelSpec:
         "composed",
         [],
         SCALAR,
-        [],
+        [("gathered", "f")],
         prologue=["j = idx[i]", "a = src[j]  # type: f", "b = src[(j + 1) % 64]  # type: f"],
         extra_args=[arr("idx", "int", (N,), f"index:{N}"), arr("src", "float", (N,))],
         n_steps=(3, 7),
     )
     spec.args += [arr("dst_idx", "int", (N,), f"index:{N}"), arr("dst", "float", (N,), "zeros")]
-    vt = prologue_vars_from(spec)
-    spec.body.append(f"wp.atomic_add(dst, dst_idx[i], {vt})")
+    val = spec.body[-1].split(" = ", 1)[1]
+    spec.body[-1:] = [
+        f"val = {val}",
+        "gathered[i] = val",
+        "wp.atomic_add(dst, dst_idx[i], val)",
+    ]
     return spec
-
-
-def prologue_vars_from(spec: KernelSpec) -> str:
-    last = [ln.split(" = ")[0] for ln in spec.body if " = " in ln and not ln.startswith(" ")]
-    return last[-1].strip()
 
 
 def linalg_composed(g: Gen) -> KernelSpec:

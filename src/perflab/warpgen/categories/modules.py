@@ -112,8 +112,10 @@ def two_stage(g: Gen) -> KernelSpec:
         ],
         [
             "i = wp.tid()",
-            f"a = accel(x[i], v[i], {g.flit(0.1, 2.0)})",
-            "xp[i] = x[i] + v[i] * dt + a * (0.5 * dt * dt)",
+            "p = x[i]",
+            "u = v[i]",
+            f"a = accel(p, u, {g.flit(0.1, 2.0)})",
+            "xp[i] = p + u * dt + a * (0.5 * dt * dt)",
         ],
         (N,),
         helpers=[helper],

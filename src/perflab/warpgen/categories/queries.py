@@ -24,7 +24,7 @@ POINT_QUERIES = (
 
 
 def _finish(g: Gen, body: list[str], vt: dict, outs: list[str]) -> list[str]:
-    body += dataflow(g, vt, POST, g.int(1, 4), "r", branch_p=0.15, loop_p=0.0)
+    body += dataflow(g, vt, POST, g.int(1, 4), "z", branch_p=0.15, loop_p=0.0)
     for o in outs:
         t = "v3" if o.startswith("v_") else "f"
         body.append(f"{o}[i] = {reduce_to(g, vt, t)}")
@@ -184,7 +184,7 @@ def neighbours(g: Gen) -> KernelSpec:
     }[variant]
     body += kernel
     vt = {"v3": ["p", "acc"], "f": ["rho"]}
-    body += dataflow(g, vt, POST, g.int(1, 4), "r", branch_p=0.15, loop_p=0.0)
+    body += dataflow(g, vt, POST, g.int(1, 4), "z", branch_p=0.15, loop_p=0.0)
     body.append(f"out[i] = {reduce_to(g, vt, 'f')}")
     if "v_out" in outs:
         body.append(f"v_out[i] = {reduce_to(g, vt, 'v3')}")
@@ -257,7 +257,7 @@ def volumes(g: Gen) -> KernelSpec:
             f"s = old * {g.flit(0.5, 0.99)}",
         ]
         vt["f"] += ["old", "s"]
-    body += dataflow(g, vt, POST, g.int(2, 5), "r", branch_p=0.15, loop_p=0.0)
+    body += dataflow(g, vt, POST, g.int(2, 5), "z", branch_p=0.15, loop_p=0.0)
     if variant == "store":
         body.append(f"wp.volume_store_f(vol, ijk[0], ijk[1], ijk[2], {vt['f'][-1]})")
     body.append(f"out[i] = {reduce_to(g, vt, 'f')}")

@@ -27,6 +27,11 @@ def _mb(n: int | float) -> str:
     return f"{n / MB:.1f} MB ({n / MIB:.1f} MiB)"
 
 
+def _load(thr: dict[str, Any]) -> str:
+    load = thr.get("load_average_at_end") or [None]
+    return "" if load[0] is None else f"; 1-min load average {load[0]:.1f} at the end"
+
+
 def _quality(ds: dict[str, Any], build: dict[str, Any]) -> list[str]:
     """The corpus-quality table: near-duplicates, coverage, body sizes, tokens, boilerplate."""
     c = ds["corpus"]
@@ -37,9 +42,9 @@ def _quality(ds: dict[str, Any], build: dict[str, Any]) -> list[str]:
     worst = min(sk["per_category"].items(), key=lambda kv: kv[1]) if sk["per_category"] else None
     rows = [
         (
-            "modules sharing a skeleton with an earlier one (stored)",
+            "modules repeating an earlier skeleton",
             f"{sk['repeats']:,} of {c['modules']:,} ({_pct(sk['repeat_rate'])}); "
-            f"{capped:,} of {generated:,} generated modules dropped by the skeleton cap",
+            f"cap dropped {capped:,} of {generated:,}",
         ),
         (
             "distinct skeletons",
@@ -202,48 +207,25 @@ def render_chief_report(
         "the "
         f"CUDA C++ it generates for the GPU ({_mb(cuda['bytes'])}). A random "
         f"{_pct(cfg['sample_rate'])} "
-        f"of the kernels ({cpu['validation']['sampled']:,}) was compiled and run on the CPU: "
+        f"of the modules ({cpu['validation']['sampled']:,}) was compiled and run on the CPU: "
         f"{_pct(vc['cpu_compiled']['rate'])} compiled, {_pct(vc['outputs_finite']['rate'])} ran "
         "with finite "
         f"outputs; their CUDA code compiled to PTX in {_pct(vc['ptx_compiled']['rate'])} of cases. "
         f"Built in {thr['wall_s_total'] / 60:.1f} min on {cfg['workers']} worker processes "
-        f"({env.get('cpu_count', '?')} cores), seed {cfg['seed']}, warp-lang "
+        f"({env.get('cpu_count', '?')} cores, shared), seed {cfg['seed']}, warp-lang "
         f"{build['params']['warp_version']}."
     )
     add("")
-    add("## What JIT compilation is")
+    add("## JIT, IR and Warp in brief")
     add("")
     add(
-        "A just-in-time (JIT) compiler translates code while the program runs, the first time it "
-        "is "
-        "needed, instead of ahead of time. It can specialise on what it sees at run time (argument "
-        "types, the target device) and cache the result. PyTorch's `torch.compile`, JAX and Numba "
-        "work this way, and so does NVIDIA Warp."
-    )
-    add("")
-    add("## What an IR is, and why generated code is worth training on")
-    add("")
-    add(
-        "An intermediate representation (IR) is the form a compiler works on between the source a "
-        "person writes and the machine code it emits: explicit types, explicit control flow, one "
-        "operation per statement. Warp's IR is readable C++/CUDA: each Python line becomes a few "
-        "typed calls, with a comment pointing back to the line (`<L n>`), and, when enabled, a "
-        "reverse-mode (adjoint) version for automatic differentiation. Pairs (Python kernel, "
-        "generated "
-        "code) teach a model the compiler's translation exactly, with no human labelling, at any "
-        "scale, "
-        "and every pair can be checked by compiling and running it."
-    )
-    add("")
-    add("## What Warp is, and how a kernel becomes C++ and CUDA")
-    add("")
-    add(
-        "Warp (`warp-lang`) is NVIDIA's Python framework for GPU simulation and graphics. A "
-        "function "
-        "decorated with `@wp.kernel` is parsed from its Python source, type-checked against the "
-        "annotated argument types, and emitted as C++ for the CPU (compiled by the Clang/LLVM "
-        "bundled "
-        "with Warp) and as CUDA C++ for the GPU (compiled by NVRTC to PTX, then run by the driver)."
+        "A just-in-time (JIT) compiler translates code while the program runs, specialised to "
+        "the types and device it sees (`torch.compile`, JAX, Warp). An intermediate "
+        "representation (IR) is the typed, one-operation-per-statement form a compiler works on; "
+        "Warp's is readable C++/CUDA with `<L n>` comments pointing back to the Python line and, "
+        "optionally, adjoint code for differentiation. Clang/LLVM compiles the C++ for the CPU, "
+        "NVRTC the CUDA to PTX. Pairs (Python, generated code) teach a model the translation "
+        "exactly, with no labelling, and each pair can be checked by running it."
     )
     if example is not None:
         c, g = example
@@ -281,17 +263,13 @@ def render_chief_report(
             f"{d['record_bytes'].get('median', 0) / 1000:.1f} KB | {len(d['categories'])} |"
         )
     add("")
-    add(f"Categories: {', '.join(f'`{c}`' for c in cats)}.")
-    add("")
     add(
-        "One JSON line per module and backend: the Python, the generated code without Warp's "
-        "fixed preamble (stored once per backend, named by `preamble_sha256`), `licence` (MIT), "
-        "`synthetic: true`, `tokens`, `skeleton_id`, `split` (by skeleton: a skeleton is wholly "
-        "in train, validation or test), `options`, `compile_options`, `launches` (dims and "
-        "argument shapes) and `validation` (with an output SHA-256 for sampled modules). "
-        f"{build['kernels_generated']:,} modules were generated; "
+        "A record holds the Python, the generated code (Warp's fixed preamble is stored once "
+        "per backend), `licence`, `synthetic`, `tokens`, `skeleton_id`, `split` (by skeleton), "
+        "`compile_options`, `launches` and `validation` (README lists all fields). "
+        f"Of {build['kernels_generated']:,} modules generated, "
         f"{build['duplicates_dropped']['count']:,} exact duplicates were dropped and "
-        f"{build['generator_failures']['count']:,} were rejected by Warp (recorded, not stored). "
+        f"{build['generator_failures']['count']:,} rejected by Warp. "
         f"Duplicate ids: {cpu['duplicate_ids']} (CPU), {cuda['duplicate_ids']} (CUDA)."
     )
     add("")
@@ -316,36 +294,34 @@ def render_chief_report(
         add(f"| {label} | {v['tried']:,} | {v['passed']:,} | {_pct(v['rate'])} |")
     add("")
     add(
-        f"Build: {thr['wall_s_total']:.0f} s wall in {thr['runs_building']} building run(s) "
-        f"({thr['runs'] - thr['runs_building']} later run(s) found it complete), "
-        f"{thr['kernels_processed']:,} kernels processed, "
-        f"{thr['kernels_per_s']:.1f} kernels/s, {thr['mb_per_s_both_backends']:.2f} MB/s "
-        f"(both backends together)."
+        f"Build: {thr['wall_s_total']:.0f} s wall in {thr['runs_building']} building run(s), "
+        f"{thr['kernels_processed']:,} modules processed, "
+        f"{thr['kernels_per_s']:.1f} modules/s, {thr['mb_per_s_both_backends']:.2f} MB/s "
+        f"(both backends){_load(thr)}."
     )
     add("")
     add("## Limitations")
     add("")
     if gpu_runs == 0:
         add(
-            "- **CUDA code was compiled to PTX, not executed**: the build machine has no GPU "
+            "- **CUDA code was compiled to PTX, not executed**: no GPU on the build machine "
             f"({cuda['validation']['cuda_not_executed']:,} sampled records say so)."
         )
     else:
         add(f"- CUDA code was launched on a GPU for {gpu_runs:,} sampled kernels.")
     eq = vc["equivalence"]
     add(
-        f"- Only a {_pct(cfg['sample_rate'])} sample is compiled and run; every record passed "
-        f"Warp's code generation. Outputs are checked against numpy for {eq['tried']:,} of the "
-        f"{cpu['validation']['sampled']:,} sampled modules; the others use builtins the "
-        "re-implementation lacks (meshes, volumes, tiles...), so only finiteness is checked."
+        f"- Only a {_pct(cfg['sample_rate'])} sample is compiled and run. Outputs are compared "
+        f"with numpy for {eq['tried']:,} of the {cpu['validation']['sampled']:,} sampled "
+        "modules; the others use builtins the re-implementation lacks (meshes, volumes, tiles)."
     )
     add(
-        "- Modules are synthetic (`synthetic: true`): composed from building blocks that mimic "
-        "simulation, geometry, ML and numerics code, not written by people."
+        "- Synthetic: modules composed from building blocks that mimic simulation, geometry, "
+        "ML and numerics code, not written by people."
     )
     add(
-        f"- One Warp release ({build['params']['warp_version']}): generated code changes between "
-        "releases, so the version is pinned and stored in every record."
+        f"- One Warp release ({build['params']['warp_version']}), pinned: generated code "
+        "changes between releases."
     )
     add("")
     add("## How to reproduce")
@@ -361,8 +337,7 @@ def render_chief_report(
     add("```")
     add("")
     add(
-        "The same seed gives byte-identical shards; an interrupted build resumes where it stopped "
-        "when the same command is run again. Load with "
+        "Same seed, same bytes; rerunning the command resumes an interrupted build. Load with "
         '`datasets.load_dataset("json", data_files={"cpu": "artefacts/datasets/warp-kernels/'
         'cpu/*.jsonl", "cuda": "artefacts/datasets/warp-kernels/cuda/*.jsonl"})`. '
         f"All figures above are read from `{stats_path}`."

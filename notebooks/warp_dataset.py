@@ -5,8 +5,8 @@ Run as a script:   python notebooks/warp_dataset.py -- --target-mb 200
 Edit:              marimo edit notebooks/warp_dataset.py
 Module CLI (same flags): python -m perflab.warpgen.build --target-mb 200
 
-Flags: ``--target-mb`` (MB per backend, default 200), ``--smoke`` (~0.25 MB, every kernel
-validated), ``--out DIR`` (dataset in DIR/warp-kernels, stats in DIR; default
+Flags: ``--target-mb`` (MB = 10^6 bytes per backend, default 200), ``--smoke`` (~0.6 MB,
+every module validated), ``--out DIR`` (dataset in DIR/warp-kernels, stats in DIR; default
 artefacts/datasets/warp-kernels and reports/), ``--seed``, ``--workers`` (0 = all cores),
 ``--shard-kernels``, ``--sample-rate`` (validated fraction, default 0.02).
 Rerunning the same command resumes an interrupted build.
@@ -94,13 +94,23 @@ def _(mo, stats):
         )
     summary = pl.DataFrame(_rows)
     _b = stats["build"]
+    _c = stats["dataset"]["corpus"]
+    _sk, _bi = _c["skeletons"], _c["builtins"]
     mo.vstack(
         [
             mo.md(
-                f"### Summary\n{_b['kernels_generated']} kernels generated, "
-                f"{_b['duplicates_dropped']['count']} duplicates dropped, "
+                f"### Summary\n{_b['kernels_generated']} modules generated, "
+                f"{_b['duplicates_dropped']['count']} duplicates and "
+                f"{_b['skeleton_capped']['count']} repeated skeletons dropped, "
                 f"{_b['generator_failures']['count']} rejected by warp; "
-                f"{stats['throughput']['kernels_per_s'] or 0:.1f} kernels/s."
+                f"{stats['throughput']['kernels_per_s'] or 0:.1f} modules/s.\n\n"
+                f"Stored: {_c['modules']} modules, {_c['kernels']} kernels, "
+                f"{_sk['distinct']} skeletons (repeat rate {_sk['repeat_rate']:.1%}, fewest "
+                f"per category {_sk['min_per_category']}), "
+                f"{_c['short_bodies']['rate']:.1%} kernel bodies under 5 statements, "
+                f"{_bi['used_non_tile']}/{_bi['registry_non_tile']} non-tile and "
+                f"{_bi['used_tile']}/{_bi['registry_tile']} tile builtins. "
+                "MB = 10^6 bytes."
             ),
             summary,
         ]
@@ -201,12 +211,30 @@ def _(cpu_samples, cuda_samples, mo, picker):
 
 
 @app.cell
-def _(category_chart, cfg, size_chart):
+def _(alt, pl, stats):
+    _per = stats["dataset"]["corpus"]["skeletons"]["per_category"]
+    skeleton_chart = (
+        alt.Chart(pl.DataFrame([{"category": c, "skeletons": n} for c, n in _per.items()]))
+        .mark_bar()
+        .encode(
+            y=alt.Y("category:N", sort="-x", title=None),
+            x=alt.X("skeletons:Q", title="distinct skeletons (names and literals abstracted)"),
+            tooltip=["category", "skeletons"],
+        )
+        .properties(title="Structural variety per category", width=420, height=420)
+    )
+    skeleton_chart
+    return (skeleton_chart,)
+
+
+@app.cell
+def _(category_chart, cfg, size_chart, skeleton_chart):
     from perflab.harness import save_chart
 
     _dir = cfg.stats_path.parent
     save_chart(category_chart, _dir / "warp_dataset_categories.png")
     save_chart(size_chart, _dir / "warp_dataset_sizes.png")
+    save_chart(skeleton_chart, _dir / "warp_dataset_skeletons.png")
     print(f"charts -> {_dir}")
     return
 

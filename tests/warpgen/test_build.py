@@ -50,6 +50,9 @@ def test_smoke_set_validates_100_percent(smoke_build):
         for chk in ("cpu_compiled", "launched", "outputs_finite", "ptx_compiled"):
             assert v["checks"][chk]["tried"] == d["records"]
             assert v["checks"][chk]["rate"] == 1.0, (chk, v["failures"])
+        # the numpy equivalence check runs on a part of the modules and never fails
+        eq = v["checks"]["equivalence"]
+        assert eq["tried"] >= 5 and eq["rate"] == 1.0, v["failures"]
         assert v["failures"] == []
         assert set(d["categories"]) == set(CATEGORY_NAMES)
     assert stats["build"]["generator_failures"]["count"] == 0
@@ -69,6 +72,44 @@ def test_records_have_the_schema_and_both_backends_pair_up(smoke_build):
         assert r["validation"]["cuda_note"]
     assert all("cpu_kernel_forward" in r["generated_code"] for r in cpu)
     assert all("__global__" in r["generated_code"] for r in cuda)
+
+
+def test_preamble_plus_record_is_the_generated_module(smoke_build):
+    """Stripping the preamble loses nothing: preamble + generated_code is warp's text."""
+    from perflab.warpgen import codegen
+    from perflab.warpgen.generate import generate_kernel
+    from perflab.warpgen.normalize import normalize_generated
+    from perflab.warpgen.storage import read_preamble
+
+    cfg, _ = smoke_build
+    layout = Layout(cfg.root)
+    recs = {b: next(iter_backend(layout, b))[0] for b in BACKENDS}
+    spec = generate_kernel(cfg.seed, recs["cpu"]["index"])
+    mod = codegen.load_source(spec.python_source, "wg_test_preamble")
+    try:
+        code = codegen.generate_code(
+            getattr(mod, spec.kernel_name),
+            enable_backward=recs["cpu"]["options"]["enable_backward"],
+        )
+    finally:
+        codegen.unload(mod)
+    for b in BACKENDS:
+        r = recs[b]
+        full = read_preamble(layout, b, r["preamble_sha256"]) + r["generated_code"]
+        assert full == normalize_generated(getattr(code, b))
+        assert r["tokens"]["tokenizer"] == "perflab-code-v1" and r["tokens"]["generated_code"] > 0
+        assert r["licence"] == "MIT" and r["synthetic"] is True
+        assert r["compile_options"]["compiler"].startswith("clang" if b == "cpu" else "nvrtc")
+
+
+def test_every_skeleton_lies_in_one_split_and_is_stored_once(smoke_build):
+    cfg, _ = smoke_build
+    recs = [r for r, _ in iter_backend(Layout(cfg.root), "cpu")]
+    skeletons = [r["skeleton_id"] for r in recs]
+    assert len(skeletons) == len(set(skeletons))  # skeleton_cap = 1
+    launched = [r for r in recs if r["validation"]["sampled"]]
+    assert all(len(r["validation"]["output_sha256"]) == 64 for r in launched)
+    assert all(r["launches"][0]["dim"] for r in recs)
 
 
 def test_stats_file_matches_the_disk(smoke_build):

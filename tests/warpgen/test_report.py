@@ -25,9 +25,21 @@ def _render(smoke_build, others=()):
 def test_report_numbers_come_from_the_stats(smoke_build):
     stats, md = _render(smoke_build)
     cpu, cuda = stats["dataset"]["cpu"], stats["dataset"]["cuda"]
-    assert f"{cpu['records']:,} generated NVIDIA Warp kernels" in md
-    assert f"({cpu['bytes'] / 1e6:.1f} MB on disk)" in md
-    assert f"| CUDA (CUDA C++) | {cuda['records']:,} | {cuda['bytes'] / 1e6:.1f} MB |" in md
+    assert f"{cpu['records']:,} generated NVIDIA Warp modules" in md
+    mib = cpu["bytes"] / 1_048_576
+    assert f"({cpu['bytes'] / 1e6:.1f} MB ({mib:.1f} MiB) on disk)" in md
+    assert "MB = 10^6 bytes, MiB = 2^20 bytes" in md
+    cuda_mib = cuda["bytes"] / 1_048_576
+    assert (
+        f"| CUDA (CUDA C++) | {cuda['records']:,} | {cuda['bytes'] / 1e6:.1f} MB "
+        f"({cuda_mib:.1f} MiB) |"
+    ) in md
+    c = stats["dataset"]["corpus"]
+    sk, bi = c["skeletons"], c["builtins"]
+    assert f"{sk['repeats']:,} of {c['modules']:,} ({100 * sk['repeat_rate']:.1f} %)" in md
+    assert f"{bi['used_non_tile']} of {bi['registry_non_tile']}" in md
+    assert f"| tile builtins used | {bi['used_tile']} of {bi['registry_tile']} |" in md
+    assert f"{cpu['tokens']['python']:,} / {cpu['tokens']['generated_code']:,}" in md
     v = cpu["validation"]["checks"]["ptx_compiled"]
     assert f"| {v['tried']:,} | {v['passed']:,} | {100 * v['rate']:.1f} % |" in md
     assert "compiled to PTX, not executed" in md  # no GPU on the build machine
@@ -36,8 +48,10 @@ def test_report_numbers_come_from_the_stats(smoke_build):
     # change a number in the stats: the report follows
     stats2 = json.loads(json.dumps(stats))
     stats2["dataset"]["cpu"]["records"] = 123457
+    stats2["dataset"]["corpus"]["builtins"]["used_tile"] = 61
     md2 = render_chief_report(stats2, None, [])
-    assert "123,457 generated NVIDIA Warp kernels" in md2
+    assert "123,457 generated NVIDIA Warp modules" in md2
+    assert "| tile builtins used | 61 of 74 |" in md2
 
 
 def test_report_is_short_enough_to_read_in_three_minutes(smoke_build):

@@ -39,23 +39,34 @@ def test_generator_exception_is_a_failure(monkeypatch, tmp_path):
     assert res.error.startswith("generate: ZeroDivisionError")
 
 
-def test_commit_drops_duplicates_and_failures(tmp_path):
+def test_commit_drops_duplicates_failures_and_capped_skeletons(tmp_path):
+    import collections
+    import hashlib
+
     layout = Layout(tmp_path / "ds")
+    sha = hashlib.sha256(b"// preamble\n").hexdigest()
+    pre = {b: (sha, "// preamble\n") for b in ("cpu", "cuda")}
     m = Manifest.load_or_create(layout.manifest, schema_version="1", params={})
     m.env = {}
     line = json.dumps({"id": "x"}).encode() + b"\n"
     res = ShardResult(
         0,
         [
-            KernelResult(0, "elementwise", "map", "k1", line, line),
-            KernelResult(1, "vectors", "expr", "k1", line, line),  # same key: duplicate
+            KernelResult(0, "elementwise", "map", "k1", line, line, skeleton="s1", preambles=pre),
+            KernelResult(1, "vectors", "expr", "k1", line, line, skeleton="s2"),  # duplicate
             KernelResult(2, "matrices", "svd", "", error="WarpCodegenError: bad"),
+            KernelResult(3, "vectors", "expr", "k3", line, line, skeleton="s1"),  # capped
         ],
     )
     seen: set[str] = set()
-    info = _commit(layout, m, res, seen)
-    assert info["records"] == 1 and info["keys"] == ["k1"]
+    skeletons: collections.Counter = collections.Counter()
+    info = _commit(layout, m, res, seen, skeletons, 1)
+    assert info["records"] == 1 and info["keys"] == ["k1"] and info["skeletons"] == ["s1"]
     assert info["duplicates"] == [{"index": 1, "category": "vectors"}]
+    assert info["skeleton_capped"] == [{"index": 3, "category": "vectors"}]
+    assert skeletons == {"s1": 1}
+    for b in ("cpu", "cuda"):  # the preamble is stored once, under its hash
+        assert layout.preamble_path(b, pre[b][0]).read_text() == "// preamble\n"
     assert info["failures"][0]["error"] == "WarpCodegenError: bad"
     assert layout.shard_path("cpu", 0).read_bytes() == line
     assert Manifest.load(layout.manifest).done["00000"]["records"] == 1

@@ -7,7 +7,9 @@ Kernels are numbered 0, 1, 2, ...; shard ``s`` holds kernels ``s*K .. s*K+K-1``.
 (``multiprocessing``, spawn) process shards in any order; the driver commits them strictly in
 order: it drops kernels whose normalized Python source it has seen before (exact dedupe, first
 occurrence wins), writes the CPU and CUDA shard files atomically, then records the shard in the
-manifest (atomically). It stops after the first shard at which both backends hold at least
+manifest (atomically). A module whose normalised skeleton (:mod:`perflab.warpgen.skeleton`)
+already has ``skeleton_cap`` kept modules is dropped too (counted in the manifest). It stops
+after the first shard at which both backends hold at least
 ``target_mb`` MB on disk. The result depends only on the seed and parameters, not on the number
 of workers, on timing, or on interruptions: a ``kill -9`` loses at most the uncommitted shards,
 which the next run (same command) deletes and redoes.
@@ -40,21 +42,29 @@ from perflab.warpgen.storage import (
     remove_uncommitted,
     shard_key,
     verify_shard,
+    write_preamble,
     write_shard,
 )
 from perflab.warpgen.worker import ShardResult, build_shard, init_worker
 
-MB = 1_000_000
+MB = 1_000_000  # 10^6 bytes
+MIB = 1_048_576  # 2^20 bytes
 DEFAULT_DATASET_DIR = Path("artefacts/datasets/warp-kernels")
 DEFAULT_STATS_PATH = Path("reports/warp_dataset_stats.json")
-SMOKE_TARGET_MB = 0.25
+SMOKE_TARGET_MB = 0.6
 SMOKE_SHARD_KERNELS = 6
 SHARD_TIMEOUT_S = 1800.0  # a shard that takes longer means a hung worker
 
 
 @dataclass(frozen=True)
 class BuildConfig:
-    """Parameters of a build. ``target_mb`` is per backend, in MB (10^6 bytes) on disk."""
+    """Parameters of a build.
+
+    ``target_mb`` is per backend, on disk: the build stops once every backend holds at least
+    ``target_mb`` MB (10^6 bytes) *and* ``target_mb`` MiB (2^20 bytes), i.e.
+    ``target_mb * 2^20`` bytes, so that "200 MB" holds whichever unit a reader (or ``du``)
+    uses.
+    """
 
     root: Path = DEFAULT_DATASET_DIR
     stats_path: Path = DEFAULT_STATS_PATH
@@ -65,6 +75,7 @@ class BuildConfig:
     sample_rate: float = 0.02
     ptx_arch: int = codegen.DEFAULT_PTX_ARCH
     max_kernels: int = 10_000_000
+    skeleton_cap: int = 1
     smoke: bool = False
 
     def __post_init__(self) -> None:
@@ -78,6 +89,8 @@ class BuildConfig:
             raise BuildConfigError(f"shard_kernels must be >= 1, got {self.shard_kernels}")
         if not 0.0 <= self.sample_rate <= 1.0:
             raise BuildConfigError(f"sample_rate must lie in [0, 1], got {self.sample_rate}")
+        if self.skeleton_cap < 1:
+            raise BuildConfigError(f"skeleton_cap must be >= 1, got {self.skeleton_cap}")
         if self.ptx_arch < 75:
             raise BuildConfigError(f"ptx_arch must be >= 75 (CUDA 13 NVRTC), got {self.ptx_arch}")
 
@@ -87,7 +100,8 @@ class BuildConfig:
 
     @property
     def target_bytes(self) -> int:
-        return int(round(self.target_mb * MB))
+        """``target_mb`` in MiB (which is also at least ``target_mb`` MB)."""
+        return int(math.ceil(self.target_mb * MIB))
 
     def identity(self) -> dict[str, Any]:
         """Parameters that define the content of the shards (a resume must match them)."""
@@ -98,6 +112,7 @@ class BuildConfig:
             "shard_kernels": self.shard_kernels,
             "sample_rate": self.sample_rate,
             "ptx_arch": self.ptx_arch,
+            "skeleton_cap": self.skeleton_cap,
             "warp_version": codegen.WARP_VERSION,
             "categories": list(CATEGORY_NAMES),
         }
@@ -117,8 +132,8 @@ def config_from_args(
 
     ``--out DIR`` puts the dataset in ``DIR/warp-kernels`` and the stats in
     ``DIR/warp_dataset_stats.json``; without it they go to the repository defaults.
-    ``--smoke`` builds ~0.25 MB per backend (18 kernels, one per category) and validates
-    every kernel.
+    ``--smoke`` builds ~0.6 MB per backend (about 30 modules, at least one per category)
+    and validates every kernel.
     """
     root, stats = DEFAULT_DATASET_DIR, DEFAULT_STATS_PATH
     if out:
@@ -189,13 +204,17 @@ def config_from_flags(flags: Mapping[str, Any]) -> BuildConfig:
 ProgressFn = Callable[[dict[str, Any]], None]
 
 
-def _committed_state(layout: Layout, manifest: Manifest) -> tuple[set[str], dict[str, int], int]:
-    """Dedupe keys, bytes per backend and number of committed shards; checks contiguity."""
+def _committed_state(
+    layout: Layout, manifest: Manifest
+) -> tuple[set[str], collections.Counter, dict[str, int], int]:
+    """Dedupe keys, kept modules per skeleton, bytes per backend and number of committed
+    shards; checks contiguity."""
     keys = sorted(manifest.done)
     expected = [shard_key(i) for i in range(len(keys))]
     if keys != expected:
         raise StorageError(f"{layout.manifest}: committed shards are not 0..{len(keys) - 1}")
     seen: set[str] = set()
+    skeletons: collections.Counter = collections.Counter()
     totals = dict.fromkeys(BACKENDS, 0)
     for i, k in enumerate(keys):
         info = manifest.done[k]
@@ -203,12 +222,25 @@ def _committed_state(layout: Layout, manifest: Manifest) -> tuple[set[str], dict
             verify_shard(layout.shard_path(b, i), info[b])
             totals[b] += info[b]["bytes"]
         seen.update(info["keys"])
-    return seen, totals, len(keys)
+        skeletons.update(info["skeletons"])
+    return seen, skeletons, totals, len(keys)
 
 
-def _commit(layout: Layout, manifest: Manifest, res: ShardResult, seen: set[str]) -> dict:
+def _commit(
+    layout: Layout,
+    manifest: Manifest,
+    res: ShardResult,
+    seen: set[str],
+    skeletons: collections.Counter,
+    cap: int,
+) -> dict:
+    """Write shard ``res`` (and any new preamble), then mark it done in the manifest.
+
+    Drops, in stream order, modules warp rejected (failures), exact duplicates (same
+    normalised Python) and modules whose skeleton already has ``cap`` kept modules.
+    """
     lines = {b: [] for b in BACKENDS}
-    keys, failures, dups = [], [], []
+    keys, kept_skeletons, failures, dups, capped = [], [], [], [], []
     for k in res.kernels:
         if k.error:
             failures.append(
@@ -218,15 +250,24 @@ def _commit(layout: Layout, manifest: Manifest, res: ShardResult, seen: set[str]
         if k.key in seen:
             dups.append({"index": k.index, "category": k.category})
             continue
+        if skeletons[k.skeleton] >= cap:
+            capped.append({"index": k.index, "category": k.category})
+            continue
         seen.add(k.key)
+        skeletons[k.skeleton] += 1
         keys.append(k.key)
+        kept_skeletons.append(k.skeleton)
+        for b in BACKENDS:
+            write_preamble(layout, b, *k.preambles[b])
         lines["cpu"].append(k.cpu_line)
         lines["cuda"].append(k.cuda_line)
     info: dict[str, Any] = {
         "kernels": [res.kernels[0].index, res.kernels[-1].index + 1] if res.kernels else [0, 0],
         "records": len(keys),
         "keys": keys,
+        "skeletons": kept_skeletons,
         "duplicates": dups,
+        "skeleton_capped": capped,
         "failures": failures,
     }
     for b in BACKENDS:
@@ -251,7 +292,7 @@ def run_build(cfg: BuildConfig, progress: ProgressFn | None = None) -> dict[str,
         manifest.env = env
         manifest.save()
     removed = remove_uncommitted(layout, {int(k) for k in manifest.done})
-    seen, totals, next_shard = _committed_state(layout, manifest)
+    seen, skeletons, totals, next_shard = _committed_state(layout, manifest)
     t_start = time.perf_counter()
     run = {
         "started_shard": next_shard,
@@ -314,7 +355,7 @@ def run_build(cfg: BuildConfig, progress: ProgressFn | None = None) -> dict[str,
                     raise StorageError(
                         f"a shard took over {SHARD_TIMEOUT_S:g} s: a worker hung; rerun to resume"
                     ) from None
-                info = _commit(layout, manifest, res, seen)
+                info = _commit(layout, manifest, res, seen, skeletons, cfg.skeleton_cap)
                 for b in BACKENDS:
                     totals[b] += info[b]["bytes"]
                 run["shards_built"] += 1
@@ -352,7 +393,10 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m perflab.warpgen.build", description=__doc__.split("\n\n")[0]
     )
     p.add_argument(
-        "--target-mb", type=float, default=None, help="MB per backend (default 200; smoke 0.25)"
+        "--target-mb",
+        type=float,
+        default=None,
+        help="per backend: at least this many MB and MiB (default 200; smoke 0.6)",
     )
     p.add_argument("--smoke", action="store_true", help="tiny build, every kernel validated")
     p.add_argument(

@@ -33,6 +33,7 @@ WARP_VERSION: str = wp.config.version
 PINNED_WARP_VERSION = "1.19.0"
 VIRTUAL_FILENAME = "kernel.py"
 DEFAULT_PTX_ARCH = 86
+MATHDX_OPTIONS = ("enable_mathdx_gemm", "enable_mathdx_solver", "enable_mathdx_fft")
 
 
 def check_warp_version() -> None:
@@ -145,6 +146,7 @@ class GeneratedCode:
     cpu: str
     cuda: str
     options: dict[str, Any]
+    compile_options: dict[str, dict[str, Any]]
 
 
 def generate_code(
@@ -156,6 +158,10 @@ def generate_code(
     """
     mod = kernel.module
     mod.options["enable_backward"] = bool(enable_backward)
+    # tile matmul/Cholesky/FFT: warp's own CUDA implementations, not libmathdx LTO-IR,
+    # which NVRTC-compiles a device library during code generation (~40 s per module)
+    for lib in MATHDX_OPTIONS:
+        mod.options[lib] = False
     mod._set_strip_hash(True)
     try:
         from warp._src.context import ModuleBuilder
@@ -181,8 +187,10 @@ def generate_code(
         "fast_math": bool(base["fast_math"]),
         "strip_hash": True,
         "cuda_arch": f"sm_{int(cuda_arch)}",
+        "mathdx": False,
     }
-    return GeneratedCode(cpu=cpu_src, cuda=cuda_src, options=options)
+    compile = {b: compile_options(base, b, cuda_arch) for b in ("cpu", "cuda")}
+    return GeneratedCode(cpu=cpu_src, cuda=cuda_src, options=options, compile_options=compile)
 
 
 def compile_cpu(kernel: Any) -> None:
@@ -207,3 +215,69 @@ def compile_ptx(kernel: Any, out_dir: str | os.PathLike[str], arch: int = DEFAUL
     if b".entry" not in data:
         raise CodegenError("PTX has no .entry (no kernel was compiled)")
     return len(data)
+
+
+def compile_options(base: dict[str, Any], backend: str, cuda_arch: int) -> dict[str, Any]:
+    """The options warp 1.19 hands the compiler of ``backend`` for a module with ``base``.
+
+    CPU: the Clang/LLVM bundled with warp (``build_cpu``: optimisation level 2 unless set,
+    ``cpu_compiler_flags``); CUDA: NVRTC (``build_cuda``: level 3 unless set) to PTX.
+    """
+    common = {
+        "mode": str(base["mode"]),
+        "fast_math": bool(base["fast_math"]),
+        "fuse_fp": bool(base["fuse_fp"]),
+        "verify_fp": bool(base["verify_fp"]),
+        "block_dim": int(base["block_dim"]),
+        "lineinfo": bool(base["lineinfo"]),
+    }
+    level = base.get("optimization_level")
+    if backend == "cpu":
+        return {
+            "compiler": f"clang (LLVM bundled with warp-lang {WARP_VERSION})",
+            "optimization_level": 2 if level is None else int(level),
+            "flags": str(base["cpu_compiler_flags"]),
+            "output": "object",
+            **common,
+        }
+    return {
+        "compiler": f"nvrtc (bundled with warp-lang {WARP_VERSION})",
+        "optimization_level": 3 if level is None else int(level),
+        "flags": f"--gpu-architecture=sm_{int(cuda_arch)}",
+        "output": "ptx",
+        **common,
+    }
+
+
+def builtin_names() -> tuple[frozenset[str], frozenset[str]]:
+    """(non-tile, tile) names of warp's registered builtins (355 in warp 1.19).
+
+    A builtin is a tile builtin when its name contains ``tile`` (``tile_*``, ``untile``,
+    ``*_tiled``).
+    """
+    from warp._src import context
+
+    names = frozenset(context.builtin_functions)
+    tile = frozenset(n for n in names if "tile" in n)
+    return names - tile, tile
+
+
+def type_names() -> frozenset[str]:
+    """Names of warp's value types reachable as ``wp.X``: scalars, vectors, matrices,
+    quaternions, transforms, spatial types, array and query types."""
+    from warp._src import types as wtypes
+
+    out = set()
+    for n in dir(wp):
+        obj = getattr(wp, n)
+        if n.startswith("_"):
+            continue
+        if isinstance(obj, type) and hasattr(obj, "_wp_scalar_type_"):
+            out.add(n)
+        elif obj in wtypes.scalar_types or obj is bool:
+            out.add(n)
+        elif n.startswith("array") and n != "array_store" or n.endswith("Query") or "Query" in n:
+            out.add(n)
+        elif n in ("indexedarray", "fabricarray", "indexedfabricarray"):
+            out.add(n)
+    return frozenset(out)

@@ -59,6 +59,18 @@ BINARY_F = (
 )
 
 
+def _is_literal(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+# the binary templates that never call a builtin on the second operand alone
+BINARY_F_LIT = tuple(t for t in BINARY_F if "wp.abs({b})" not in t and "wp.clamp({b}" not in t)
+
+
 class Gen:
     """Seeded random choices plus expression building for one kernel."""
 
@@ -110,10 +122,21 @@ class Gen:
         if depth <= 0 or self.coin(0.25):
             return self.choice(leaves) if self.coin(0.85) else self.flit()
         if self.coin(0.4):
-            return self.choice(UNARY_F).format(a=self.fexpr(leaves, depth - 1))
+            a = self.fexpr(leaves, depth - 1)
+            if _is_literal(a):  # never wp.tanh(2.4724): a builtin of a constant
+                a = self._variable(leaves)
+            return self.choice(UNARY_F).format(a=a)
         a = self.fexpr(leaves, depth - 1)
+        if _is_literal(a):
+            a = self._variable(leaves)
         b = self.distinct(a, lambda: self.fexpr(leaves, depth - 1), self.flit)
-        return self.choice(BINARY_F).format(a=a, b=b)
+        # a literal second operand only in templates that do not hand it alone to a builtin
+        return self.choice(BINARY_F_LIT if _is_literal(b) else BINARY_F).format(a=a, b=b)
+
+    def _variable(self, leaves: Sequence[str]) -> str:
+        """A leaf that is not a literal (any leaf if all are)."""
+        names = [x for x in leaves if not _is_literal(x)]
+        return self.choice(names or leaves)
 
     def cond(self, leaves: Sequence[str]) -> str:
         """A boolean condition comparing float expressions."""

@@ -20,7 +20,8 @@ CATEGORY_NAMES: tuple[str, ...] = tuple(CATEGORIES)
 # Bumped whenever the text generated for some (seed, index) changes, so that a build cannot
 # resume shards written by an older generator (it is part of the build's identity).
 # 2: the two operands of a binary operator or comparison are never the same expression.
-GENERATOR_VERSION = 2
+# 3: categories composed from building blocks (perflab.warpgen.blocks), 7 new categories.
+GENERATOR_VERSION = 3
 
 
 def category_of(index: int) -> str:
@@ -43,4 +44,6 @@ def generate_kernel(seed: int, index: int, category: str | None = None) -> Kerne
     g = Gen(np.random.default_rng([int(seed), int(index), CATEGORY_NAMES.index(cat)]))
     spec = CATEGORIES[cat](g)
     spec.kernel_name = f"{spec.variant.replace('+', '_')}_k{index}"
+    for k in spec.more:  # the other kernels of a module keep their names, made unique too
+        k.kernel_name = f"{k.kernel_name}_k{index}"
     return spec

@@ -76,3 +76,21 @@ def assert_normalized(text: str, kernel_name: str) -> None:
         raise ValueError(f"generated code embeds the path {m.group(0)!r}")
     if re.search(rf"\b{re.escape(kernel_name)}_[0-9a-f]{{8}}(?![0-9a-zA-Z])", text):
         raise ValueError(f"generated code carries a hashed symbol of {kernel_name!r}")
+
+
+PREAMBLE_END = "#define adj_int(x, adj_x, adj_ret) adj_cast_int(x, adj_x, adj_ret)\n"
+
+
+def split_preamble(text: str) -> tuple[str, str]:
+    """(preamble, rest) of normalised generated code; ``preamble + rest == text``.
+
+    The preamble is warp's fixed header of every module (defines, includes, the ``tid``
+    and cast macros): everything up to and including the ``adj_int`` cast macro line (the
+    blank lines after it vary with the module and stay in ``rest``). Raises ``ValueError``
+    if the marker is missing (a warp release with another header).
+    """
+    at = text.find(PREAMBLE_END)
+    if at < 0:
+        raise ValueError("generated code has no preamble end marker (adj_int macro)")
+    end = at + len(PREAMBLE_END)
+    return text[:end], text[end:]

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 OTHER_REPORTS_HEADING = "## Other reports in `reports/`"
-MB = 1_000_000
+MB = 1_000_000  # 10^6 bytes
+MIB = 1_048_576  # 2^20 bytes
 
 
 def _pct(x: float | None) -> str:
@@ -22,7 +23,71 @@ def _pct(x: float | None) -> str:
 
 
 def _mb(n: int | float) -> str:
-    return f"{n / MB:.1f} MB"
+    """Bytes as MB (10^6 bytes) with MiB (2^20 bytes) beside."""
+    return f"{n / MB:.1f} MB ({n / MIB:.1f} MiB)"
+
+
+def _load(thr: dict[str, Any]) -> str:
+    load = thr.get("load_average_at_end") or [None]
+    return "" if load[0] is None else f"; 1-min load average {load[0]:.1f} at the end"
+
+
+def _quality(ds: dict[str, Any], build: dict[str, Any]) -> list[str]:
+    """The corpus-quality table: near-duplicates, coverage, body sizes, tokens, boilerplate."""
+    c = ds["corpus"]
+    sk, bi = c["skeletons"], c["builtins"]
+    cpu, cuda = ds["cpu"], ds["cuda"]
+    capped = build.get("skeleton_capped", {}).get("count", 0)
+    generated = build["kernels_generated"]
+    worst = min(sk["per_category"].items(), key=lambda kv: kv[1]) if sk["per_category"] else None
+    rows = [
+        (
+            "modules repeating an earlier skeleton",
+            f"{sk['repeats']:,} of {c['modules']:,} ({_pct(sk['repeat_rate'])}); "
+            f"cap dropped {capped:,} of {generated:,}",
+        ),
+        (
+            "distinct skeletons",
+            f"{sk['distinct']:,}; fewest in a category: "
+            + (f"{worst[1]:,} (`{worst[0]}`)" if worst else "n/a"),
+        ),
+        (
+            "kernels / multi-kernel modules / `@wp.func` / `@wp.struct`",
+            f"{c['kernels']:,} / {c['multi_kernel_modules']:,} / {c['wp_funcs']:,} / "
+            f"{c['wp_structs']:,}",
+        ),
+        (
+            "kernel bodies under 5 statements",
+            f"{c['short_bodies']['kernels']:,} ({_pct(c['short_bodies']['rate'])})",
+        ),
+        (
+            "warp builtins used (non-tile)",
+            f"{bi['used_non_tile']} of {bi['registry_non_tile']} ({_pct(bi['coverage_non_tile'])})",
+        ),
+        ("tile builtins used", f"{bi['used_tile']} of {bi['registry_tile']}"),
+        ("warp types used", f"{c['types']['used']} of {c['types']['registry']}"),
+        (
+            "tokens (perflab-code-v1): Python / C++ / CUDA",
+            f"{cpu['tokens']['python']:,} / {cpu['tokens']['generated_code']:,} / "
+            f"{cuda['tokens']['generated_code']:,}",
+        ),
+        (
+            "preamble share if it stayed in every record: C++ / CUDA",
+            f"{_pct(cpu['boilerplate']['share_if_inline'])} / "
+            f"{_pct(cuda['boilerplate']['share_if_inline'])} (now stored once: "
+            f"{cpu['boilerplate']['preambles']} + {cuda['boilerplate']['preambles']} files)",
+        ),
+        (
+            "split train / validation / test (modules)",
+            " / ".join(
+                f"{cpu['splits'].get(k, {}).get('records', 0):,}"
+                for k in ("train", "validation", "test")
+            ),
+        ),
+    ]
+    out = ["| measure | value |", "|---|---|"]
+    out += [f"| {a} | {b} |" for a, b in rows]
+    return out
 
 
 def pick_example(cpu_samples: list[dict], cuda_samples: list[dict]) -> tuple[dict, dict] | None:
@@ -136,54 +201,31 @@ def render_chief_report(
     add("# Warp kernel dataset: report for the chief scientist")
     add("")
     add(
-        f"**In short.** {cpu['records']:,} generated NVIDIA Warp kernels in {len(cats)} "
+        f"**In short.** {cpu['records']:,} generated NVIDIA Warp modules in {len(cats)} "
         "categories, each "
         f"stored with the C++ that Warp generates for the CPU ({_mb(cpu['bytes'])} on disk) and "
         "the "
         f"CUDA C++ it generates for the GPU ({_mb(cuda['bytes'])}). A random "
         f"{_pct(cfg['sample_rate'])} "
-        f"of the kernels ({cpu['validation']['sampled']:,}) was compiled and run on the CPU: "
+        f"of the modules ({cpu['validation']['sampled']:,}) was compiled and run on the CPU: "
         f"{_pct(vc['cpu_compiled']['rate'])} compiled, {_pct(vc['outputs_finite']['rate'])} ran "
         "with finite "
         f"outputs; their CUDA code compiled to PTX in {_pct(vc['ptx_compiled']['rate'])} of cases. "
         f"Built in {thr['wall_s_total'] / 60:.1f} min on {cfg['workers']} worker processes "
-        f"({env.get('cpu_count', '?')} cores), seed {cfg['seed']}, warp-lang "
+        f"({env.get('cpu_count', '?')} cores, shared), seed {cfg['seed']}, warp-lang "
         f"{build['params']['warp_version']}."
     )
     add("")
-    add("## What JIT compilation is")
+    add("## JIT, IR and Warp in brief")
     add("")
     add(
-        "A just-in-time (JIT) compiler translates code while the program runs, the first time it "
-        "is "
-        "needed, instead of ahead of time. It can specialise on what it sees at run time (argument "
-        "types, the target device) and cache the result. PyTorch's `torch.compile`, JAX and Numba "
-        "work this way, and so does NVIDIA Warp."
-    )
-    add("")
-    add("## What an IR is, and why generated code is worth training on")
-    add("")
-    add(
-        "An intermediate representation (IR) is the form a compiler works on between the source a "
-        "person writes and the machine code it emits: explicit types, explicit control flow, one "
-        "operation per statement. Warp's IR is readable C++/CUDA: each Python line becomes a few "
-        "typed calls, with a comment pointing back to the line (`<L n>`), and, when enabled, a "
-        "reverse-mode (adjoint) version for automatic differentiation. Pairs (Python kernel, "
-        "generated "
-        "code) teach a model the compiler's translation exactly, with no human labelling, at any "
-        "scale, "
-        "and every pair can be checked by compiling and running it."
-    )
-    add("")
-    add("## What Warp is, and how a kernel becomes C++ and CUDA")
-    add("")
-    add(
-        "Warp (`warp-lang`) is NVIDIA's Python framework for GPU simulation and graphics. A "
-        "function "
-        "decorated with `@wp.kernel` is parsed from its Python source, type-checked against the "
-        "annotated argument types, and emitted as C++ for the CPU (compiled by the Clang/LLVM "
-        "bundled "
-        "with Warp) and as CUDA C++ for the GPU (compiled by NVRTC to PTX, then run by the driver)."
+        "A just-in-time (JIT) compiler translates code while the program runs, specialised to "
+        "the types and device it sees (`torch.compile`, JAX, Warp). An intermediate "
+        "representation (IR) is the typed, one-operation-per-statement form a compiler works on; "
+        "Warp's is readable C++/CUDA with `<L n>` comments pointing back to the Python line and, "
+        "optionally, adjoint code for differentiation. Clang/LLVM compiles the C++ for the CPU, "
+        "NVRTC the CUDA to PTX. Pairs (Python, generated code) teach a model the translation "
+        "exactly, with no labelling, and each pair can be checked by running it."
     )
     if example is not None:
         c, g = example
@@ -211,6 +253,8 @@ def render_chief_report(
     add("")
     add("## The dataset")
     add("")
+    add("Sizes: MB = 10^6 bytes, MiB = 2^20 bytes.")
+    add("")
     add("| backend | records | size on disk | shards | median record | categories |")
     add("|---|---|---|---|---|---|")
     for name, d in (("CPU (C++)", cpu), ("CUDA (CUDA C++)", cuda)):
@@ -219,20 +263,20 @@ def render_chief_report(
             f"{d['record_bytes'].get('median', 0) / 1000:.1f} KB | {len(d['categories'])} |"
         )
     add("")
-    add(f"Categories: {', '.join(f'`{c}`' for c in cats)}.")
-    add("")
     add(
-        f"Each record holds `id`, `category`, `variant`, `kernel_name`, `index`, `python_source`, "
-        "`generated_code`, `backend`, `warp_version`, `options` (backward pass on/off, mode, "
-        "block "
-        f"size, CUDA arch), `validation` and `sha256`, one JSON line per kernel and backend. "
-        f"{build['kernels_generated']:,} kernels were generated; "
-        f"{build['duplicates_dropped']['count']:,} exact duplicates (same normalized Python) were "
-        f"dropped and {build['generator_failures']['count']:,} were rejected by Warp (recorded, "
-        "not "
-        f"stored). Ids are unique: {cpu['duplicate_ids']} duplicate ids in CPU records, "
-        f"{cuda['duplicate_ids']} in CUDA records."
+        "A record holds the Python, the generated code (Warp's fixed preamble is stored once "
+        "per backend), `licence`, `synthetic`, `tokens`, `skeleton_id`, `split` (by skeleton), "
+        "`compile_options`, `launches` and `validation` (README lists all fields). "
+        f"Of {build['kernels_generated']:,} modules generated, "
+        f"{build['duplicates_dropped']['count']:,} exact duplicates were dropped and "
+        f"{build['generator_failures']['count']:,} rejected by Warp. "
+        f"Duplicate ids: {cpu['duplicate_ids']} (CPU), {cuda['duplicate_ids']} (CUDA)."
     )
+    add("")
+    add("Corpus quality, computed from the shards on disk:")
+    add("")
+    for line in _quality(ds, build):
+        add(line)
     add("")
     add("Validation of the sampled kernels:")
     add("")
@@ -242,6 +286,7 @@ def render_chief_report(
         ("CPU compile (Clang/LLVM)", "cpu_compiled"),
         ("CPU launch on random inputs", "launched"),
         ("outputs finite", "outputs_finite"),
+        ("same outputs as a numpy re-implementation", "equivalence"),
         (f"CUDA to PTX ({cfg['ptx_arch']}, NVRTC)", "ptx_compiled"),
         ("CUDA launch on a GPU", "cuda_launched"),
     ):
@@ -249,34 +294,34 @@ def render_chief_report(
         add(f"| {label} | {v['tried']:,} | {v['passed']:,} | {_pct(v['rate'])} |")
     add("")
     add(
-        f"Build: {thr['wall_s_total']:.0f} s wall in {thr['runs_building']} building run(s) "
-        f"({thr['runs'] - thr['runs_building']} later run(s) found it complete), "
-        f"{thr['kernels_processed']:,} kernels processed, "
-        f"{thr['kernels_per_s']:.1f} kernels/s, {thr['mb_per_s_both_backends']:.2f} MB/s "
-        f"(both backends together)."
+        f"Build: {thr['wall_s_total']:.0f} s wall in {thr['runs_building']} building run(s), "
+        f"{thr['kernels_processed']:,} modules processed, "
+        f"{thr['kernels_per_s']:.1f} modules/s, {thr['mb_per_s_both_backends']:.2f} MB/s "
+        f"(both backends){_load(thr)}."
     )
     add("")
     add("## Limitations")
     add("")
     if gpu_runs == 0:
         add(
-            "- **CUDA code was compiled to PTX, not executed**: the build machine has no GPU "
+            "- **CUDA code was compiled to PTX, not executed**: no GPU on the build machine "
             f"({cuda['validation']['cuda_not_executed']:,} sampled records say so)."
         )
     else:
         add(f"- CUDA code was launched on a GPU for {gpu_runs:,} sampled kernels.")
+    eq = vc["equivalence"]
     add(
-        f"- Only a {_pct(cfg['sample_rate'])} sample is compiled and run; every record passed "
-        "Warp's "
-        "code generation. A launch checks that outputs are finite, not that they are right."
+        f"- Only a {_pct(cfg['sample_rate'])} sample is compiled and run. Outputs are compared "
+        f"with numpy for {eq['tried']:,} of the {cpu['validation']['sampled']:,} sampled "
+        "modules; the others use builtins the re-implementation lacks (meshes, volumes, tiles)."
     )
     add(
-        "- Kernels are synthetic (programmatic generators with random expressions): they cover "
-        "Warp's language widely but do not follow the distribution of kernels people write."
+        "- Synthetic: modules composed from building blocks that mimic simulation, geometry, "
+        "ML and numerics code, not written by people."
     )
     add(
-        f"- One Warp release ({build['params']['warp_version']}): generated code changes between "
-        "releases, so the version is pinned and stored in every record."
+        f"- One Warp release ({build['params']['warp_version']}), pinned: generated code "
+        "changes between releases."
     )
     add("")
     add("## How to reproduce")
@@ -292,8 +337,7 @@ def render_chief_report(
     add("```")
     add("")
     add(
-        "The same seed gives byte-identical shards; an interrupted build resumes where it stopped "
-        "when the same command is run again. Load with "
+        "Same seed, same bytes; rerunning the command resumes an interrupted build. Load with "
         '`datasets.load_dataset("json", data_files={"cpu": "artefacts/datasets/warp-kernels/'
         'cpu/*.jsonl", "cuda": "artefacts/datasets/warp-kernels/cuda/*.jsonl"})`. '
         f"All figures above are read from `{stats_path}`."

@@ -38,7 +38,11 @@ DTYPES: dict[str, tuple[str, tuple[int, ...], bool]] = {
 
 # how random values are drawn: "unit" uniform [-1, 1], "pos" uniform [0.1, 2], "zeros",
 # "quat" unit quaternions, "xform" rigid transforms, "index:N" integers in [0, N),
-# "bits" arbitrary unsigned/signed integers, "small" integers in [-8, 8]
+# "bits" arbitrary unsigned/signed integers, "small" integers in [-8, 8]; for ``wp.uint64``
+# handles of warp objects (kind "object"): "mesh:<n>" (a closed triangle mesh of n x n
+# quads per face of a perturbed cube), "bvh:<n>" (n random boxes), "hashgrid:<points arg>"
+# (a hash grid built over that array of vec3 with cell size 0.25), "volume" (an 8^3 float
+# NanoVDB volume, voxel size 0.25)
 INITS = ("unit", "pos", "zeros", "quat", "xform", "bits", "small")
 
 
@@ -56,7 +60,8 @@ class ArgSpec:
     """One kernel argument.
 
     ``kind`` is ``"array"`` (shape ``shape``, element ``dtype``), ``"scalar"`` (value
-    ``value``) or ``"struct"`` (an instance of the struct ``dtype`` defined in the kernel's
+    ``value``), ``"object"`` (the ``wp.uint64`` id of a mesh, BVH, hash grid or volume built
+    as ``init`` says) or ``"struct"`` (an instance of the struct ``dtype`` defined in the kernel's
     module, its fields drawn per ``fields``).
     """
 
@@ -82,19 +87,37 @@ class KernelSpec:
     body: list[str]
     dim: tuple[int, ...]
     helpers: list[str] = field(default_factory=list)
+    # further kernels of the same module, launched after this one in order; arguments with
+    # the same name are the same array or object (a pipeline of kernels)
+    more: list[KernelSpec] = field(default_factory=list)
+    # tile kernels are launched with wp.launch_tiled(dim, block_dim)
+    block_dim: int | None = None
+    # a module-level constant block (``TILE = wp.constant(8)``) printed after the import
+    constants: list[str] = field(default_factory=list)
 
     @property
-    def python_source(self) -> str:
-        """The kernel as a stand-alone Python module (helpers first, then the kernel)."""
-        parts = ["import warp as wp\n"]
-        parts += [h.rstrip("\n") + "\n" for h in self.helpers]
+    def kernels(self) -> list[KernelSpec]:
+        """This kernel and the :attr:`more` kernels of its module, in launch order."""
+        return [self, *self.more]
+
+    def kernel_text(self) -> str:
+        """The ``@wp.kernel`` definition of this kernel alone."""
         sig = ", ".join(f"{a.name}: {a.annotation}" for a in self.args)
         head = f"def {self.kernel_name}({sig}):"
         if len(head) > 96:
             inner = "".join(f"    {a.name}: {a.annotation},\n" for a in self.args)
             head = f"def {self.kernel_name}(\n{inner}):"
         body = "".join(f"    {line}\n" if line else "\n" for line in self.body)
-        parts.append(f"@wp.kernel\n{head}\n{body}")
+        return f"@wp.kernel\n{head}\n{body}"
+
+    @property
+    def python_source(self) -> str:
+        """The module: import, constants, helpers (structs, funcs), then the kernels."""
+        parts = ["import warp as wp\n"]
+        if self.constants:
+            parts.append("".join(c.rstrip("\n") + "\n" for c in self.constants))
+        parts += [h.rstrip("\n") + "\n" for h in self.helpers]
+        parts += [k.kernel_text() for k in self.kernels]
         return "\n\n".join(parts)
 
 
@@ -117,3 +140,8 @@ def scalar(name: str, dtype: str, value: float | int) -> ArgSpec:
     if dtype not in DTYPES:
         raise ValueError(f"unknown dtype {dtype!r}")
     return ArgSpec(name, dtype, "scalar", dtype, value=value)
+
+
+def obj(name: str, init: str) -> ArgSpec:
+    """A ``wp.uint64`` handle of a mesh, BVH, hash grid or volume (see :data:`INITS`)."""
+    return ArgSpec(name, "wp.uint64", "object", "wp.uint64", init=init)

@@ -3,6 +3,8 @@
 ```
 <root>/cpu/shard-00000.jsonl   <root>/cuda/shard-00000.jsonl   (git-ignored)
 <root>/manifest.json           what is committed: shards, their sizes and hashes, dedupe keys
+<root>/preambles/cpu-<sha16>.h  the preamble stripped from every record (committed; a record
+<root>/preambles/cuda-<sha16>.h names its own by ``preamble_sha256``)
 <root>/samples/cpu.jsonl       <root>/samples/cuda.jsonl        (committed, <= 100 each)
 <root>/_work/                  per-worker warp kernel caches; removed after a build
 ```
@@ -57,6 +59,15 @@ class Layout:
         return self.root / "samples"
 
     @property
+    def preambles_dir(self) -> Path:
+        return self.root / "preambles"
+
+    def preamble_path(self, backend: str, sha256: str) -> Path:
+        if backend not in BACKENDS:
+            raise StorageError(f"unknown backend {backend!r}")
+        return self.preambles_dir / f"{backend}-{sha256[:16]}.h"
+
+    @property
     def work_dir(self) -> Path:
         return self.root / "_work"
 
@@ -73,6 +84,27 @@ def write_shard(path: Path, data: bytes) -> dict[str, Any]:
     """Write a shard atomically; return its size and SHA-256."""
     atomic_write_bytes(path, data)
     return {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def write_preamble(layout: Layout, backend: str, sha256: str, text: str) -> None:
+    """Store a preamble once (content-addressed); raise if a stored one differs."""
+    path = layout.preamble_path(backend, sha256)
+    data = text.encode("utf-8")
+    if path.exists():
+        if hashlib.sha256(path.read_bytes()).hexdigest() != sha256:
+            raise StorageError(f"{path}: stored preamble does not match its hash")
+        return
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise StorageError(f"preamble text does not match the hash {sha256[:16]}")
+    atomic_write_bytes(path, data)
+
+
+def read_preamble(layout: Layout, backend: str, sha256: str) -> str:
+    """The preamble a record names; ``preamble + generated_code`` is the whole module."""
+    path = layout.preamble_path(backend, sha256)
+    if not path.exists():
+        raise StorageError(f"{path}: preamble missing")
+    return path.read_text(encoding="utf-8")
 
 
 def remove_uncommitted(layout: Layout, committed: set[int]) -> list[Path]:

@@ -18,8 +18,16 @@ import numpy as np
 
 from perflab.warpgen import codegen
 from perflab.warpgen.generate import category_of, generate_kernel
-from perflab.warpgen.normalize import assert_normalized, normalize_generated, python_key
-from perflab.warpgen.records import encode, make_record
+from perflab.warpgen.normalize import (
+    assert_normalized,
+    normalize_generated,
+    python_key,
+    split_preamble,
+)
+from perflab.warpgen.records import BACKENDS, encode, make_record
+from perflab.warpgen.skeleton import skeleton_id
+from perflab.warpgen.spec import KernelSpec
+from perflab.warpgen.tokens import count_tokens
 from perflab.warpgen.validate import Validation, validate_kernel
 
 BACKWARD_FRACTION = 0.9  # share of kernels generated with enable_backward=True
@@ -38,6 +46,9 @@ class KernelResult:
     cpu_line: bytes = b""
     cuda_line: bytes = b""
     error: str = ""
+    skeleton: str = ""
+    # backend -> (sha256, text) of the preamble stripped from the generated code
+    preambles: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -72,6 +83,30 @@ def _clean_error(msg: str) -> str:
     return " ".join(msg.split())[:2000]
 
 
+def launches_of(spec: KernelSpec) -> list[dict]:
+    """Launch dimensions and argument shapes of every kernel of the module (record field)."""
+    out = []
+    for k in spec.kernels:
+        args = [{"name": a.name, "kind": a.kind, "shape": list(a.shape)} for a in k.args]
+        out.append(
+            {
+                "kernel": k.kernel_name,
+                "dim": list(k.dim),
+                "block_dim": int(k.block_dim or 0),
+                "args": args,
+            }
+        )
+    return out
+
+
+def _strip(text: str, kernel_name: str) -> tuple[str, str, str]:
+    """(preamble sha256, preamble, rest) of raw generated code."""
+    text = normalize_generated(text)
+    assert_normalized(text, kernel_name)
+    pre, rest = split_preamble(text)
+    return hashlib.sha256(pre.encode("utf-8")).hexdigest(), pre, rest
+
+
 def process_kernel(
     seed: int, index: int, sample_rate: float, ptx_arch: int, timing: dict
 ) -> KernelResult:
@@ -81,12 +116,13 @@ def process_kernel(
         spec = generate_kernel(seed, index)
         src = spec.python_source
         key = python_key(src)
+        skel = skeleton_id(src)
     except Exception as exc:  # a generator bug: recorded as a failure of this kernel
         return KernelResult(
             index, category_of(index), "", error=f"generate: {type(exc).__name__}: {exc}"
         )
     backward, sampled = kernel_choices(seed, index, sample_rate)
-    res = KernelResult(index, spec.category, spec.variant, key)
+    res = KernelResult(index, spec.category, spec.variant, key, skeleton=skel)
     # unique per content and options: warp caches binaries by module name when strip_hash is on
     digest = hashlib.sha256(f"{src}\0{backward}".encode()).hexdigest()[:24]
     t1 = time.perf_counter()
@@ -98,16 +134,16 @@ def process_kernel(
     try:
         kernel = getattr(pymod, spec.kernel_name)
         code = codegen.generate_code(kernel, enable_backward=backward, cuda_arch=ptx_arch)
-        cpu = normalize_generated(code.cpu)
-        cuda = normalize_generated(code.cuda)
-        assert_normalized(cpu, spec.kernel_name)
-        assert_normalized(cuda, spec.kernel_name)
+        texts = {}
+        for b in BACKENDS:
+            sha, pre, rest = _strip(getattr(code, b), spec.kernel_name)
+            res.preambles[b] = (sha, pre)
+            texts[b] = rest
         t2 = time.perf_counter()
         if sampled:
             val = validate_kernel(
                 spec,
                 pymod,
-                kernel,
                 seed=seed,
                 index=index,
                 work_dir=_WORK_DIR or ".",
@@ -123,17 +159,27 @@ def process_kernel(
         common = dict(
             category=spec.category,
             variant=spec.variant,
-            kernel_name=spec.kernel_name,
+            kernel_names=[k.kernel_name for k in spec.kernels],
             index=index,
             seed=seed,
             key=key,
             python_source=src,
             warp_version=codegen.WARP_VERSION,
             options=code.options,
+            launches=launches_of(spec),
             validation=val.to_dict(),
+            skeleton_id=skel,
+            python_tokens=count_tokens(src),
         )
-        res.cpu_line = encode(make_record(backend="cpu", generated_code=cpu, **common))
-        res.cuda_line = encode(make_record(backend="cuda", generated_code=cuda, **common))
+        for b in BACKENDS:
+            rec = make_record(
+                backend=b,
+                generated_code=texts[b],
+                preamble_sha256=res.preambles[b][0],
+                compile_options=code.compile_options[b],
+                **common,
+            )
+            setattr(res, f"{b}_line", encode(rec))
     except Exception as exc:
         res.error = _clean_error(f"{type(exc).__name__}: {exc}")
     finally:

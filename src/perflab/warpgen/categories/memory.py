@@ -176,6 +176,7 @@ def structs(g: Gen) -> KernelSpec:
             arr("out", "wp.vec3", (N,), "zeros"),
         ]
         body.append(f"v = p[i] * params.scale + params.offset * {g.flit()}")
+        body.append("v = wp.normalize(v) * wp.min(wp.length(v), float(params.count) + 1.0)")
         for fs in extra:
             body.append(
                 f"v = v * params.{fs.name}"

@@ -52,6 +52,14 @@ affine maps, and the start chart becomes an affine function of them, so closing 
 others; this covers every minimiser of Haim-Kislev's Thm 1.5 whose transitions lie in
 2-faces.
 
+No rotation bound. Chaidez-Hutchings also bound the rotation number of an action minimiser
+(rho <= 2, rho the rotation in the universal cover of Sp(2) of the product of the 2x2
+transition matrices, monotone along a tube), but they prove it for Type-1 orbits (through
+2-face interiors) of nondegenerate polytopes only; minimisers of the cross-polytope are
+Type-2 (through edges), and pruning every tube at rho > 2 could drop them. The search
+therefore prunes by action and emptiness only, which is valid for both types; its cost is
+measured without the rotation bound (README, "Symplectic core").
+
 Polygons are closed (every inequality has a tolerance), so trajectories through the boundary
 of a 2-face (an edge or vertex of K: Chaidez-Hutchings' Type-2 orbits) are followed as the
 limit of both neighbouring tubes.

@@ -8,10 +8,11 @@ Dashboard:         marimo run notebooks/atlas_small.py
 Without ``--out`` the dataset goes to ``artefacts/datasets/atlas-small``, raw timings to
 ``artefacts/benchmarks/atlas-small`` and the benchmark report to ``reports/``; with
 ``--out DIR`` everything goes under DIR. As a script the build starts afresh unless
-``--resume`` (``--only F`` alone rebuilds family F); under ``marimo run``/``marimo edit`` it
-always resumes, so the dashboard opens on the committed build without recomputing it.
-``--smoke`` builds one polytope of each of three families (into a temporary folder when
-``--out`` is not given).
+``--resume`` (``--only F`` alone rebuilds family F). Under ``marimo run`` (whatever the
+flags) and plain ``marimo edit`` nothing is built or written: the dashboard opens the
+published dataset (or the build in ``--out DIR``); ``marimo edit ... -- --out DIR`` builds
+there. ``--smoke`` builds one polytope of each of three families (into a temporary folder
+when ``--out`` is not given). Controls: family, facet range and capacity method filters.
 """
 
 import marimo
@@ -24,67 +25,69 @@ app = marimo.App(width="medium")
 def _():
     import marimo as mo
 
-    from perflab.atlas import load, views
-    from perflab.atlas.pipeline import describe, notebook_build, notebook_options
+    from perflab.atlas import views
+    from perflab.atlas.pipeline import notebook_open
     from perflab.harness import notebook_args
 
-    return describe, load, mo, notebook_args, notebook_build, notebook_options, views
+    return mo, notebook_args, notebook_open, views
 
 
 @app.cell
-def _(describe, mo, notebook_args, notebook_build, notebook_options):
-    opts = notebook_options("atlas-small", notebook_args(), mo.app_meta().mode, default_workers=2)
-    result = notebook_build(
-        opts, lambda n: mo.status.progress_bar(total=n, title=f"Building {opts.plan.atlas}")
+def _(mo, notebook_args, notebook_open):
+    ds, source = notebook_open(
+        "atlas-small",
+        notebook_args(),
+        mo.app_meta().mode,
+        lambda n: mo.status.progress_bar(total=n, title="Building atlas-small"),
+        default_workers=2,
     )
-    mo.md(describe(result, opts.paths))
-    return opts, result
+    mo.md(source)
+    return (ds,)
 
 
 @app.cell
-def _(load, opts, result, views):
-    ds = load(opts.paths.dataset, allow_incomplete=not result.complete)
+def _(ds, views):
     df = views.frame(ds)
-    return df, ds
+    return (df,)
 
 
 @app.cell
-def _(df, mo):
-    family = mo.ui.dropdown(
-        ["all", *sorted(set(df["family"].to_list()))], value="all", label="family"
-    )
-    family
-    return (family,)
+def _(df, mo, views):
+    family, facets, method, _view = views.filter_controls(mo, df)
+    _view
+    return facets, family, method
 
 
 @app.cell
-def _(df, family, mo, views):
-    table = mo.ui.table(views.filter_family(df, family.value), selection="single", page_size=12)
-    table
-    return (table,)
+def _(df, facets, family, method, mo, views):
+    shown = views.filter_rows(df, family.value, facets.value, method.value)
+    table = mo.ui.table(shown, selection="single", page_size=12)
+    mo.vstack([mo.md(views.summary_line("atlas-small", shown, df)), table])
+    return shown, table
 
 
 @app.cell
-def _(df, family, mo, views):
-    mo.hstack(
-        [
-            views.systolic_by_family(df),
-            views.capacity_vs_volume(views.filter_family(df, family.value)),
-        ]
-    )
+def _(mo, shown, views):
+    mo.hstack([views.systolic_histogram(shown), views.capacity_vs_volume(shown)])
     return
 
 
 @app.cell
 def _(df, mo, views):
     top = views.top_systolic(df, 10)
-    mo.vstack([mo.md("### Top systolic ratios"), mo.ui.table(top, selection=None)])
+    mo.vstack(
+        [
+            views.systolic_by_family(df),
+            mo.md("### Top systolic ratios"),
+            mo.ui.table(top, selection=None),
+        ]
+    )
     return (top,)
 
 
 @app.cell
-def _(ds, mo, table, top, views):
-    pid = views.selected_id(table.value, top, ds)
+def _(ds, mo, shown, table, top, views):
+    pid = views.selected_id(table.value, shown if len(shown) else top, ds)
     mo.vstack(
         [
             mo.md(f"### Minimal-action cycle of `{pid}` (select a row in the table)"),

@@ -8,9 +8,11 @@ Dashboard:         marimo run notebooks/atlas_tiny.py
 Without ``--out`` the dataset goes to ``artefacts/datasets/atlas-tiny``, raw timings to
 ``artefacts/benchmarks/atlas-tiny`` and the benchmark report to ``reports/``; with
 ``--out DIR`` everything goes under DIR. As a script the build starts afresh unless
-``--resume``; under ``marimo run``/``marimo edit`` it resumes (opens on the committed build).
-``--smoke`` builds the first three families only. Beyond the atlas-small views, this
-dashboard lists how far the exact capacity algorithms agree on each row.
+``--resume``. Under ``marimo run`` (whatever the flags) and plain ``marimo edit`` nothing is
+built or written: the dashboard opens the published dataset (or the build in ``--out DIR``);
+``marimo edit ... -- --out DIR`` builds there. ``--smoke`` builds the first three families
+only. Beyond the atlas-small views, this dashboard lists how far the exact capacity
+algorithms agree on each row. Controls: family, facet range and capacity method filters.
 """
 
 import marimo
@@ -23,48 +25,59 @@ app = marimo.App(width="medium")
 def _():
     import marimo as mo
 
-    from perflab.atlas import load, views
-    from perflab.atlas.pipeline import describe, notebook_build, notebook_options
+    from perflab.atlas import views
+    from perflab.atlas.pipeline import notebook_open
     from perflab.harness import notebook_args
 
-    return describe, load, mo, notebook_args, notebook_build, notebook_options, views
+    return mo, notebook_args, notebook_open, views
 
 
 @app.cell
-def _(describe, mo, notebook_args, notebook_build, notebook_options):
-    opts = notebook_options("atlas-tiny", notebook_args(), mo.app_meta().mode)
-    result = notebook_build(opts, lambda n: mo.status.progress_bar(total=n, title="atlas-tiny"))
-    mo.md(describe(result, opts.paths))
-    return opts, result
+def _(mo, notebook_args, notebook_open):
+    ds, source = notebook_open(
+        "atlas-tiny",
+        notebook_args(),
+        mo.app_meta().mode,
+        lambda n: mo.status.progress_bar(total=n, title="atlas-tiny"),
+    )
+    mo.md(source)
+    return (ds,)
 
 
 @app.cell
-def _(load, opts, result, views):
-    ds = load(opts.paths.dataset, allow_incomplete=not result.complete)
+def _(ds, views):
     df = views.frame(ds)
-    return df, ds
-
-
-@app.cell
-def _(df, mo):
-    families = ["all", *df["family"].to_list()]
-    pick = mo.ui.dropdown(families, value="all", label="family")
-    pick
-    return (pick,)
-
-
-@app.cell
-def _(df, mo, pick, views):
-    rows = mo.ui.table(views.filter_family(df, pick.value), selection="single")
-    mo.vstack([rows, mo.md("### Algorithm agreement"), views.agreement(df)])
-    return (rows,)
+    return (df,)
 
 
 @app.cell
 def _(df, mo, views):
+    pick, facets, method, _view = views.filter_controls(mo, df)
+    _view
+    return facets, method, pick
+
+
+@app.cell
+def _(df, facets, method, mo, pick, views):
+    shown = views.filter_rows(df, pick.value, facets.value, method.value)
+    rows = mo.ui.table(shown, selection="single")
     mo.vstack(
         [
-            mo.hstack([views.systolic_by_family(df), views.capacity_vs_volume(df)]),
+            mo.md(views.summary_line("atlas-tiny", shown, df)),
+            rows,
+            mo.md("### Algorithm agreement"),
+            views.agreement(shown),
+        ]
+    )
+    return rows, shown
+
+
+@app.cell
+def _(df, mo, shown, views):
+    mo.vstack(
+        [
+            mo.hstack([views.systolic_histogram(shown), views.capacity_vs_volume(shown)]),
+            views.systolic_by_family(df),
             mo.md("### Top systolic ratios"),
             views.top_systolic(df, 5),
         ]

@@ -9,6 +9,9 @@ kernels (``--samples``, default artefacts/datasets/warp-kernels/samples); every 
 report comes from the stats file. It also summarises every other report under ``reports/``.
 Writes ``<out>/chief_report.md`` (``--out``, default reports/). ``--smoke`` does the same (it
 only reads files); if no stats file exists yet it first builds a smoke dataset under ``--out``.
+Under ``marimo run`` (whatever the flags) and plain ``marimo edit`` it builds and writes
+nothing: it shows the report rendered in memory. Controls: category and variant pickers and a
+kernel browser over the sample kernels (Python beside its C++ and CUDA, with validation).
 """
 
 import marimo
@@ -29,24 +32,27 @@ def _(mo):
     from pathlib import Path
 
     from perflab.harness import notebook_args
+    from perflab.harness.nbargs import may_write
 
     # mo.cli_args() under marimo, PERFLAB_NOTEBOOK_ARGS under Jupyter (nbval)
     args = notebook_args()
+    writes = may_write(mo.app_meta().mode, args)
     smoke = "smoke" in args
     out_dir = Path(args.get("out") or "reports")
     stats_path = Path(args.get("stats") or "reports/warp_dataset_stats.json")
     samples_dir = Path(args.get("samples") or "artefacts/datasets/warp-kernels/samples")
     reports_dir = Path(args.get("reports") or "reports")
-    mo.md(f"**Stats** `{stats_path}` · **samples** `{samples_dir}` · **output** `{out_dir}`")
-    return Path, out_dir, reports_dir, samples_dir, smoke, stats_path
+    _out = f"**output** `{out_dir}`" if writes else "read-only: writes nothing"
+    mo.md(f"**Stats** `{stats_path}` · **samples** `{samples_dir}` · {_out}")
+    return Path, out_dir, reports_dir, samples_dir, smoke, stats_path, writes
 
 
 @app.cell
-def _(out_dir, samples_dir, smoke, stats_path):
+def _(out_dir, samples_dir, smoke, stats_path, writes):
     from perflab.warpgen.build import config_from_args, run_build
 
     if not stats_path.exists():
-        if not smoke:
+        if not smoke or not writes:
             raise FileNotFoundError(
                 f"{stats_path} does not exist: build the dataset first "
                 "(python notebooks/warp_dataset.py -- --target-mb 200)"
@@ -60,7 +66,7 @@ def _(out_dir, samples_dir, smoke, stats_path):
 
 
 @app.cell
-def _(out_dir, reports_dir, samples_folder, stats_file):
+def _(out_dir, reports_dir, samples_folder, stats_file, writes):
     from perflab.harness import atomic_write_text
     from perflab.warpgen.report import pick_example, render_chief_report, summarise_reports
     from perflab.warpgen.samples import read_samples_dir
@@ -72,10 +78,38 @@ def _(out_dir, reports_dir, samples_folder, stats_file):
         reports_dir, {"chief_report.md", "chief_report.json", stats_file.name}
     )
     report = render_chief_report(stats, example, others, stats_path=str(stats_file))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(out_dir / "chief_report.md", report)
-    print(f"wrote {out_dir / 'chief_report.md'} ({len(report.split())} words)")
+    if writes:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(out_dir / "chief_report.md", report)
+        print(f"wrote {out_dir / 'chief_report.md'} ({len(report.split())} words)")
     return (report,)
+
+
+@app.cell
+def _(mo, samples_folder):
+    from perflab.warpgen import views
+    from perflab.warpgen.samples import read_samples_dir as _read
+
+    cpu_samples, _cuda = _read(samples_folder)
+    cuda_by_id = {r["id"]: r for r in _cuda}
+    category, variant, _view = views.filter_controls(
+        mo, cpu_samples, "Kernel browser (sample kernels)"
+    )
+    _view
+    return category, cpu_samples, cuda_by_id, variant, views
+
+
+@app.cell
+def _(category, cpu_samples, mo, variant, views):
+    matching, picker, _view = views.kernel_picker(mo, cpu_samples, category.value, variant.value)
+    _view
+    return matching, picker
+
+
+@app.cell
+def _(cuda_by_id, matching, mo, picker, views):
+    views.kernel_browser(mo, views.picked(matching, picker.value), cuda_by_id.get(picker.value))
+    return
 
 
 @app.cell

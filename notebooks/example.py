@@ -4,8 +4,10 @@ Run as a script:   python notebooks/example.py -- --smoke --out /tmp/example
 Edit:              marimo edit notebooks/example.py
 Serve read-only:   marimo run notebooks/example.py
 
-It times ``numpy.sort`` on growing arrays with the shared harness, shows a chart, and
-writes a Markdown + JSON report. Flags: ``--smoke`` (seconds), ``--out DIR``.
+It times ``numpy.sort`` on growing arrays with the shared harness, shows a chart (the
+"largest array" control picks how far it goes), and writes a Markdown + JSON report: as a
+script, or under ``marimo edit`` with ``--out DIR``; under ``marimo run`` it writes nothing
+(``perflab.harness.nbargs.may_write``). Flags: ``--smoke`` (seconds), ``--out DIR``.
 """
 
 import marimo
@@ -26,6 +28,7 @@ def _(mo):
     from pathlib import Path
 
     from perflab.harness import notebook_args
+    from perflab.harness.nbargs import may_write
 
     # mo.cli_args() under marimo; PERFLAB_NOTEBOOK_ARGS under Jupyter (mo.cli_args() raises
     # there). A flag without a value comes back as "", so test membership, not truthiness.
@@ -34,8 +37,10 @@ def _(mo):
     out_dir = Path(args.get("out") or "reports/example")
     sizes = [1_000, 10_000] if smoke else [1_000, 10_000, 100_000, 1_000_000]
     repeats = 3 if smoke else 7
-    mo.md(f"**Mode**: {'smoke' if smoke else 'full'} · sizes {sizes} · output `{out_dir}`")
-    return Path, out_dir, repeats, sizes, smoke
+    writes = may_write(mo.app_meta().mode, args)
+    where = f"output `{out_dir}`" if writes else "read-only: writes nothing"
+    mo.md(f"**Mode**: {'smoke' if smoke else 'full'} · sizes {sizes} · {where}")
+    return Path, out_dir, repeats, sizes, smoke, writes
 
 
 @app.cell
@@ -63,37 +68,49 @@ def _(mo, repeats, sizes):
 
 
 @app.cell
-def _(rows):
+def _(mo, sizes):
+    largest = mo.ui.dropdown([str(n) for n in sizes], value=str(sizes[-1]), label="largest array")
+    largest
+    return (largest,)
+
+
+@app.cell
+def _(largest, mo, rows):
     import altair as alt
     import polars as pl
 
-    df = pl.DataFrame(rows)
-    chart = (
-        alt.Chart(df)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("n:Q", scale=alt.Scale(type="log"), title="array length"),
-            y=alt.Y("median_s:Q", scale=alt.Scale(type="log"), title="warm median (s)"),
-            tooltip=["n", "median_s", "cold_s"],
+    def sort_chart(frame):
+        return (
+            alt.Chart(frame)
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("n:Q", scale=alt.Scale(type="log"), title="array length"),
+                y=alt.Y("median_s:Q", scale=alt.Scale(type="log"), title="warm median (s)"),
+                tooltip=["n", "median_s", "cold_s"],
+            )
+            .properties(title="numpy.sort, warm median", width=420, height=260)
         )
-        .properties(title="numpy.sort, warm median", width=420, height=260)
-    )
-    chart
+
+    df = pl.DataFrame(rows)
+    chart = sort_chart(df)
+    shown = df.filter(pl.col("n") <= int(largest.value))
+    mo.vstack([mo.md(f"{len(shown)} sizes, up to {largest.value} elements"), sort_chart(shown)])
     return chart, df
 
 
 @app.cell
-def _(chart, df, out_dir, rows):
+def _(chart, df, out_dir, rows, writes):
     from perflab.harness import env_snapshot, markdown_table, save_chart, write_report
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    save_chart(chart, out_dir / "sort.png")
-    md, js = write_report(
-        out_dir / "report.md",
-        "# numpy.sort timing\n\n" + markdown_table(rows),
-        {"rows": rows, "env": env_snapshot()},
-    )
-    print(f"wrote {md} and {js}")
+    if writes:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        save_chart(chart, out_dir / "sort.png")
+        md, js = write_report(
+            out_dir / "report.md",
+            "# numpy.sort timing\n\n" + markdown_table(rows),
+            {"rows": rows, "env": env_snapshot()},
+        )
+        print(f"wrote {md} and {js}")
     df
     return
 

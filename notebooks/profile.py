@@ -13,6 +13,9 @@ Flags: ``--smoke`` (seconds), ``--out DIR`` (everything this notebook writes goe
 DIR; default: profiles in ``.profiles/``, charts and report in ``reports/profile/``),
 ``--target NAME`` (default ``harness.python_pairwise`` in smoke mode, else
 ``harness.convex_hull_4d``), ``--repeat N``, ``--history CSV``, ``--machine ID``.
+Under ``marimo run`` (whatever the flags) and plain ``marimo edit`` it profiles in memory and
+writes nothing (``marimo edit ... -- --out DIR`` writes there). Controls: the workload
+picker, benchmark-group picker and a benchmark picker with that benchmark's history.
 """
 
 import marimo
@@ -34,6 +37,7 @@ def _(mo):
 
     from perflab.harness import notebook_args
     from perflab.harness.history import default_history_path
+    from perflab.harness.nbargs import may_write
 
     args = notebook_args()
     smoke = "smoke" in args
@@ -48,9 +52,16 @@ def _(mo):
     repeat = int(args.get("repeat") or (1 if smoke else 5))
     history_path = Path(str(args.get("history") or default_history_path()))
     machine_arg = str(args["machine"]) if args.get("machine") else None
+    writes = may_write(mo.app_meta().mode, args)
+    if not writes:
+        profile_dir = None  # profile in memory
     mo.md(
         f"**Mode**: {'smoke' if smoke else 'full'} · {repeat} profiled call(s) · "
-        f"profiles in `{profile_dir}` · charts and report in `{out_dir}`"
+        + (
+            f"profiles in `{profile_dir}` · charts and report in `{out_dir}`"
+            if writes
+            else f"read-only under `marimo {mo.app_meta().mode}`: writes nothing"
+        )
     )
     return (
         default_target,
@@ -59,6 +70,7 @@ def _(mo):
         out_dir,
         profile_dir,
         repeat,
+        writes,
     )
 
 
@@ -97,8 +109,12 @@ def _(discovery, mo, picker, profile_dir, repeat):
         f"set-up {result.setup_s * 1e3:.1f} ms · one warm call {warm} · "
         f"{result.repeat} call(s) under pyinstrument {result.pyinstrument_s * 1e3:.1f} ms, "
         f"under cProfile {result.cprofile_s * 1e3:.1f} ms\n\n"
-        f"Files: `{result.html_path}` (open in a browser), `{result.prof_path}` "
-        f"(`snakeviz`, `python -m pstats`)"
+        + (
+            f"Files: `{result.html_path}` (open in a browser), `{result.prof_path}` "
+            f"(`snakeviz`, `python -m pstats`)"
+            if result.html_path
+            else "No files written (read-only)."
+        )
     )
     return (result,)
 
@@ -176,24 +192,56 @@ def _(group_picker, history, history_path, machine, mo):
 
 
 @app.cell
-def _(comparison_md, hist_chart, history_path, machine, out_dir, result, top_chart):
+def _(history, machine, mo):
+    _names = sorted({r.name for r in history if r.machine_id == machine})
+    bench_picker = mo.ui.dropdown(
+        _names, value=_names[0] if _names else None, label="benchmark", searchable=False
+    )
+    bench_picker
+    return (bench_picker,)
+
+
+@app.cell
+def _(bench_picker, history, machine, mo):
+    import polars as _pl
+
+    from perflab.harness.history import history_chart as _chart
+    from perflab.harness.history import history_records as _records
+
+    _recs = [r for r in _records(history, machine) if r["benchmark"] == bench_picker.value]
+    _one = [r for r in history if r.machine_id == machine and r.name == bench_picker.value]
+    mo.vstack(
+        [
+            mo.md(f"{len(_recs)} run(s) of {bench_picker.value}"),
+            _chart(_one, machine) if _one else mo.md("_no runs_"),
+            _pl.DataFrame(_recs) if _recs else mo.md(""),
+        ]
+    )
+    return
+
+
+@app.cell
+def _(comparison_md, hist_chart, history_path, machine, out_dir, result, top_chart, writes):
     from perflab.harness import env_snapshot, markdown_table, save_chart, write_report
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = [save_chart(top_chart, out_dir / "top_functions.png")]
-    if hist_chart is not None:
-        written.append(save_chart(hist_chart, out_dir / "history.png"))
-    md_path, json_path = write_report(
-        out_dir / "report.md",
-        f"# Profile of `{result.target}`\n\n"
-        + markdown_table(result.top, ["function", "ncalls", "tottime_s", "cumtime_s", "self_pct"])
-        + f"\n## Call tree\n\n```text\n{result.call_tree}\n```\n"
-        + f"\n## Benchmark history ({history_path}, machine {machine})\n\n"
-        + (comparison_md or "_no history_\n"),
-        {"profile": result.to_dict(), "machine": machine, "env": env_snapshot()},
-    )
-    written += [md_path, json_path]
-    print("wrote " + " ".join(str(p) for p in written))
+    if writes:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        written = [save_chart(top_chart, out_dir / "top_functions.png")]
+        if hist_chart is not None:
+            written.append(save_chart(hist_chart, out_dir / "history.png"))
+        md_path, json_path = write_report(
+            out_dir / "report.md",
+            f"# Profile of `{result.target}`\n\n"
+            + markdown_table(
+                result.top, ["function", "ncalls", "tottime_s", "cumtime_s", "self_pct"]
+            )
+            + f"\n## Call tree\n\n```text\n{result.call_tree}\n```\n"
+            + f"\n## Benchmark history ({history_path}, machine {machine})\n\n"
+            + (comparison_md or "_no history_\n"),
+            {"profile": result.to_dict(), "machine": machine, "env": env_snapshot()},
+        )
+        written += [md_path, json_path]
+        print("wrote " + " ".join(str(p) for p in written))
     return
 
 

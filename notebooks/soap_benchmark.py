@@ -13,7 +13,11 @@ CPU cases; default: the library's per-call choice, ``perflab.soap.threads``). Ra
 (anisoap 0.1.1, ``make reference``) is timed in the same run when installed; otherwise its
 rows say "reference not installed". Writes ``timings_<run>.csv``, ``summary_<run>.csv``,
 ``combined_from_metrics.csv``, ``profiles/*.prof`` with flame graphs, figures and
-``report.md``. The logic lives in ``perflab.soap.bench``.
+``report.md``. The logic lives in ``perflab.soap.bench``. Under ``marimo run`` (whatever the
+flags) and plain ``marimo edit`` nothing is measured or written: the dashboard shows the
+newest recorded run in ``--out DIR`` (default the published reports/soap);
+``marimo edit ... -- --out DIR`` measures and writes there. Controls: system, backend,
+dtype and species-count filters.
 """
 
 import marimo
@@ -34,6 +38,7 @@ def _(mo):
     from pathlib import Path
 
     from perflab.harness import notebook_args
+    from perflab.harness.nbargs import may_write
     from perflab.soap.bench import PRESETS, SWEEPS
 
     # mo.cli_args() under marimo, PERFLAB_NOTEBOOK_ARGS under Jupyter (nbval)
@@ -59,56 +64,91 @@ def _(mo):
     flags += [f"--threads {threads}"] if threads else []
     flags += ["--smoke"] if smoke else []
     command = "python notebooks/soap_benchmark.py -- " + " ".join(flags)
+    writes = may_write(mo.app_meta().mode, args)
     mo.md(
         f"**Preset** `{preset}` · sweeps {sweeps or 'none'} · "
         f"{'smoke' if smoke else 'full'} · report `{out_dir}` · raw rows `{raw_dir}`"
+        if writes
+        else f"**Recorded runs** in `{out_dir}` (read-only under `marimo "
+        f"{mo.app_meta().mode}`: nothing is measured or written)"
     )
-    return command, out_dir, preset, raw_dir, smoke, sweeps, threads
+    return command, out_dir, preset, raw_dir, smoke, sweeps, threads, writes
 
 
 @app.cell
-def _(command, mo, out_dir, preset, raw_dir, smoke, sweeps, threads):
+def _(command, mo, out_dir, preset, raw_dir, smoke, sweeps, threads, writes):
     from perflab.soap.bench import run_benchmark
+    from perflab.soap.bench.report import latest_run
 
     def progress(cases):
         return mo.status.progress_bar(cases, title="AniSOAP benchmark cases")
 
-    result = run_benchmark(
-        preset=preset,
-        sweeps=sweeps,
-        smoke=smoke,
-        out_dir=out_dir,
-        raw_dir=raw_dir,
-        commands=[command],
-        progress=progress,
-        threads=threads,
-    )
-    print(f"wrote {result.report_path}, {result.csv_path} and {len(result.raw_paths)} raw files")
-    return (result,)
+    if writes:
+        result = run_benchmark(
+            preset=preset,
+            sweeps=sweeps,
+            smoke=smoke,
+            out_dir=out_dir,
+            raw_dir=raw_dir,
+            commands=[command],
+            progress=progress,
+            threads=threads,
+        )
+        print(f"wrote {result.report_path}, {result.csv_path} and {len(result.raw_paths)} raw")
+        df, report_path = result.metrics, result.report_path
+    else:
+        df, report_path = latest_run(out_dir), out_dir / "report.md"
+    return df, report_path
 
 
 @app.cell
-def _(mo, result):
+def _(df, mo):
+    from perflab.soap.bench.report import filter_choices
+
+    system = mo.ui.dropdown(filter_choices(df, "system"), value="all", label="system")
+    backend = mo.ui.dropdown(filter_choices(df, "backend"), value="all", label="backend")
+    dtype = mo.ui.dropdown(filter_choices(df, "dtype"), value="all", label="dtype")
+    species = mo.ui.dropdown(filter_choices(df, "n_species"), value="all", label="species")
+    mo.hstack([system, backend, dtype, species], justify="start")
+    return backend, dtype, species, system
+
+
+@app.cell
+def _(backend, df, dtype, mo, species, system):
     from perflab.soap.bench.report import (
         chart_by_system,
         chart_threads,
         chart_time_per_pair,
         chart_vs_species,
+        filter_metrics,
     )
 
-    df = result.metrics
-    charts = [chart_by_system(df), chart_time_per_pair(df)]
-    if "species" in set(df["sweep"].to_list()):
-        charts.append(chart_vs_species(df))
-    if "threads" in set(df["sweep"].to_list()):
-        charts.append(chart_threads(df))
-    mo.vstack(charts)
-    return (df,)
+    shown = filter_metrics(
+        df, system=system.value, backend=backend.value, dtype=dtype.value, n_species=species.value
+    )
+    charts = [chart_by_system(shown), chart_time_per_pair(shown)]
+    if "species" in set(shown["sweep"].to_list()):
+        charts.append(chart_vs_species(shown))
+    if "threads" in set(shown["sweep"].to_list()):
+        charts.append(chart_threads(shown))
+    _cols = ["sweep", "system", "backend", "dtype", "n_species", "n_particles", "status"]
+    mo.vstack(
+        [
+            mo.md(
+                f"{len(shown)} of {len(df)} measured cases of run `{df['run_id'][0]}` · "
+                f"system {system.value} · backend {backend.value} · dtype {dtype.value} · "
+                f"species {species.value}"
+            ),
+            *charts,
+            shown.select([*_cols, "warm_median_s", "time_per_pair_s"]),
+        ]
+    )
+    return
 
 
 @app.cell
-def _(mo, result):
-    mo.md(result.report_path.read_text())
+def _(mo, report_path):
+    mo.md(report_path.read_text())
     return
 
 

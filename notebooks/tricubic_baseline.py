@@ -6,6 +6,12 @@ Edit / serve:      marimo edit|run notebooks/tricubic_baseline.py
 
 It runs the same harness as ``python -m perflab.bragg.bench`` (perflab.bragg.bench.run_bench),
 shows throughput per backend, cold vs warm and absorption charts, and writes the report.
+Under ``marimo run`` (whatever the flags) and plain ``marimo edit`` it measures and writes
+nothing: it shows the recorded ``results.json`` of ``--out DIR`` (default the published
+reports/tricubic_baseline); ``marimo edit ... -- --out DIR`` measures and writes there.
+Controls: backend, dtype and grid filters over the results, and a "run a quick measurement
+now" button (eager torch, a 21^3 grid, 20,000 points, in this process, nothing written)
+whose row joins the chart as backend "torch (now)".
 Flags: ``--smoke`` (seconds), ``--out DIR``, ``--repeats N``, ``--device cpu,cuda``,
 ``--dtypes float32,float64``, ``--threads 1,2``.
 """
@@ -29,6 +35,7 @@ def _(mo):
 
     from perflab.bragg.bench import BenchConfig, smoke_config
     from perflab.harness import notebook_args
+    from perflab.harness.nbargs import may_write
 
     # mo.cli_args() under marimo, PERFLAB_NOTEBOOK_ARGS under Jupyter (nbval)
     args = notebook_args()
@@ -57,28 +64,62 @@ def _(mo):
         + (len(cfg.dtypes) * len(cfg.backends) if cfg.cold else 0)
         + (len(cfg.grids) * len(cfg.points) if cfg.cloop else 0)
     )
+    writes = may_write(mo.app_meta().mode, args)
     mo.md(
         f"**Mode**: {'smoke' if smoke else 'full'} · points {cfg.points} · grids {cfg.grids} · "
         f"detectors {cfg.sizes} · layers {cfg.layers} · backends {cfg.backends} · "
         f"dtypes {cfg.dtypes} · threads {cfg.threads} · output `{out_dir}`"
+        if writes
+        else f"**Recorded results** `{out_dir / 'results.json'}` (read-only under "
+        f"`marimo {mo.app_meta().mode}`: nothing is measured or written)"
     )
-    return cfg, n_steps, out_dir
+    return cfg, n_steps, out_dir, writes
 
 
 @app.cell
-def _(cfg, mo, n_steps):
+def _(cfg, mo, n_steps, out_dir, writes):
+    import json
+
     from perflab.bragg.bench import run_bench
 
-    with mo.status.progress_bar(total=n_steps, title="Benchmarking bragg kernels") as bar:
-        results = run_bench(cfg, progress=lambda msg: bar.update(subtitle=msg))
+    if writes:
+        with mo.status.progress_bar(total=n_steps, title="Benchmarking bragg kernels") as bar:
+            results = run_bench(cfg, progress=lambda msg: bar.update(subtitle=msg))
+    else:
+        results = json.loads((out_dir / "results.json").read_text(encoding="utf-8"))
     return (results,)
 
 
 @app.cell
 def _(mo, results):
-    from perflab.bragg.bench_report import charts, interpretation
+    from perflab.bragg.bench_report import choices
 
-    figures = charts(results)
+    backend = mo.ui.dropdown(choices(results, "backend"), value="all", label="backend")
+    dtype = mo.ui.dropdown(choices(results, "dtype"), value="all", label="dtype")
+    grid = mo.ui.dropdown(choices(results, "grid"), value="all", label="grid")
+    quick = mo.ui.run_button(label="run a quick measurement now")
+    mo.hstack([backend, dtype, grid, quick], justify="start")
+    return backend, dtype, grid, quick
+
+
+@app.cell
+def _(mo, quick):
+    from perflab.bragg.bench import quick_tricubic_rows
+
+    quick_rows = []
+    if quick.value:
+        with mo.status.spinner(title="Measuring tricubic (torch, 20,000 points) ..."):
+            quick_rows = quick_tricubic_rows()
+    return (quick_rows,)
+
+
+@app.cell
+def _(backend, dtype, grid, mo, quick_rows, results):
+    from perflab.bragg.bench_report import charts, filter_results, interpretation
+
+    _all = {**results, "tricubic": results["tricubic"] + quick_rows}
+    shown = filter_results(_all, backend=backend.value, dtype=dtype.value, grid=grid.value)
+    figures = charts(shown)
     gpu = results["gpu"]
     gpu_line = (
         "GPU measured" if gpu["measured"] else f"GPU not measured: {gpu['reason_not_measured']}"
@@ -87,6 +128,12 @@ def _(mo, results):
         [
             mo.md("\n".join(f"- {line}" for line in interpretation(results))),
             mo.md(gpu_line),
+            mo.md(
+                f"{len(shown['tricubic'])} of {len(_all['tricubic'])} tricubic rows shown · "
+                f"backend {backend.value} · dtype {dtype.value} · grid {grid.value} · "
+                f"{len(quick_rows)} quick measurement(s) now: "
+                + ", ".join(f"{r['points_per_s'] / 1e6:.2f} M points/s" for r in quick_rows)
+            ),
             *figures.values(),
         ]
     )
@@ -94,11 +141,12 @@ def _(mo, results):
 
 
 @app.cell
-def _(out_dir, results):
+def _(out_dir, results, writes):
     from perflab.bragg.bench_report import write_bench_report
 
-    written = write_bench_report(results, out_dir)
-    print("wrote " + ", ".join(str(p) for p in written))
+    if writes:
+        written = write_bench_report(results, out_dir)
+        print("wrote " + ", ".join(str(p) for p in written))
     return
 
 

@@ -9,7 +9,11 @@ Flags: ``--target-mb`` (MB = 10^6 bytes per backend, default 200), ``--smoke`` (
 every module validated), ``--out DIR`` (dataset in DIR/warp-kernels, stats in DIR; default
 artefacts/datasets/warp-kernels and reports/), ``--seed``, ``--workers`` (0 = all cores),
 ``--shard-kernels``, ``--sample-rate`` (validated fraction, default 0.02).
-Rerunning the same command resumes an interrupted build.
+Rerunning the same command resumes an interrupted build. Under ``marimo run`` (whatever the
+flags) and plain ``marimo edit`` nothing is built or written: the dashboard shows the
+published stats (reports/warp_dataset_stats.json) and sample kernels (or those of
+``--out DIR``); ``marimo edit ... -- --out DIR`` builds there. Controls: category and variant
+pickers and a kernel browser (Python beside its C++ and CUDA, with validation status).
 """
 
 import marimo
@@ -30,6 +34,7 @@ def _(mo):
     from pathlib import Path
 
     from perflab.harness import notebook_args
+    from perflab.harness.nbargs import may_write
     from perflab.warpgen.build import config_from_flags
 
     # mo.cli_args() under marimo, PERFLAB_NOTEBOOK_ARGS under Jupyter (nbval); the flags of
@@ -37,17 +42,22 @@ def _(mo):
     args = notebook_args()
     smoke = "smoke" in args
     cfg = config_from_flags(args)
+    writes = may_write(mo.app_meta().mode, args)
     mo.md(
         f"**Mode**: {'smoke' if smoke else 'full'} · target {cfg.target_mb:g} MB per backend · "
         f"seed {cfg.seed} · {cfg.n_workers} workers · validation sample {cfg.sample_rate:.0%} · "
         f"dataset `{cfg.root}` · stats `{cfg.stats_path}`"
+        if writes
+        else f"**Published build**: stats `{cfg.stats_path}`, samples `{cfg.root}/samples` "
+        f"(read-only under `marimo {mo.app_meta().mode}`: nothing is built or written)"
     )
-    return Path, cfg, smoke
+    return Path, cfg, smoke, writes
 
 
 @app.cell
-def _(cfg, mo):
+def _(cfg, mo, writes):
     from perflab.warpgen.build import run_build
+    from perflab.warpgen.stats import read_stats
 
     _steps = 100
     with mo.status.progress_bar(total=_steps, title="Building the Warp kernel dataset") as _bar:
@@ -60,7 +70,7 @@ def _(cfg, mo):
                 _bar.update(increment=k - _done[0], subtitle=f"shard {p['shard']}")
                 _done[0] = k
 
-        stats = run_build(cfg, _progress)
+        stats = run_build(cfg, _progress) if writes else read_stats(cfg.stats_path)
     print(
         "built:",
         {
@@ -148,7 +158,11 @@ def _(alt, cfg, pl, smoke):
     from perflab.warpgen.stats import record_sizes
     from perflab.warpgen.storage import Layout
 
-    sizes = pl.DataFrame(record_sizes(Layout(cfg.root), None if smoke else 20_000))
+    # the shards are not committed (only samples): no size chart without a local build
+    sizes = pl.DataFrame(
+        record_sizes(Layout(cfg.root), None if smoke else 20_000),
+        schema={"backend": pl.Utf8, "code_kb": pl.Float64},
+    )
     # bin in polars: a chart of a few hundred bars, not one mark per kernel
     size_hist = (
         sizes.with_columns((pl.col("code_kb") // 1).alias("code_kb_bin"))
@@ -173,40 +187,28 @@ def _(alt, cfg, pl, smoke):
 
 @app.cell
 def _(Layout, cfg, mo):
+    from perflab.warpgen import views
     from perflab.warpgen.samples import read_samples
 
     cpu_samples = read_samples(Layout(cfg.root), "cpu")
     cuda_samples = {r["id"]: r for r in read_samples(Layout(cfg.root), "cuda")}
-    picker = mo.ui.dropdown(
-        options=[r["id"] for r in cpu_samples],
-        value=cpu_samples[0]["id"] if cpu_samples else None,
-        label="sample kernel",
+    category, variant, _view = views.filter_controls(
+        mo, cpu_samples, "Kernel browser (validation sample)"
     )
-    picker
-    return cpu_samples, cuda_samples, picker
+    _view
+    return category, cpu_samples, cuda_samples, variant, views
 
 
 @app.cell
-def _(cpu_samples, cuda_samples, mo, picker):
-    _rec = next((r for r in cpu_samples if r["id"] == picker.value), None)
-    if _rec is None:
-        side_by_side = mo.md("_no samples_")
-    else:
-        _cu = cuda_samples[_rec["id"]]
+def _(category, cpu_samples, mo, variant, views):
+    matching, picker, _view = views.kernel_picker(mo, cpu_samples, category.value, variant.value)
+    _view
+    return matching, picker
 
-        def _block(title, lang, text):
-            return mo.vstack([mo.md(f"**{title}**"), mo.md(f"```{lang}\n{text}\n```")])
 
-        side_by_side = mo.hstack(
-            [
-                _block(f"Python ({_rec['category']})", "python", _rec["python_source"]),
-                _block("C++ (CPU)", "cpp", _rec["generated_code"]),
-                _block("CUDA C++", "cpp", _cu["generated_code"]),
-            ],
-            widths="equal",
-            align="start",
-        )
-    side_by_side
+@app.cell
+def _(cuda_samples, matching, mo, picker, views):
+    views.kernel_browser(mo, views.picked(matching, picker.value), cuda_samples.get(picker.value))
     return
 
 
@@ -228,14 +230,15 @@ def _(alt, pl, stats):
 
 
 @app.cell
-def _(category_chart, cfg, size_chart, skeleton_chart):
+def _(category_chart, cfg, size_chart, skeleton_chart, writes):
     from perflab.harness import save_chart
 
-    _dir = cfg.stats_path.parent
-    save_chart(category_chart, _dir / "warp_dataset_categories.png")
-    save_chart(size_chart, _dir / "warp_dataset_sizes.png")
-    save_chart(skeleton_chart, _dir / "warp_dataset_skeletons.png")
-    print(f"charts -> {_dir}")
+    if writes:
+        _dir = cfg.stats_path.parent
+        save_chart(category_chart, _dir / "warp_dataset_categories.png")
+        save_chart(size_chart, _dir / "warp_dataset_sizes.png")
+        save_chart(skeleton_chart, _dir / "warp_dataset_skeletons.png")
+        print(f"charts -> {_dir}")
     return
 
 

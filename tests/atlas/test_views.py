@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 from fake_rows import polygon_row  # noqa: E402
@@ -62,3 +63,23 @@ def test_projection_pairs_and_4d_outline():
     )
     sq = df.filter(df["plane"] == "(q1, p1)")
     assert sq.height == 5 and {abs(x) for x in sq["x"]} == {1.0}
+
+
+def test_dashboard_filters_summary_and_histogram():
+    """The controls' filters on the committed atlas-tiny (14 rows, one per family)."""
+    df = views.frame(load("atlas-tiny"))
+    n = len(df)
+    assert len(views.filter_rows(df)) == n
+    parts = [len(views.filter_rows(df, facets=f)) for f in ("3-8", "9-16", "17+")]
+    assert sum(parts) == n and all(p > 0 for p in parts)
+    cube = views.filter_rows(df, "cube")
+    assert cube["family"].to_list() == ["cube"]
+    by_method = [len(views.filter_rows(df, method=m)) for m in views.methods(df)[1:]]
+    assert sum(by_method) == n  # every row has exactly one method, or "none"
+    assert (
+        views.summary_line("atlas-tiny", cube, df) == f"**1 of {n} polytopes** of atlas-tiny shown"
+    )
+    chart = views.systolic_histogram(df).to_dict()
+    assert "dimension >= 4" in str(chart["title"])
+    with pytest.raises(ValueError, match="facets"):
+        views.filter_rows(df, facets="1-2")

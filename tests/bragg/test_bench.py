@@ -127,3 +127,38 @@ def test_auto_rows_are_named_by_the_backend_that_ran():
     assert sorted({p["backend"] for p in r["parity"]}) == ["torch", "warp"]
     with pytest.raises(SystemExit):
         parse_args(["--backends", "wrap"])
+
+
+def test_dashboard_filters_over_the_published_results():
+    """The tricubic dashboard's backend/dtype/grid controls over reports/tricubic_baseline."""
+    from pathlib import Path
+
+    from perflab.bragg.bench_report import charts, choices, filter_results
+
+    root = Path(__file__).resolve().parents[2]
+    results = json.loads((root / "reports/tricubic_baseline/results.json").read_text())
+    backends = choices(results, "backend")
+    assert backends[0] == "all" and "torch" in backends
+    assert filter_results(results)["tricubic"] == results["tricubic"]
+    torch32 = filter_results(results, backend="torch", dtype="float32")
+    assert torch32["tricubic"] and all(
+        (r["backend"], r["dtype"]) == ("torch", "float32") for r in torch32["tricubic"]
+    )
+    assert all(r["dtype"] == "float32" for r in torch32["absorption"])
+    assert len(torch32["tricubic"]) < len(results["tricubic"])
+    assert "tricubic_throughput" in charts(torch32)
+    assert filter_results(results, backend="nope")["tricubic"] == []
+
+
+def test_quick_measurement_is_small_labelled_and_restores_threads():
+    from perflab.bragg.bench import quick_tricubic_rows
+
+    before = torch.get_num_threads()
+    rows = quick_tricubic_rows("float32", points=2_000, grid=11)
+    assert torch.get_num_threads() == before
+    assert [(r["backend"], r["dtype"], r["points"], r["grid"]) for r in rows] == [
+        ("torch (now)", "float32", 2_000, 11)
+    ]
+    assert rows[0]["points_per_s"] > 0 and rows[0]["warm"]["n"] == 3
+    with pytest.raises(ValueError, match="dtype"):
+        quick_tricubic_rows("float16")

@@ -76,3 +76,21 @@ def test_check_ok_needs_no_errors_and_all_charts_drawn():
 def test_missing_browser_reason_is_a_message_or_none():
     reason = browser_missing_reason()
     assert reason is None or "browser-deps" in reason or "selenium" in reason
+
+
+def test_outputs_are_kept_and_a_failed_step_fails_the_check():
+    from perflab.harness.dashboard import Step, StepResult
+
+    st = KernelState.from_messages([_cell("a", output=MD), _cell("a", output=CHART)])
+    assert st.outputs == {"a": "{}"}  # the newest output replaces the old one
+    st = KernelState.from_messages([_cell("a", output=MD)])
+    assert st.outputs == {"a": "<span>hi</span>"}
+    base = dict(notebook="n.py", url="u", cells=1, statuses={}, seconds=1.0, screenshot=None)
+    ok = StepResult(Step("family", "cube", "1 of"), True, 1, 0.5)
+    bad = StepResult(Step("family", "cube", "1 of"), False, 0, 0.5, "not shown")
+    check = DashboardCheck(errors=[], charts_sent=0, charts_drawn=0, steps=[ok], **base)
+    assert check.ok
+    check.steps.append(bad)
+    assert not check.ok
+    check.outputs = {"a": "x", "b": "y"}
+    assert check.text() == "x\ny"

@@ -5,7 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from perflab.harness.nbargs import ENV_VAR, notebook_args, parse_flags
+import pytest
+
+from perflab.harness.nbargs import ENV_VAR, may_write, notebook_args, parse_flags
 
 
 def test_outside_marimo_flags_come_from_the_environment(monkeypatch):
@@ -38,3 +40,20 @@ def test_inside_a_marimo_script_the_real_cli_args_win(tmp_path, monkeypatch):
     )
     assert r.returncode == 0, r.stderr
     assert "ARGS [('out', 'd'), ('smoke', '')]" in r.stdout
+
+
+@pytest.mark.parametrize(
+    ("mode", "args", "expected"),
+    [
+        ("run", {}, False),
+        ("run", {"smoke": "", "out": "/tmp/x"}, False),  # whatever its flags
+        ("edit", {}, False),
+        ("edit", {"smoke": ""}, False),
+        ("edit", {"out": "/tmp/x"}, True),
+        ("script", {}, True),
+        ("test", {}, True),
+        (None, {"out": "/tmp/x"}, True),  # Jupyter / nbval
+    ],
+)
+def test_may_write(mode, args, expected):
+    assert may_write(mode, args) is expected

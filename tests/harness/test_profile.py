@@ -156,3 +156,13 @@ def test_any_benchmark_node_id_is_a_target(tmp_path):
         check=False,
     )
     assert r.returncode == 2 and "no benchmark ran for 'benchmarks/nope.py::test_x'" in r.stderr
+
+
+def test_profile_target_without_out_dir_writes_nothing(tmp_path, monkeypatch):
+    """out_dir=None (read-only dashboards): the same measurements, no file anywhere."""
+    monkeypatch.chdir(tmp_path)
+    r = prof.profile_target("harness.python_pairwise", out_dir=None, top=5)
+    assert list(tmp_path.iterdir()) == []
+    assert r.html_path is r.prof_path is r.text_path is r.json_path is None
+    assert 2 <= len(r.top) <= 5 and "dist2" in r.call_tree + str(r.top)
+    assert r.to_dict()["html_path"] is None

@@ -341,3 +341,21 @@ def test_round_orders_balance_who_follows_whom():
     follows = Counter((o[i], o[i + 1]) for o in orders for i in range(2))
     assert len(set(follows.values())) == 1  # every ordered pair equally often
     assert len(round_orders(6)) == 6 and all(sorted(o) == list(range(6)) for o in round_orders(6))
+
+
+def test_dashboard_filters_over_the_published_run():
+    """The soap dashboard reads the newest recorded run and filters it per control."""
+    from pathlib import Path
+
+    from perflab.soap.bench.report import filter_choices, filter_metrics, latest_run
+
+    root = Path(__file__).resolve().parents[2]
+    df = latest_run(root / "reports/soap")
+    assert df["run_id"].n_unique() == 1
+    systems = filter_choices(df, "system")
+    assert systems[0] == "all" and len(systems) > 2
+    one = filter_metrics(df, system=systems[1], backend="all")
+    assert 0 < len(one) < len(df) and set(one["system"].to_list()) == {systems[1]}
+    assert filter_metrics(df, n_species="1")["n_species"].unique().to_list() == [1]
+    with pytest.raises(FileNotFoundError, match="summary"):
+        latest_run(root / "notebooks")

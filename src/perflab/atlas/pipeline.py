@@ -195,3 +195,38 @@ def notebook_build(opts: NotebookRun, make_bar: Any) -> BuildResult:
         bar.close()
     print(describe(result, opts.paths))
     return result
+
+
+def notebook_open(
+    atlas: str, args: dict[str, str], mode: str, make_bar: Any, *, default_workers: int = 1
+) -> tuple[Any, str]:
+    """The dataset a notebook shows and a Markdown line saying where it came from.
+
+    Where the notebook may write (:func:`perflab.harness.nbargs.may_write`: as a script, or
+    under ``marimo edit`` with ``--out``) it builds/resumes as its flags say
+    (:func:`notebook_options`, :func:`notebook_build`). Otherwise (``marimo run``, plain
+    ``marimo edit``) it builds nothing and opens the build in ``--out DIR`` (with
+    ``--smoke``: the smoke build ``<atlas>-smoke`` there) or the published one under
+    ``artefacts/datasets/`` (unfinished builds are shown as they are).
+    """
+    from perflab.atlas.load import load
+    from perflab.harness.nbargs import may_write
+
+    if may_write(mode, args):
+        opts = notebook_options(atlas, args, mode, default_workers=default_workers)
+        result = notebook_build(opts, make_bar)
+        ds = load(opts.paths.dataset, allow_incomplete=not result.complete)
+        return ds, describe(result, opts.paths)
+    out = args.get("out") or None
+    smoke = "smoke" in args and out is not None
+    name = f"{atlas}-smoke" if smoke else atlas
+    path = paths_for(name, out).dataset
+    ds = load(path, allow_incomplete=True)
+    ignored = [f"--{k}" for k in ("resume", "only", "workers") if k in args]
+    ignored += ["--smoke"] if "smoke" in args and not smoke else []
+    note = f" ({', '.join(ignored)} ignored: nothing is built here)" if ignored else ""
+    shown = path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path
+    return ds, (
+        f"**{name}**: {len(ds)} rows read from `{shown}` (read-only under `marimo {mode}`; "
+        f"build with `python notebooks/{atlas.replace('-', '_')}.py`){note}."
+    )

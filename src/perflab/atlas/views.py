@@ -226,3 +226,71 @@ def cycle_chart(row: dict[str, Any], columns: int = 3) -> Any:
         .resolve_scale(x="independent", y="independent")
         .properties(title=title)
     )
+
+
+#: Facet-count ranges offered by the dashboards' facet filter (inclusive bounds).
+FACET_RANGES = {"all": (0, 10**9), "3-8": (3, 8), "9-16": (9, 16), "17+": (17, 10**9)}
+
+
+def filter_rows(
+    df: Any, family: str | None = None, facets: str = "all", method: str = "all"
+) -> Any:
+    """Rows of ``family`` (``"all"``: every family) whose facet count lies in the range
+    ``FACET_RANGES[facets]`` and whose ``capacity_method`` is ``method`` (``"all"``: any,
+    ``"none"``: rows without a capacity). Raises ``ValueError`` on an unknown range."""
+    import polars as pl
+
+    if facets not in FACET_RANGES:
+        raise ValueError(f"facets must be one of {list(FACET_RANGES)}, got {facets!r}")
+    lo, hi = FACET_RANGES[facets]
+    out = filter_family(df, family).filter(pl.col("num_facets").is_between(lo, hi))
+    if method == "none":
+        return out.filter(pl.col("capacity_method").is_null())
+    if method not in (None, "", "all"):
+        out = out.filter(pl.col("capacity_method") == method)
+    return out
+
+
+def methods(df: Any) -> list[str]:
+    """The choices of the method filter: ``"all"``, each capacity method present, and
+    ``"none"`` when some rows have no capacity."""
+    present = df["capacity_method"].to_list()
+    names = sorted({m for m in present if m})
+    return ["all", *names, *(["none"] if any(m is None for m in present) else [])]
+
+
+def summary_line(atlas: str, shown: Any, total: Any) -> str:
+    """Markdown: how many of the atlas's rows the filters keep (the tests read it)."""
+    return f"**{len(shown)} of {len(total)} polytopes** of {atlas} shown"
+
+
+def systolic_histogram(df: Any, bins: int = 30) -> Any:
+    """Histogram of the systolic ratio of the rows of dimension >= 4 (in the plane it is
+    identically 1), stacked by family; sys = 1 marked."""
+    import altair as alt
+    import polars as pl
+
+    data = df.filter(pl.col("systolic_ratio").is_not_null() & (pl.col("dimension") >= 4))
+    hist = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("systolic_ratio:Q", bin=alt.Bin(maxbins=bins), title="systolic ratio"),
+            y=alt.Y("count():Q", title="polytopes"),
+            color=alt.Color("family:N"),
+            tooltip=["family", "count()"],
+        )
+    )
+    one = alt.Chart(pl.DataFrame({"x": [1.0]})).mark_rule(strokeDash=[4, 4]).encode(x="x:Q")
+    title = f"Systolic ratio, dimension >= 4 ({len(data)} polytopes)"
+    return (hist + one).properties(title=title, width=480, height=260)
+
+
+def filter_controls(mo: Any, df: Any) -> tuple[Any, Any, Any, Any]:
+    """The dashboards' family, facet-range and capacity-method dropdowns (every one on
+    ``"all"``) and a row of them: ``(family, facets, method, view)``; ``mo`` is marimo."""
+    families = ["all", *sorted(set(df["family"].to_list()))]
+    family = mo.ui.dropdown(families, value="all", label="family")
+    facets = mo.ui.dropdown(list(FACET_RANGES), value="all", label="facets")
+    method = mo.ui.dropdown(methods(df), value="all", label="capacity method")
+    return family, facets, method, mo.hstack([family, facets, method], justify="start")

@@ -200,6 +200,33 @@ def bench_tricubic(cfg: BenchConfig, device: torch.device, progress: Callable[[s
     return rows, skipped
 
 
+def quick_tricubic_rows(dtype: str = "float64", points: int = 20_000, grid: int = 21):
+    """One small warm tricubic measurement now, in this process (eager torch on the CPU,
+    one thread, 3 repeats): the dashboard's "run a quick measurement" button. Writes nothing
+    (warp and compile are left out: they write kernel caches); rows are those of
+    :func:`bench_tricubic` with the backend named ``"torch (now)"``. torch's thread count is
+    restored afterwards."""
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype must be one of {sorted(DTYPES)}, got {dtype!r}")
+    cfg = BenchConfig(
+        points=[points],
+        grids=[grid],
+        backends=["torch"],
+        dtypes=[dtype],
+        threads=[1],
+        repeats=3,
+        cold=False,
+        cloop=False,
+        fresh_caches=False,
+    )
+    before = torch.get_num_threads()
+    try:
+        rows, _ = bench_tricubic(cfg, torch.device("cpu"), lambda _msg: None)
+    finally:
+        torch.set_num_threads(before)
+    return [{**r, "backend": "torch (now)"} for r in rows]
+
+
 def bench_cloop(cfg: BenchConfig, progress: Callable[[str], None]):
     """The C loop (gcc, one thread, float64) on the same inputs: rows, build info, skips."""
     from perflab.bragg import bench_cloop

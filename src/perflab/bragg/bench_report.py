@@ -295,3 +295,27 @@ def write_bench_report(results: dict[str, Any], out_dir: Path) -> list[Path]:
     env_path = out_dir / "env.json"
     atomic_write_text(env_path, json.dumps(results["env"], indent=2, sort_keys=True) + "\n")
     return [md_path, results_path, env_path, *(out_dir / f for f in chart_files)]
+
+
+def filter_results(
+    results: dict[str, Any], *, backend: str = "all", dtype: str = "all", grid: str = "all"
+) -> dict[str, Any]:
+    """A copy of ``results`` keeping the tricubic rows of ``backend``/``dtype``/``grid``
+    and the absorption and cold rows of ``dtype`` (``"all"``: no filter), for the
+    dashboard's controls; :func:`charts` draws the copy."""
+
+    def keep(r: dict[str, Any], **want: str) -> bool:
+        return all(v == "all" or str(r.get(k)) == v for k, v in want.items())
+
+    out = dict(results)
+    out["tricubic"] = [
+        r for r in results["tricubic"] if keep(r, backend=backend, dtype=dtype, grid=grid)
+    ]
+    out["absorption"] = [r for r in results["absorption"] if keep(r, dtype=dtype)]
+    out["cold"] = [r for r in results["cold"] if keep(r, backend=backend, dtype=dtype)]
+    return out
+
+
+def choices(results: dict[str, Any], key: str, table: str = "tricubic") -> list[str]:
+    """``"all"`` and the distinct values of ``key`` in ``results[table]`` (sorted)."""
+    return ["all", *sorted({str(r[key]) for r in results[table]})]

@@ -56,6 +56,7 @@ CHROMIUM_FLAGS = (
     "--window-size=1280,1000",
 )
 DEFAULT_SCREENSHOTS = Path("reports/screenshots")
+REPO_ROOT = Path(__file__).resolve().parents[3]
 MAX_SCREENSHOT_HEIGHT = 12_000
 
 # Recorded before any page script runs: every text message of every websocket.
@@ -120,10 +121,20 @@ class DashboardCheck:
     seconds: float
     screenshot: str | None
     server_log_tail: str = field(default="", repr=False)
+    outputs: dict[str, str] = field(default_factory=dict, repr=False)
+    steps: list[StepResult] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.errors and self.charts_drawn >= self.charts_sent
+        return (
+            not self.errors
+            and self.charts_drawn >= self.charts_sent
+            and all(r.ok for r in self.steps)
+        )
+
+    def text(self) -> str:
+        """Every cell's output as opened (HTML/text), one string, for tests to search."""
+        return "\n".join(self.outputs.values())
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -163,34 +174,30 @@ def serve_notebook(
     log_path: Path,
     port: int | None = None,
     startup_timeout: float = 90.0,
+    command: str = "run",
 ) -> Iterator[str]:
-    """Run ``marimo run`` on ``notebook`` (loopback only) and yield its URL.
+    """Run ``marimo run`` (or ``marimo edit`` when ``command="edit"``) on ``notebook``
+    (loopback only, from the repository root so the project's ``[tool.marimo]`` settings
+    apply) and yield its URL.
 
     Waits until ``GET /`` answers 200; the server is terminated on exit. Raises
     :class:`DashboardError` with the server's log when it dies or never answers.
     """
+    if command not in ("run", "edit"):
+        raise ValueError(f"command must be 'run' or 'edit', got {command!r}")
     port = port or free_port()
     url = f"http://127.0.0.1:{port}/"
-    cmd = [
-        sys.executable,
-        "-m",
-        "marimo",
-        "run",
-        str(notebook),
-        "--headless",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--no-token",
-        "--show-tracebacks",
-        "--no-sandbox",
-    ]
+    cmd = [sys.executable, "-m", "marimo", command, str(Path(notebook).resolve())]
+    cmd += ["--headless", "--host", "127.0.0.1", "--port", str(port), "--no-token"]
+    cmd += ["--no-sandbox"]
+    cmd += ["--show-tracebacks"] if command == "run" else ["--skip-update-check"]
     if args:
         cmd += ["--", *args]
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=REPO_ROOT
+        )
     try:
         deadline = time.monotonic() + startup_timeout
         while True:
@@ -245,7 +252,9 @@ class KernelState:
     statuses: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     charts: dict[str, int] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)
     completed_runs: int = 0
+    drawn: int = 0
 
     @classmethod
     def from_messages(cls, raw: Sequence[str]) -> KernelState:
@@ -271,6 +280,7 @@ class KernelState:
                 if isinstance(out, dict):
                     st.errors.pop(cid, None)  # a new output replaces the old one
                     st.charts.pop(cid, None)
+                    st.outputs[cid] = str(out.get("data", ""))
                     mime = str(out.get("mimetype", ""))
                     if out.get("channel") == "marimo-error":
                         st.errors[cid] = _error_text(out.get("data"))
@@ -324,6 +334,115 @@ def _screenshot(driver: Any, path: Path) -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class Step:
+    """One thing a person does on the page: pick ``value`` in the control whose label
+    contains ``label`` (``kind="dropdown"``: a ``mo.ui.dropdown``; ``kind="button"``: click a
+    ``mo.ui.button``/``run_button``, ``value`` unused), then expect ``expect`` in the text of
+    some cell's output once the kernel is idle again."""
+
+    label: str
+    value: str
+    expect: str
+    kind: str = "dropdown"
+
+
+@dataclass
+class StepResult:
+    """What a :class:`Step` did: whether ``expect`` appeared and which cells changed."""
+
+    step: Step
+    ok: bool
+    changed_cells: int
+    seconds: float
+    missing: str = ""
+
+
+# Set a control inside the shadow root of its marimo custom element, as a click would.
+_SET_CONTROL = """
+const [kind, label, value] = arguments;
+const tag = 'MARIMO-' + kind.toUpperCase();
+const hosts = [];
+const walk = (root) => {
+  for (const el of root.querySelectorAll('*')) {
+    if (el.tagName === tag && (el.getAttribute('data-label') || '').includes(label)) {
+      hosts.push(el);
+    }
+    if (el.shadowRoot) { walk(el.shadowRoot); }
+  }
+};
+walk(document);
+if (hosts.length === 0) { return 'no ' + kind + ' labelled ' + label; }
+const root = hosts[0].shadowRoot || hosts[0];
+if (kind === 'button') {
+  const b = root.querySelector('button');
+  if (!b) { return 'no button inside'; }
+  b.click();
+  return '';
+}
+const sel = root.querySelector('select');
+if (!sel) { return 'no select inside'; }
+if (!Array.from(sel.options).some((o) => o.value === value || o.text === value)) {
+  return 'no option ' + value + ' in ' + Array.from(sel.options).map((o) => o.text).join(',');
+}
+for (const o of sel.options) { if (o.text === value) { sel.value = o.value; } }
+if (Array.from(sel.options).some((o) => o.value === value)) { sel.value = value; }
+sel.dispatchEvent(new Event('change', {bubbles: true}));
+return '';
+"""
+
+
+def _wait_idle(driver: Any, notebook: str, timeout: float, settle: float) -> KernelState:
+    """Poll the recorded messages until the run is finished, quiet for ``settle`` s and
+    every chart sent is drawn; :class:`DashboardError` after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    quiet_since, last_n = time.monotonic(), -1
+    while True:
+        raw = driver.execute_script("return window.__perflabWs || [];")
+        st = KernelState.from_messages(raw)
+        if len(raw) != last_n:
+            quiet_since, last_n = time.monotonic(), len(raw)
+        drawn = driver.execute_script(_CHARTS_DRAWN)
+        st.drawn = sum(bool(d) for d in drawn)
+        done = st.finished and time.monotonic() - quiet_since >= settle
+        if done and st.drawn >= st.n_charts:
+            return st
+        if time.monotonic() > deadline:
+            raise DashboardError(
+                f"{notebook}: not finished after {timeout:g} s: kernel-ready="
+                f"{bool(st.cells)}, completed runs={st.completed_runs}, busy cells="
+                f"{st.busy}, charts sent={st.n_charts}, drawn={st.drawn}"
+            )
+        time.sleep(0.25)
+
+
+def _do_step(driver: Any, step: Step, before: KernelState, notebook: str, timeout: float):
+    t0 = time.monotonic()
+    problem = driver.execute_script(_SET_CONTROL, step.kind, step.label, step.value)
+    if problem:
+        return StepResult(step, False, 0, 0.0, missing=str(problem)), before
+    deadline = t0 + timeout
+    while True:
+        time.sleep(0.5)
+        st = _wait_idle(driver, notebook, max(deadline - time.monotonic(), 1.0), 1.0)
+        changed = sum(st.outputs.get(c) != before.outputs.get(c) for c in st.outputs)
+        if changed and any(step.expect in text for text in st.outputs.values()):
+            return StepResult(step, True, changed, time.monotonic() - t0), st
+        if time.monotonic() > deadline:
+            miss = f"{step.expect!r} not in any output ({changed} cells changed)"
+            return StepResult(step, False, changed, time.monotonic() - t0, miss), st
+
+
+def _page_errors(driver: Any, st: KernelState) -> list[str]:
+    dom_errors = driver.execute_script(
+        "return Array.from(document.querySelectorAll('.marimo-cell.has-error'))"
+        ".map(c => (c.getAttribute('data-cell-id') || '?') + ': ' +"
+        " c.innerText.trim().split('\\n').slice(0, 3).join(' | '));"
+    )
+    errors = [f"kernel: cell {c}: {msg}" for c, msg in sorted(st.errors.items())]
+    return errors + [f"page: cell {e}" for e in dom_errors]
+
+
 def inspect_page(
     url: str,
     *,
@@ -332,8 +451,11 @@ def inspect_page(
     timeout: float = 120.0,
     settle: float = 1.0,
     work_dir: Path,
+    steps: Sequence[Step] = (),
+    step_timeout: float = 60.0,
 ) -> DashboardCheck:
-    """Open ``url`` in headless Chromium, wait for the run to finish, collect what it shows.
+    """Open ``url`` in headless Chromium, wait for the run to finish, collect what it shows,
+    take the screenshot (the view as opened), then perform ``steps`` one by one.
 
     Raises :class:`DashboardError` when the kernel does not finish within ``timeout`` s.
     """
@@ -341,42 +463,28 @@ def inspect_page(
     driver = _driver(work_dir / "chromium-profile")
     try:
         driver.get(url)
-        deadline = t0 + timeout
-        quiet_since, last_n = time.monotonic(), -1
-        while True:
-            raw = driver.execute_script("return window.__perflabWs || [];")
-            st = KernelState.from_messages(raw)
-            if len(raw) != last_n:
-                quiet_since, last_n = time.monotonic(), len(raw)
-            drawn = driver.execute_script(_CHARTS_DRAWN)
-            done = st.finished and time.monotonic() - quiet_since >= settle
-            if done and sum(bool(d) for d in drawn) >= st.n_charts:
-                break
-            if time.monotonic() > deadline:
-                raise DashboardError(
-                    f"{notebook}: not finished after {timeout:g} s: kernel-ready="
-                    f"{bool(st.cells)}, completed runs={st.completed_runs}, busy cells="
-                    f"{st.busy}, charts sent={st.n_charts}, drawn={sum(map(bool, drawn))}"
-                )
-            time.sleep(0.25)
-        dom_errors = driver.execute_script(
-            "return Array.from(document.querySelectorAll('.marimo-cell.has-error'))"
-            ".map(c => (c.getAttribute('data-cell-id') || '?') + ': ' +"
-            " c.innerText.trim().split('\\n').slice(0, 3).join(' | '));"
-        )
-        errors = [f"kernel: cell {c}: {msg}" for c, msg in sorted(st.errors.items())]
-        errors += [f"page: cell {e}" for e in dom_errors]
+        st = _wait_idle(driver, notebook, timeout, settle)
+        errors = _page_errors(driver, st)
+        first = st
         shot = _screenshot(driver, screenshot) if screenshot else None
+        results = []
+        for step in steps:
+            res, st = _do_step(driver, step, st, notebook, step_timeout)
+            results.append(res)
+        if steps:
+            errors += [e for e in _page_errors(driver, st) if e not in errors]
         return DashboardCheck(
             notebook=notebook,
             url=url,
-            cells=len(st.cells),
+            cells=len(first.cells),
             statuses=dict(st.statuses),
             errors=errors,
-            charts_sent=st.n_charts,
-            charts_drawn=sum(bool(d) for d in drawn),
+            charts_sent=first.n_charts,
+            charts_drawn=first.drawn,
             seconds=time.monotonic() - t0,
             screenshot=None if shot is None else str(shot),
+            outputs=dict(first.outputs),
+            steps=results,
         )
     finally:
         driver.quit()
@@ -386,25 +494,29 @@ def check_notebook(
     notebook: str | os.PathLike[str],
     *,
     screenshot_dir: Path | None = DEFAULT_SCREENSHOTS,
-    args: Sequence[str] | None = None,
+    args: Sequence[str] = (),
     timeout: float = 120.0,
+    steps: Sequence[Step] = (),
+    command: str = "run",
 ) -> DashboardCheck:
-    """Serve ``notebook`` with marimo and check it in Chromium (see the module docstring).
-
-    ``args`` defaults to ``["--smoke", "--out", <a temporary folder>]``.
-    """
+    """Serve ``notebook`` with ``marimo run`` (or ``edit``) and check it in Chromium (see
+    the module docstring). ``args`` are the notebook's flags (none: the published view)."""
     notebook = Path(notebook)
     reason = browser_missing_reason()
     if reason:
         raise BrowserUnavailable(reason)
     with tempfile.TemporaryDirectory(prefix=f"dash-{notebook.stem}-") as tmp:
         work = Path(tmp)
-        nb_args = list(args) if args is not None else ["--smoke", "--out", str(work / "out")]
         log = work / "marimo.log"
         shot = None if screenshot_dir is None else Path(screenshot_dir) / f"{notebook.stem}.png"
-        with serve_notebook(notebook, nb_args, log_path=log) as url:
+        with serve_notebook(notebook, list(args), log_path=log, command=command) as url:
             check = inspect_page(
-                url, notebook=notebook.name, screenshot=shot, timeout=timeout, work_dir=work
+                url,
+                notebook=notebook.name,
+                screenshot=shot,
+                timeout=timeout,
+                work_dir=work,
+                steps=steps,
             )
         check.server_log_tail = _tail(log)
         return check

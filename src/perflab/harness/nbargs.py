@@ -34,3 +34,19 @@ def parse_flags(text: str) -> dict[str, Any]:
     from marimo._cli.parse_args import parse_args
 
     return dict(parse_args(shlex.split(text)))
+
+
+def may_write(mode: str | None, args: dict[str, Any]) -> bool:
+    """Whether a notebook may write files (``mode``: ``mo.app_meta().mode``).
+
+    Under ``marimo run`` never, whatever its flags (a served dashboard runs once per viewer
+    and must leave the tree as it is); under ``marimo edit`` only when asked with
+    ``--out DIR``; otherwise yes: as a script (``"script"``), in marimo's test mode
+    (``"test"``) and under Jupyter/nbval (``None``: no marimo runtime), where the flags say
+    where to write.
+    """
+    if mode == "run":
+        return False
+    if mode == "edit":
+        return "out" in args
+    return True

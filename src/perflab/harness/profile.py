@@ -36,6 +36,7 @@ they run one after the other. Files written under ``out_dir``: ``<target>.html``
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib
 import importlib.util
 import json
@@ -179,15 +180,15 @@ class ProfileResult:
     cprofile_s: float
     top: list[dict[str, Any]]
     call_tree: str
-    html_path: Path
-    prof_path: Path
-    text_path: Path
-    json_path: Path
+    html_path: Path | None  # None: profiled with out_dir=None, nothing written
+    prof_path: Path | None
+    text_path: Path | None
+    json_path: Path | None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         for k in ("html_path", "prof_path", "text_path", "json_path"):
-            d[k] = str(d[k])
+            d[k] = None if d[k] is None else str(d[k])
         return d
 
 
@@ -237,18 +238,20 @@ def _run_between(
 def profile_target(
     name: str,
     *,
-    out_dir: str | Path = DEFAULT_OUT,
+    out_dir: str | Path | None = DEFAULT_OUT,
     repeat: int = 1,
     top: int = 20,
     warmup: bool = True,
     interval: float = 0.001,
     discovery: Discovery | None = None,
 ) -> ProfileResult:
-    """Profile the target ``name`` (see the module docstring) and write its files."""
+    """Profile the target ``name`` (see the module docstring) and write its files
+    (``out_dir=None``: write nothing, the result's paths are None; for read-only
+    dashboards)."""
     if repeat < 1:
         raise ValueError(f"repeat must be >= 1, got {repeat}")
     target = get_target(name, discovery)
-    out_dir = Path(out_dir)
+    out_dir = None if out_dir is None else Path(out_dir)
     t0 = time.perf_counter()
     fn = target.factory()
     setup_s = time.perf_counter() - t0
@@ -276,7 +279,7 @@ def _profile_and_write(
     name: str,
     run_between: Callable[[Callable[[], Any], Callable[[], Any]], float],
     *,
-    out_dir: Path,
+    out_dir: Path | None,
     top: int,
     interval: float,
     repeat: int,
@@ -295,14 +298,6 @@ def _profile_and_write(
     pyinstrument_s = run_between(prof.start, prof.stop)
     cp = _cprofile().Profile()
     cprofile_s = run_between(cp.enable, cp.disable)
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    html_path = atomic_write_text(path_for(".html"), prof.output_html())
-    tree = prof.output_text(unicode=True, color=False)
-    text_path = atomic_write_text(path_for(".txt"), tree)
-    prof_path = path_for(".prof")
-    cp.dump_stats(str(prof_path))
-    stats = pstats.Stats(cp)
     result = ProfileResult(
         target=name,
         repeat=repeat,
@@ -310,11 +305,22 @@ def _profile_and_write(
         warm_s=warm_s,
         pyinstrument_s=pyinstrument_s,
         cprofile_s=cprofile_s,
-        top=top_functions(stats, top),
-        call_tree=tree,
-        html_path=html_path,
-        prof_path=prof_path,
-        text_path=text_path,
+        top=top_functions(pstats.Stats(cp), top),
+        call_tree=prof.output_text(unicode=True, color=False),
+        html_path=None,
+        prof_path=None,
+        text_path=None,
+        json_path=None,
+    )
+    if out_dir is None:
+        return result
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cp.dump_stats(str(path_for(".prof")))
+    result = dataclasses.replace(
+        result,
+        html_path=atomic_write_text(path_for(".html"), prof.output_html()),
+        text_path=atomic_write_text(path_for(".txt"), result.call_tree),
+        prof_path=path_for(".prof"),
         json_path=path_for(".json"),
     )
     summary = {k: v for k, v in result.to_dict().items() if k != "call_tree"}

@@ -758,3 +758,26 @@ def report_markdown(
         "rows": df.to_dicts(),
     }
     return "\n".join(lines) + "\n", json.loads(json.dumps(data, default=str))
+
+
+def latest_run(out_dir: Path) -> pl.DataFrame:
+    """The rows of the newest run among the ``summary_*.csv`` in ``out_dir`` (what its
+    ``report.md`` describes); raises ``FileNotFoundError`` when there is none."""
+    df = combine_summaries(out_dir)
+    if df.is_empty():
+        raise FileNotFoundError(f"no summary_*.csv in {out_dir}: run the benchmark first")
+    return df.filter(pl.col("run_id") == df["run_id"].max())
+
+
+def filter_metrics(df: pl.DataFrame, **eq: str) -> pl.DataFrame:
+    """Rows whose column ``k`` (as text) equals ``v`` for each ``k=v`` (``"all"``: any), for
+    the dashboard's system/backend/dtype/species controls."""
+    for k, v in eq.items():
+        if v != "all":
+            df = df.filter(pl.col(k).cast(pl.Utf8) == v)
+    return df
+
+
+def filter_choices(df: pl.DataFrame, column: str) -> list[str]:
+    """``"all"`` and the distinct non-null values of ``column`` as text, sorted."""
+    return ["all", *sorted({str(v) for v in df[column].to_list() if v is not None})]

@@ -185,6 +185,20 @@ def test_atlas_smoke_path(tmp_path: Path):
     assert not _changed(before, _tree(out))
 
 
+@pytest.mark.parametrize("stem", ["example", "profile"])
+def test_marimo_run_writes_nothing_whatever_its_flags(stem: str, tmp_path: Path):
+    """Notebooks that measure in memory: served with ``--smoke --out DIR`` they render their
+    smoke run, and neither DIR nor the repository gets a file."""
+    out = tmp_path / "out"
+    before = _tree(ROOT)
+    nb = ROOT / f"notebooks/{stem}.py"
+    check = check_notebook(nb, screenshot_dir=None, args=["--smoke", "--out", str(out)])
+    _check(check, nb.name)
+    assert "smoke" in check.text() and "read-only" in check.text()
+    assert not out.exists(), sorted(out.rglob("*"))
+    assert not _changed(before, _tree(ROOT))
+
+
 BROKEN = """
 import marimo
 

@@ -179,7 +179,13 @@ def _(alt, cfg, pl, smoke):
             color=alt.Color("backend:N"),
             tooltip=["backend", "code_kb_bin", "kernels"],
         )
-        .properties(title="Size distribution of generated code", width=420, height=260)
+        .properties(
+            title="Size distribution of generated code"
+            if len(sizes)
+            else "Size distribution: no shards here (only the samples are committed)",
+            width=420,
+            height=260,
+        )
     )
     size_chart
     return Layout, size_chart, sizes

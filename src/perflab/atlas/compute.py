@@ -4,9 +4,9 @@ For a plan item (family, params, seed) the row function
 
 1. calls the family's generator from :mod:`perflab.symplectic.generators` with the seed;
 2. computes ``volume(K)``;
-3. computes the EHZ capacity with every exact algorithm that applies (decided by the core's
-   structure tests, :func:`applies`) and that the plan runs for the family (``methods``;
-   the others are ``not_run``), each with the plan's work budget
+3. computes the EHZ capacity with every exact algorithm that applies (decided by the core,
+   :func:`perflab.symplectic.applicable_methods`) and that the plan runs for the family
+   (``methods``; the others are ``not_run``), each with the plan's work budget
    (``ehz_capacity(..., max_work=)``), the one ``method="auto"`` would pick first: its
    value becomes ``ehz_capacity`` and its cycle ``min_action_cycle`` (if it fails, the
    first success in ``CAPACITY_METHODS`` order). An algorithm that does not apply is
@@ -38,12 +38,13 @@ from perflab.atlas.schema import (
     STATUS_NOT_RUN,
     STATUS_OK,
     STATUS_WORK_BUDGET,
+    Status,
     canonical_json,
     capacity_column,
     status_column,
     status_error,
 )
-from perflab.harness import TimeBudgetExceeded, WorkBudgetExceeded, time_budget
+from perflab.harness import TimeBudgetExceeded, WorkBudgetExceeded, plain, time_budget
 
 
 class SafetyNetExceeded(RuntimeError):
@@ -117,22 +118,13 @@ def is_not_applicable(exc: BaseException) -> bool:
 
 
 def applies(P: Any, method: str) -> bool:
-    """Whether ``method`` applies to ``P``, decided by the core's own structure tests.
+    """Whether ``method`` applies to ``P``: the symplectic core decides
+    (:func:`perflab.symplectic.applicable_methods`); the atlas only records it."""
+    if method not in CAPACITY_METHODS:
+        raise ValueError(f"unknown capacity method {method!r}")
+    from perflab.symplectic import applicable_methods
 
-    haim_kislev and branch_bound: any R^{2n}. billiards: Lagrangian products of two polygons in R^4
-    (``lagrangian_factors``). reeb: 4D polytopes; for one with a Lagrangian 2-face the core
-    raises ``LagrangianFaceError``, recorded as ``not_applicable``.
-    """
-    if method in ("haim_kislev", "branch_bound"):
-        return P.dim % 2 == 0
-    if method == "billiards":
-        from perflab.symplectic.capacity.billiards import lagrangian_factors
-
-        return lagrangian_factors(P) is not None
-    if method == "reeb":
-        # 4D only; Lagrangian 2-faces are reported by the method itself (not_applicable)
-        return P.dim == 4
-    raise ValueError(f"unknown capacity method {method!r}")
+    return method in applicable_methods(P)
 
 
 def auto_choice(P: Any) -> str:
@@ -226,9 +218,12 @@ def compute_row(item: PlanItem, budget: RowBudget) -> dict[str, Any]:
     statuses: dict[str, str] = {}
     preferred = auto_choice(P)
     order = ([preferred] if preferred else []) + [m for m in CAPACITY_METHODS if m != preferred]
+    from perflab.symplectic import applicable_methods
+
+    applicable = applicable_methods(P)
     for m in order:
         skip = None
-        if not applies(P, m):
+        if m not in applicable:
             skip = STATUS_NOT_APPLICABLE
         elif m not in budget.methods:
             skip = STATUS_NOT_RUN
@@ -277,7 +272,7 @@ def compute_row(item: PlanItem, budget: RowBudget) -> dict[str, Any]:
         "polytope_id": item.polytope_id,
         "family": item.family,
         "generator": generator_name(item.family),
-        "generator_config": canonical_json(_plain(config)),
+        "generator_config": canonical_json(plain(config)),
         "seed": int(item.seed),
         "dimension": dim,
         "num_vertices": int(P.num_vertices),
@@ -324,19 +319,6 @@ def _cap_status(statuses: dict[str, str]) -> str:
         if s == STATUS_WORK_BUDGET:
             return STATUS_WORK_BUDGET
     for s in statuses.values():
-        if s.startswith("error"):
+        if Status.is_error(s):
             return s
     return STATUS_NOT_APPLICABLE
-
-
-def _plain(obj: Any) -> Any:
-    """``obj`` with numpy scalars and arrays turned into plain JSON values."""
-    if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_plain(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _plain(obj.tolist())
-    if isinstance(obj, np.generic):
-        return obj.item()
-    return obj

@@ -28,6 +28,7 @@ __all__ = [
     "AUTO_HK_MAX_FACETS",
     "METHODS",
     "CapacityResult",
+    "applicable_methods",
     "auto_method",
     "ehz_capacity",
 ]
@@ -80,6 +81,24 @@ def ehz_capacity(
     if method == "branch_bound":
         return _branch_bound.branch_bound(P, max_nodes=max_work, time_limit=time_limit)
     return _reeb.reeb(P, max_nodes=max_work, time_limit=time_limit)
+
+
+def applicable_methods(P: Polytope) -> tuple[str, ...]:
+    """The exact methods that apply to ``P``, in :data:`METHODS` order ("auto" excluded):
+    "haim_kislev" and "branch_bound" for every polytope in R^{2n}; "billiards" for
+    Lagrangian products of two polygons; "reeb" for 4D polytopes without Lagrangian 2-faces.
+
+    >>> from perflab.symplectic import generators
+    >>> applicable_methods(generators.cross_polytope(0)[0])
+    ('haim_kislev', 'reeb', 'branch_bound')
+    """
+    require_symplectic(P, "applicable_methods")
+    ok = {"haim_kislev", "branch_bound"}
+    if _billiards.lagrangian_factors(P) is not None:
+        ok.add("billiards")
+    if P.dim == 4 and not _reeb.lagrangian_two_faces(P):
+        ok.add("reeb")
+    return tuple(m for m in METHODS if m in ok)
 
 
 def auto_method(P: Polytope) -> str:

@@ -190,10 +190,13 @@ class _Step:
 def compute_row(item: PlanItem, budget: RowBudget) -> dict[str, Any]:
     """The record of one plan item: ``{"row", "timings", "failures", "shape"}``.
 
-    ``row`` is None when the generator itself fails (the failure is recorded). Raises
-    :class:`SafetyNetExceeded` when a step runs past ``budget.seconds``.
+    Phases: generate the polytope, its volume, its capacity by every method that applies
+    and that the plan runs (:func:`_capacities`), the agreed value (:func:`_agree`), the
+    systolic ratio, then the row (:func:`_row`). ``row`` is None when the generator itself
+    fails (the failure is recorded). Raises :class:`SafetyNetExceeded` when a step runs
+    past ``budget.seconds``.
     """
-    from perflab.symplectic import ehz_capacity, systolic_ratio, volume
+    from perflab.symplectic import systolic_ratio, volume
 
     timings: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
@@ -209,49 +212,15 @@ def compute_row(item: PlanItem, budget: RowBudget) -> dict[str, Any]:
     if status != STATUS_OK:
         return {"row": None, "timings": timings, "failures": failures, "shape": {}}
     P, provenance = made
-    dim = int(P.dim)
-    shape = {"dimension": dim, "num_facets": int(P.num_facets), "num_vertices": int(P.num_vertices)}
-
+    shape = {
+        "dimension": int(P.dim),
+        "num_facets": int(P.num_facets),
+        "num_vertices": int(P.num_vertices),
+    }
     vol_status, vol = step.run("volume", "volume", seconds, lambda: float(volume(P)))
-
-    results: dict[str, Any] = {}
-    statuses: dict[str, str] = {}
     preferred = auto_choice(P)
-    order = ([preferred] if preferred else []) + [m for m in CAPACITY_METHODS if m != preferred]
-    from perflab.symplectic import applicable_methods
-
-    applicable = applicable_methods(P)
-    for m in order:
-        skip = None
-        if m not in applicable:
-            skip = STATUS_NOT_APPLICABLE
-        elif m not in budget.methods:
-            skip = STATUS_NOT_RUN
-        if skip is not None:
-            statuses[m] = skip
-            timings.append(
-                {"quantity": "ehz_capacity", "algorithm": m, "status": skip, "seconds": 0.0}
-            )
-            continue
-        work = budget.work.get(m)
-        s, r = step.run(
-            "ehz_capacity",
-            m,
-            seconds,
-            lambda m=m, work=work: ehz_capacity(P, method=m, max_work=work, time_limit=0),
-        )
-        statuses[m] = s
-        if s == STATUS_OK:
-            results[m] = r
-
-    # the agreed value: the method auto picks, else the first success in the fixed order
-    chosen = preferred if preferred in results else None
-    if chosen is None:
-        chosen = next((m for m in CAPACITY_METHODS if m in results), None)
-    cap = float(results[chosen].value) if chosen else None
-    values = [float(r.value) for r in results.values()]
-    spread = float(max(values) - min(values)) if len(values) >= 2 else None
-
+    results, statuses = _capacities(P, preferred, budget, step)
+    chosen, cap, spread = _agree(preferred, results)
     if cap is not None and vol_status == STATUS_OK:
         sys_status, sysr = step.run(
             "systolic_ratio",
@@ -262,42 +231,18 @@ def compute_row(item: PlanItem, budget: RowBudget) -> dict[str, Any]:
     else:
         sys_status, sysr = (vol_status if vol_status != STATUS_OK else _cap_status(statuses)), None
 
-    config = {
-        "family": item.family,
-        "params": item.params,
-        "seed": item.seed,
-        "provenance": provenance,
-    }
-    row: dict[str, Any] = {
-        "polytope_id": item.polytope_id,
-        "family": item.family,
-        "generator": generator_name(item.family),
-        "generator_config": canonical_json(plain(config)),
-        "seed": int(item.seed),
-        "dimension": dim,
-        "num_vertices": int(P.num_vertices),
-        "num_facets": int(P.num_facets),
-        "vertices": _matrix(P.vertices),
-        "normals": _matrix(P.normals),
-        "offsets": [float(x) for x in np.asarray(P.offsets, dtype=np.float64)],
-        "volume": vol if vol_status == STATUS_OK else None,
-    }
-    for m in CAPACITY_METHODS:
-        row[capacity_column(m)] = float(results[m].value) if m in results else None
+    row = _row(item, P, provenance, vol if vol_status == STATUS_OK else None, results, chosen)
     row.update(
         {
             "ehz_capacity": cap,
-            "capacity_method": chosen,
             "capacity_spread": spread,
             "systolic_ratio": float(sysr) if sysr is not None else None,
-            "min_action_cycle": _matrix(results[chosen].cycle) if chosen else [],
         }
     )
     row[status_column("volume")] = vol_status
     for m in CAPACITY_METHODS:
         row[status_column(m)] = statuses[m]
     row[status_column("systolic_ratio")] = sys_status
-    row["schema_version"] = SCHEMA_VERSION
     row = {c: row[c] for c in COLUMNS}
     skipped = (STATUS_NOT_APPLICABLE, STATUS_NOT_RUN)
     if cap is None and all(st in skipped for st in statuses.values()):
@@ -311,6 +256,93 @@ def compute_row(item: PlanItem, budget: RowBudget) -> dict[str, Any]:
             }
         )
     return {"row": row, "timings": timings, "failures": failures, "shape": shape}
+
+
+def _capacities(
+    P: Any, preferred: str, budget: RowBudget, step: _Step
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Every capacity method in turn (auto's choice first): ``not_applicable`` where the core
+    says it does not apply, ``not_run`` where the plan does not run it, else run with the
+    plan's work budget. Returns (results of the successful ones, status of each)."""
+    from perflab.symplectic import applicable_methods, ehz_capacity
+
+    results: dict[str, Any] = {}
+    statuses: dict[str, str] = {}
+    applicable = applicable_methods(P)
+    order = [preferred] + [m for m in CAPACITY_METHODS if m != preferred]
+    for m in order:
+        skip = None
+        if m not in applicable:
+            skip = STATUS_NOT_APPLICABLE
+        elif m not in budget.methods:
+            skip = STATUS_NOT_RUN
+        if skip is not None:
+            statuses[m] = skip
+            step.timings.append(
+                {"quantity": "ehz_capacity", "algorithm": m, "status": skip, "seconds": 0.0}
+            )
+            continue
+        work = budget.work.get(m)
+        s, r = step.run(
+            "ehz_capacity",
+            m,
+            budget.seconds,
+            lambda m=m, work=work: ehz_capacity(P, method=m, max_work=work, time_limit=0),
+        )
+        statuses[m] = s
+        if s == STATUS_OK:
+            results[m] = r
+    return results, statuses
+
+
+def _agree(preferred: str, results: dict[str, Any]) -> tuple[str | None, float | None, Any]:
+    """The agreed capacity: the method auto picks, else the first success in
+    :data:`CAPACITY_METHODS` order; and the spread (max - min) over the successes."""
+    chosen = preferred if preferred in results else None
+    if chosen is None:
+        chosen = next((m for m in CAPACITY_METHODS if m in results), None)
+    cap = float(results[chosen].value) if chosen else None
+    values = [float(r.value) for r in results.values()]
+    spread = float(max(values) - min(values)) if len(values) >= 2 else None
+    return chosen, cap, spread
+
+
+def _row(
+    item: PlanItem,
+    P: Any,
+    provenance: Any,
+    vol: float | None,
+    results: dict[str, Any],
+    chosen: str | None,
+) -> dict[str, Any]:
+    """The polytope's columns: provenance, both representations, volume, the capacity of
+    each method, the agreed method and its cycle."""
+    config = {
+        "family": item.family,
+        "params": item.params,
+        "seed": item.seed,
+        "provenance": provenance,
+    }
+    row: dict[str, Any] = {
+        "polytope_id": item.polytope_id,
+        "family": item.family,
+        "generator": generator_name(item.family),
+        "generator_config": canonical_json(plain(config)),
+        "seed": int(item.seed),
+        "dimension": int(P.dim),
+        "num_vertices": int(P.num_vertices),
+        "num_facets": int(P.num_facets),
+        "vertices": _matrix(P.vertices),
+        "normals": _matrix(P.normals),
+        "offsets": [float(x) for x in np.asarray(P.offsets, dtype=np.float64)],
+        "volume": vol,
+        "capacity_method": chosen,
+        "min_action_cycle": _matrix(results[chosen].cycle) if chosen else [],
+        "schema_version": SCHEMA_VERSION,
+    }
+    for m in CAPACITY_METHODS:
+        row[capacity_column(m)] = float(results[m].value) if m in results else None
+    return row
 
 
 def _cap_status(statuses: dict[str, str]) -> str:

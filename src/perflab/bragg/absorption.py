@@ -25,7 +25,7 @@ from typing import Any
 import torch
 
 from perflab.bragg.arrays import array_context, as_float_tensor
-from perflab.bragg.geometry import layer_count, layer_step
+from perflab.bragg.geometry import as_real, layer_count, layer_step
 
 ABSORB_MODES = ("sum", "last")
 
@@ -48,7 +48,8 @@ def capture_fractions(
     ``(1,) + pixels`` (no absorption, one layer, as nanoBragg). Raises ``ValueError`` for
     parallax <= 0, > 1 or non-finite, a per-layer parallax whose leading axis is not the
     number of layers, a negative or non-finite thickness, a non-positive attenuation length,
-    or bad steps/step_rule.
+    or bad steps/step_rule (steps is capped at ``perflab.bragg.geometry.MAX_STEPS``); each
+    message names the parameter.
     """
     if not isinstance(per_layer, bool):
         raise TypeError(f"per_layer must be True or False, got {per_layer!r}")
@@ -63,7 +64,7 @@ def capture_fractions(
                 f"layer(s) (thickness {thickness!r}, steps {steps!r}), got shape "
                 f"{tuple(rho.shape)}"
             )
-    att = float(attenuation_length)
+    att = as_real(attenuation_length, "attenuation_length")
     if not att > 0.0 or math.isnan(att):
         raise ValueError(
             f"attenuation_length must be > 0 (inf allowed), got {attenuation_length!r}"

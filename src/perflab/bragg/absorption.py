@@ -69,8 +69,12 @@ def capture_fractions(
         raise ValueError(
             f"attenuation_length must be > 0 (inf allowed), got {attenuation_length!r}"
         )
-    if not bool(torch.isfinite(rho).all()) or bool((rho <= 0).any()):
-        raise ValueError("parallax must be finite and > 0 (the ray must enter the sensor face)")
+    tiny = torch.finfo(rho.dtype).tiny  # subnormal cosines: dz / rho loses every digit
+    if not bool(torch.isfinite(rho).all()) or bool((rho < tiny).any()):
+        raise ValueError(
+            f"parallax must be finite and >= {tiny:.3g} (the smallest normal number of its "
+            "dtype): the ray must enter the sensor face"
+        )
     # a cosine: above 1 only by rounding (a few ulps of the dtype)
     if rho.numel() and float(rho.detach().max()) > 1.0 + 8 * torch.finfo(rho.dtype).eps:
         raise ValueError(

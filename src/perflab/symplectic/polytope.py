@@ -40,6 +40,9 @@ __all__ = ["InvalidPolytope", "Polytope"]
 
 #: relative tolerance (times the polytope's size) for incidence and redundancy tests
 REL_TOL = 1e-9
+#: a body thinner than this (smallest over largest singular value of its centred points) is
+#: numerically flat: its width is within 100 incidence tolerances
+FLAT_REL = 100 * REL_TOL
 
 
 class InvalidPolytope(ValueError):
@@ -136,7 +139,7 @@ class Polytope:
         c, s, size = bounding_frame(V, InvalidPolytope)
         U = V / s - c / s
         res = EPS * float(np.max(np.abs(V))) / size  # rounding of U relative to its size
-        _check_full_rank(U, max(REL_TOL, 64 * res))
+        _check_full_rank(U, max(FLAT_REL, 64 * res))
         try:
             hull = ConvexHull(U)
         except QhullError as exc:
@@ -178,6 +181,7 @@ class Polytope:
         pts = hs.intersections
         if not np.all(np.isfinite(pts)):
             raise InvalidPolytope("unbounded: Qhull returned vertices at infinity")
+        _check_full_rank(pts, FLAT_REL)
         uscale = float(np.max(np.abs(pts)))
         V = pts * s + c
         verts, upts = _dedupe_points(V, pts, REL_TOL * uscale)
@@ -266,8 +270,14 @@ class Polytope:
 
     @cached_property
     def _unit_offsets(self) -> np.ndarray:
+        """Offsets in the unit frame: exact from the hull when the facets were computed
+        from the vertices, else mapped from the given offsets."""
+        normals, offsets = self._facets  # computing them stores the exact unit offsets
+        exact = self.__dict__.get("_unit_offsets")
+        if exact is not None:
+            return exact
         c, s, _ = self._frame
-        return self.offsets / s - self.normals @ (c / s)
+        return offsets / s - normals @ (c / s)
 
     @property
     def normals(self) -> np.ndarray:

@@ -20,6 +20,7 @@ import argparse
 import collections
 import json
 import math
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -35,7 +36,8 @@ EXPONENTS = st.integers(-300, 300)
 
 
 def _record(outcome: str) -> None:
-    OUTCOMES[outcome[:48]] += 1
+    """Count an outcome by its kind (the message up to its first number)."""
+    OUTCOMES[re.split(r"[-+]?\d", outcome, maxsplit=1)[0][:48].rstrip()] += 1
 
 
 def _points(draw, m: int, d: int) -> np.ndarray:

@@ -128,34 +128,18 @@ def build(
 
         check_plan(plan)  # families and parameters the core knows, before touching files
         row_fn = compute_row
+    out_dir = Path(out_dir)
+    bench = Path(bench_dir) if bench_dir is not None else default_bench_dir(out_dir, plan.atlas)
     with build_lock(out_dir, what=f"atlas build of {plan.atlas}"):
-        return _build(
-            plan,
-            out_dir,
-            bench_dir=bench_dir,
-            only=only,
-            resume=resume,
-            workers=workers,
-            progress=progress,
-            row_fn=row_fn,
-        )
+        return _build(plan, out_dir, bench, only, resume, workers, progress, row_fn)
 
 
 def _build(
-    plan: BuildPlan,
-    out_dir: str | os.PathLike[str],
-    *,
-    bench_dir: str | os.PathLike[str] | None = None,
-    only: str | None = None,
-    resume: bool = True,
-    workers: int = 1,
-    progress: Progress | None = None,
-    row_fn: RowFn,
-) -> BuildResult:
-    """:func:`build` with the folder's lock held (arguments checked)."""
+    plan: BuildPlan, out_dir: Path, bench: Path, only: str | None, resume: bool, workers: int,
+    progress: Progress | None, row_fn: RowFn
+) -> BuildResult:  # fmt: skip
+    """:func:`build` with its arguments checked and the folder's lock held."""
     t_start = time.perf_counter()
-    out_dir = Path(out_dir)
-    bench = Path(bench_dir) if bench_dir is not None else default_bench_dir(out_dir, plan.atlas)
 
     manifest_path = out_dir / MANIFEST
     if not resume:

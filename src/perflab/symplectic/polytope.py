@@ -119,7 +119,8 @@ class Polytope:
         # the unit frame, checked at once: an unresolvable body is refused here
         self.__dict__["_frame"] = bounding_frame(vertices, InvalidPolytope)
         if normals is not None:
-            check_magnitude(offsets, "offsets", InvalidPolytope)
+            if not np.all(np.isfinite(offsets)):
+                raise InvalidPolytope("offsets overflow float64 (rescale the body)")
             self.__dict__["_facets"] = (normals, offsets)
         self.lagrangian_factors = lagrangian_factors
         self._dim = int(vertices.shape[1])
@@ -264,9 +265,8 @@ class Polytope:
         c, s, size = self._frame
         normals, uoff = _facets_of_vertices(self._unit_vertices, self._unit_tol)
         self.__dict__["_unit_offsets"] = uoff
-        offsets = uoff * s + normals @ c
-        check_magnitude(offsets, "offsets", InvalidPolytope)
-        return normals, offsets
+        # finite: |h| <= sqrt(d) max|x| <= sqrt(d) MAX_COORD
+        return normals, uoff * s + normals @ c
 
     @cached_property
     def _unit_offsets(self) -> np.ndarray:

@@ -12,6 +12,17 @@ from perflab.atlas.pipeline import build_and_report, done_ids, paths_for
 from perflab.atlas.plan import PlanError, get_plan
 from perflab.atlas.report import benchmark_report
 from perflab.harness import ManifestError
+from perflab.harness.lock import BuildLocked
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"needs a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,7 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--out", default=None, help="write under DIR instead of artefacts/, reports/")
     b.add_argument("--only", default=None, help="build only this family")
     b.add_argument("--fresh", action="store_true", help="start afresh instead of resuming")
-    b.add_argument("--workers", type=int, default=1, help="processes computing rows")
+    b.add_argument(
+        "--workers", type=_positive_int, default=1, help="processes computing rows (>= 1)"
+    )
     b.add_argument("--no-charts", action="store_true", help="skip the report's charts")
     r = sub.add_parser("report", help="rewrite the benchmark report from the raw timing logs")
     r.add_argument("plan")
@@ -30,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         return _run(args)
-    except (PlanError, ManifestError, AtlasNotFound) as exc:
+    except (PlanError, ManifestError, AtlasNotFound, BuildLocked) as exc:
         # bad input (plan, build folder): one line naming the problem, no traceback
         ap.exit(2, f"{ap.prog}: error: {exc}\n")
     except SafetyNetExceeded as exc:  # finished rows are journalled: a re-run resumes

@@ -20,18 +20,18 @@ from __future__ import annotations
 import argparse
 import collections
 import math
-import multiprocessing as mp
 import os
 import sys
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from perflab.harness import Manifest, env_snapshot
+from perflab.harness import Manifest, ManifestError, env_snapshot
+from perflab.harness.lock import BuildLocked, build_lock
+from perflab.harness.pool import kill_workers, process_pool
 from perflab.warpgen import codegen
 from perflab.warpgen.errors import BuildConfigError, StorageError
 from perflab.warpgen.generate import CATEGORY_NAMES, GENERATOR_VERSION
@@ -277,7 +277,15 @@ def _commit(
 
 
 def run_build(cfg: BuildConfig, progress: ProgressFn | None = None) -> dict[str, Any]:
-    """Build (or resume) the dataset described by ``cfg``; write samples and stats; return stats."""
+    """Build (or resume) the dataset described by ``cfg``; write samples and stats; return stats.
+
+    One build per folder: a second build into ``cfg.root`` while this one runs raises
+    :class:`perflab.harness.lock.BuildLocked` naming it."""
+    with build_lock(Path(cfg.root), what="warp dataset build"):
+        return _run_build(cfg, progress)
+
+
+def _run_build(cfg: BuildConfig, progress: ProgressFn | None) -> dict[str, Any]:
     from perflab.warpgen.samples import write_samples
     from perflab.warpgen.stats import build_stats, write_stats
 
@@ -324,11 +332,8 @@ def run_build(cfg: BuildConfig, progress: ProgressFn | None = None) -> dict[str,
         # queue's lock, and then deadlocks on that lock. Here shards in flight when the
         # target is reached are left to finish, queued ones are cancelled, and only a hung
         # worker is killed.
-        pool = ProcessPoolExecutor(
-            cfg.n_workers,
-            mp_context=mp.get_context("spawn"),
-            initializer=init_worker,
-            initargs=(str(layout.work_dir),),
+        pool = process_pool(  # workers die with this process (no orphan after kill -9)
+            cfg.n_workers, init_worker, (str(layout.work_dir),)
         )
         pending: collections.deque = collections.deque()
         hung = False
@@ -367,8 +372,7 @@ def run_build(cfg: BuildConfig, progress: ProgressFn | None = None) -> dict[str,
                     submit()
         finally:
             if hung:  # the only case where a worker is killed
-                for proc in list(getattr(pool, "_processes", {}).values()):
-                    proc.kill()
+                kill_workers(pool)
             # cancel the queued shards and wait for those in flight
             pool.shutdown(wait=True, cancel_futures=True)
     run["wall_s"] = time.perf_counter() - t_start
@@ -412,7 +416,16 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The CLI: user errors (configuration, folder, lock) print one line and exit 2."""
     a = _parse(argv)
+    try:
+        return _main(a)
+    except (BuildConfigError, BuildLocked, ManifestError, StorageError) as exc:
+        print(f"python -m perflab.warpgen.build: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _main(a: argparse.Namespace) -> int:
     cfg = config_from_args(
         target_mb=a.target_mb,
         smoke=a.smoke,

@@ -16,11 +16,14 @@ enumeration runs past 3,000,000 steps); billiards is polynomial in the number of
 
 from __future__ import annotations
 
+import dataclasses
+
 from perflab.symplectic.capacity import billiards as _billiards
 from perflab.symplectic.capacity import branch_bound as _branch_bound
 from perflab.symplectic.capacity import haim_kislev as _haim_kislev
 from perflab.symplectic.capacity import reeb as _reeb
 from perflab.symplectic.capacity.result import CapacityResult, require_symplectic
+from perflab.symplectic.frame import scale_back
 from perflab.symplectic.polytope import Polytope
 
 __all__ = [
@@ -64,6 +67,13 @@ def ehz_capacity(
     ``perflab.harness.WorkBudgetExceeded`` is raised: the same on every machine, whatever
     its load. ``time_limit`` (seconds) is a wall-clock safety net (default
     ``PERFLAB_SOLVER_TIMEOUT`` or 30 s); past it ``perflab.harness.TimeBudgetExceeded``.
+
+    Unless ``P.well_placed`` (size within 2^+-20 of 1, centre within 4 sizes of the origin,
+    where the solvers' own centring is exact), the method runs on the unit-frame copy ``U``
+    of ``P = s U + c`` (``P.normalised()``); the value and witness map back by
+    c(sU + c) = s^2 c(U), x -> s x + c (``s`` a power of two: exact). A capacity beyond
+    the float64 range is ``inf``; one below its normal range raises
+    :class:`perflab.symplectic.frame.OutOfFloatRange`.
     """
     require_symplectic(P, "ehz_capacity")
     if method not in METHODS:
@@ -72,6 +82,17 @@ def ehz_capacity(
         raise ValueError(f"max_work must be a positive integer, got {max_work!r}")
     if max_work is not None and max_work < 1:
         raise ValueError(f"max_work must be a positive integer, got {max_work!r}")
+    if P.well_placed:  # the solvers' own centring is exact here: no extra rounding
+        return _run_method(P, method, max_work, time_limit)
+    U, c, s = P.normalised()
+    r = _run_method(U, method, max_work, time_limit)
+    value = scale_back(r.value, s, 2, "the capacity")
+    return dataclasses.replace(r, value=value, cycle=r.cycle * s + c)
+
+
+def _run_method(
+    P: Polytope, method: str, max_work: int | None, time_limit: float | None
+) -> CapacityResult:
     if method == "auto":
         method = auto_method(P)
     if method == "haim_kislev":

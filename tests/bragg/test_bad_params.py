@@ -37,12 +37,10 @@ def test_capture_fractions_names_the_parameter(kw, name):
 
 def test_steps_cap_is_documented_and_reachable():
     assert MAX_STEPS == 10_000 and "MAX_STEPS" in layer_step.__doc__
-    assert capture_fractions(
-        RHO, thickness=1e-4, attenuation_length=2e-4, steps=MAX_STEPS
-    ).shape == (
-        MAX_STEPS,
-        3,
+    cf = capture_fractions(
+        RHO, thickness=1e-4, attenuation_length=2e-4, steps=MAX_STEPS, per_layer=False
     )
+    assert cf.shape == (MAX_STEPS, 3)
 
 
 @pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])

@@ -259,7 +259,12 @@ def target_capture_fractions() -> Callable[[], None]:
         rho, thickness, att, steps, rule = args
         try:
             cf = capture_fractions(
-                rho, thickness=thickness, attenuation_length=att, steps=steps, step_rule=rule
+                rho,
+                thickness=thickness,
+                attenuation_length=att,
+                steps=steps,
+                step_rule=rule,
+                per_layer=False,  # one parallax per pixel: rho's shape is the pixels
             )
         except (ValueError, TypeError) as exc:
             _record(f"{type(exc).__name__}: {str(exc)[:30]}")

@@ -61,6 +61,7 @@ from perflab.harness import Manifest, RunLog, env_snapshot, env_summary
 
 RowFn = Callable[[PlanItem, RowBudget], dict[str, Any]]
 Progress = Callable[[int, int], None]
+RowDone = Callable[[dict[str, Any]], None]
 
 DATA_DIR = "data"
 WORK_DIR = ".work"
@@ -108,13 +109,15 @@ def build(
     workers: int = 1,
     progress: Progress | None = None,
     row_fn: RowFn | None = None,
+    row_done: RowDone | None = None,
 ) -> BuildResult:
     """Build (or finish) the atlas of ``plan`` in ``out_dir``.
 
     ``resume=True`` skips finished shards and reuses journalled rows; ``resume=False``
     starts afresh (only the family ``only`` when given). ``only`` restricts the run to one
     family. ``workers > 1`` computes rows in that many spawned processes (results are still
-    consumed in plan order). ``progress(done, total)`` is called as rows arrive.
+    consumed in plan order). ``progress(done, total)`` is called as rows arrive, and
+    ``row_done(record)`` with each computed row's record (its ``failures`` included).
     ``row_fn(item, budget)`` computes a row (default :func:`perflab.atlas.compute.compute_row`).
     """
     t_start = time.perf_counter()
@@ -207,6 +210,8 @@ def build(
             open_logs[key].write(rec)
             journals[key][item.polytope_id] = rec
             done_count += 1
+            if row_done:
+                row_done(rec)
             if progress:
                 progress(done_count, total)
             if len(journals[key]) == len(pending[key]):

@@ -87,9 +87,23 @@ def test_unknown_total_has_no_percentage_or_eta():
     assert p.line().startswith("[u] 1.50 MB | ") and "ETA" not in p.line()
 
 
+def test_a_note_is_one_line_before_the_first_event():
+    out = io.StringIO()
+    p = ProgressReporter("n", 2, stream=out, interval_s=0, clock=Clock())
+    p.note("starting 2 workers")
+    assert out.getvalue() == "[n] starting 2 workers\n" and not p.started
+    tty = Tty()
+    with ProgressReporter("n", 2, stream=tty) as bar:
+        bar.note("before the bar")
+        bar.update(1)
+        bar.note("beside the bar")
+    assert "[n] before the bar" in tty.getvalue() and "[n] beside the bar" in tty.getvalue()
+
+
 def test_quiet_writes_nothing():
     out = io.StringIO()
     with ProgressReporter("q", 3, mode="quiet", stream=out, interval_s=0) as p:
+        p.note("hello")
         for i in range(4):
             p.update(i)
     assert out.getvalue() == ""

@@ -21,7 +21,10 @@ def test_build_prints_progress_lines_and_a_summary_then_json_on_request(tmp_path
     out = tmp_path / "out"
     args = [*FLAGS, "--workers", "1", "--out", str(out), "--progress-every", "0"]
     r = run_cli("perflab.warpgen.build", *args)
-    progress = [LINE.match(ln) for ln in r.stderr.splitlines() if ln.startswith("[warp build]")]
+    lines = [ln for ln in r.stderr.splitlines() if ln.startswith("[warp build]")]
+    note = f"1 workers, shards of 2 kernels, into {out / 'warp-kernels'}; progress comes as "
+    assert lines[0] == f"[warp build] {note}shards are committed"  # before the first shard
+    progress = [LINE.match(ln) for ln in lines[1:]]
     assert len(progress) >= 2 and all(progress), r.stderr  # a line per committed shard
     kernels = [int(m[4]) for m in progress]
     assert kernels == sorted(kernels) and kernels[-1] % 2 == 0
@@ -39,5 +42,5 @@ def test_build_prints_progress_lines_and_a_summary_then_json_on_request(tmp_path
     assert stats == json.loads((out / "warp_dataset_stats.json").read_text())
     assert stats["throughput"]["kernels_processed"] == kernels[-1]
     assert "this run: 0 kernels in " in stderr
-    final = [LINE.match(ln) for ln in stderr.splitlines() if ln.startswith("[warp build]")]
+    final = [m for ln in stderr.splitlines() if (m := LINE.match(ln))]
     assert len(final) == 1 and final[0][1] == progress[-1][1]  # the state, not 0 MB

@@ -110,6 +110,17 @@ class ProgressReporter:
             if now - self._last_line >= self.interval_s:
                 self._write_line(now)
 
+    def note(self, text: str) -> None:
+        """One line ``[title] text`` (above the bar on a terminal; nothing when quiet): what
+        a run is doing before its first event."""
+        if self._closed or self.mode == "quiet":
+            return
+        if self.mode == "bar" and self._bar is not None:
+            self._bar.write(f"[{self.title}] {text}", file=self.stream)
+            return
+        self.stream.write(f"[{self.title}] {text}\n")
+        self.stream.flush()
+
     @property
     def started(self) -> bool:
         """Whether an event has arrived."""

@@ -448,6 +448,10 @@ def main(argv: list[str] | None = None) -> int:
         rate = p["kernels"] / p["elapsed_s"] if p["elapsed_s"] > 0 else 0.0
         update(p["bytes"], p["kernels"], rate)
 
+    reporter.note(
+        f"{cfg.n_workers} workers, shards of {cfg.shard_kernels} kernels, into {cfg.root}; "
+        "progress comes as shards are committed"
+    )
     try:
         stats = run_build(cfg, progress)
         kernels = reporter.fields.get("kernels", 0)

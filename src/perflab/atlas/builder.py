@@ -59,6 +59,7 @@ from perflab.harness.pool import ordered_results, process_pool
 
 RowFn = Callable[[PlanItem, RowBudget], dict[str, Any]]
 Progress = Callable[[int, int], None]
+RowDone = Callable[[dict[str, Any]], None]
 
 DATA_DIR = "data"
 WORK_DIR = ".work"
@@ -106,13 +107,15 @@ def build(
     workers: int = 1,
     progress: Progress | None = None,
     row_fn: RowFn | None = None,
+    row_done: RowDone | None = None,
 ) -> BuildResult:
     """Build (or finish) the atlas of ``plan`` in ``out_dir``.
 
     ``resume=True`` skips finished shards and reuses journalled rows; ``resume=False``
     starts afresh (only the family ``only`` when given). ``only`` restricts the run to one
     family. ``workers > 1`` computes rows in that many spawned processes (results are still
-    consumed in plan order). ``progress(done, total)`` is called as rows arrive.
+    consumed in plan order). ``progress(done, total)`` is called as rows arrive, and
+    ``row_done(record)`` with each computed row's record (its ``failures`` included).
     ``row_fn(item, budget)`` computes a row (default :func:`perflab.atlas.compute.compute_row`).
 
     One build per folder: a second build into ``out_dir`` while this one runs raises
@@ -131,12 +134,12 @@ def build(
     out_dir = Path(out_dir)
     bench = Path(bench_dir) if bench_dir is not None else default_bench_dir(out_dir, plan.atlas)
     with build_lock(out_dir, what=f"atlas build of {plan.atlas}"):
-        return _build(plan, out_dir, bench, only, resume, workers, progress, row_fn)
+        return _build(plan, out_dir, bench, only, resume, workers, progress, row_fn, row_done)
 
 
 def _build(
     plan: BuildPlan, out_dir: Path, bench: Path, only: str | None, resume: bool, workers: int,
-    progress: Progress | None, row_fn: RowFn
+    progress: Progress | None, row_fn: RowFn, row_done: RowDone | None = None
 ) -> BuildResult:  # fmt: skip
     """:func:`build` with its arguments checked and the folder's lock held."""
     t_start = time.perf_counter()
@@ -218,6 +221,8 @@ def _build(
             open_logs[key].write(rec)
             journals[key][item.polytope_id] = rec
             done_count += 1
+            if row_done:
+                row_done(rec)
             if progress:
                 progress(done_count, total)
             if len(journals[key]) == len(pending[key]):

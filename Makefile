@@ -42,9 +42,12 @@ longhaul: $(STAMP)
 
 ## Benchmarks (pytest-benchmark): the $(BENCH_TIER) tier of benchmarks/ (smoke by default;
 ## `make bench BENCH_TIER=deep`), saved under .benchmarks/, then one row per benchmark is
-## appended to $(HISTORY). Tiers set rounds/time per benchmark: perflab.harness.tiers.
+## appended to $(HISTORY): this machine's history, git-ignored. The committed
+## $(REFERENCE) is the published reference; publish a run into it on purpose with
+## `make bench HISTORY=$(REFERENCE)`. Tiers set rounds/time per benchmark: perflab.harness.tiers.
 BENCH_TIER ?= smoke
-HISTORY ?= artefacts/benchmarks/history.csv
+HISTORY ?= .benchmarks/history.csv
+REFERENCE ?= artefacts/benchmarks/history.csv
 bench: $(STAMP)
 	mkdir -p .benchmarks
 	rm -f .benchmarks/last-run.json
@@ -54,9 +57,10 @@ bench: $(STAMP)
 		--benchmark-columns=median,iqr,rounds,iterations --durations=5
 	$(BIN)/python -m perflab.harness.history append .benchmarks/last-run.json --csv $(HISTORY)
 
-## The latest run of this machine against its previous run (noise rule: docs/performance.md).
+## The latest run of this machine against its previous run (noise rule: docs/performance.md);
+## on a machine's first run, against the committed reference (not judged across machines).
 bench-compare: $(STAMP)
-	$(BIN)/python -m perflab.harness.history compare --csv $(HISTORY)
+	$(BIN)/python -m perflab.harness.history compare --csv $(HISTORY) --reference $(REFERENCE)
 
 ## Chromium + chromedriver from Debian for the browser tests (CI runs as root with apt).
 ## When they cannot be installed this warns, and the browser tests skip with that reason.

@@ -35,35 +35,18 @@ def _():
 
 @app.cell
 def _(mo):
-    from pathlib import Path
-
     from perflab.harness import notebook_args
     from perflab.harness.nbargs import may_write
-    from perflab.soap.bench import PRESETS, SWEEPS
+    from perflab.soap.bench.pipeline import options_from_flags
 
     # mo.cli_args() under marimo, PERFLAB_NOTEBOOK_ARGS under Jupyter (nbval)
     args = notebook_args()
-    smoke = "smoke" in args
-    preset = "tiny" if smoke else (args.get("preset") or "cpu")
-    if preset not in PRESETS:
-        raise SystemExit(f"--preset must be one of {PRESETS}, got {preset!r}")
-    sweep_arg = str(args.get("sweep") or ("all" if smoke else ""))
-    sweeps = list(SWEEPS) if sweep_arg == "all" else [s for s in sweep_arg.split(",") if s]
-    bad = [s for s in sweeps if s not in SWEEPS]
-    if bad:
-        raise SystemExit(f"--sweep must be among {SWEEPS} (comma separated) or 'all', got {bad}")
-    threads_arg = args.get("threads")
-    threads = None
-    if "threads" in args:
-        if not str(threads_arg).isdigit() or int(threads_arg) < 1:
-            raise SystemExit(f"--threads must be a positive integer, got {threads_arg!r}")
-        threads = int(threads_arg)
-    out_dir = Path(args.get("out") or "reports/soap")
-    raw_dir = out_dir / "raw" if args.get("out") else Path("artefacts/benchmarks/soap")
-    flags = [f"--preset {preset}"] + ([f"--sweep {','.join(sweeps)}"] if sweeps else [])
-    flags += [f"--threads {threads}"] if threads else []
-    flags += ["--smoke"] if smoke else []
-    command = "python notebooks/soap_benchmark.py -- " + " ".join(flags)
+    try:
+        opts = options_from_flags(args)
+    except ValueError as exc:
+        raise SystemExit(str(exc)) from None
+    preset, sweeps, smoke, threads = opts.preset, opts.sweeps, opts.smoke, opts.threads
+    out_dir, raw_dir, command = opts.out_dir, opts.raw_dir, opts.command
     writes = may_write(mo.app_meta().mode, args)
     mo.md(
         f"**Preset** `{preset}` · sweeps {sweeps or 'none'} · "

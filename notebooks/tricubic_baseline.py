@@ -33,7 +33,7 @@ def _():
 def _(mo):
     from pathlib import Path
 
-    from perflab.bragg.bench import BenchConfig, smoke_config
+    from perflab.bragg.bench import BenchConfig, planned_steps, smoke_config
     from perflab.harness import notebook_args
     from perflab.harness.nbargs import may_write
 
@@ -53,17 +53,7 @@ def _(mo):
     cfg.command = "python notebooks/tricubic_baseline.py " + " ".join(
         f"--{k} {v}".strip() for k, v in args.items() if k
     )
-    n_steps = (
-        len(cfg.devices)
-        * len(cfg.dtypes)
-        * (
-            len(cfg.threads) * len(cfg.grids) * len(cfg.points) * len(cfg.backends)
-            + len(cfg.threads) * len(cfg.sizes) * len(cfg.layers)
-            + (2 if cfg.parity_points else 0)
-        )
-        + (len(cfg.dtypes) * len(cfg.backends) if cfg.cold else 0)
-        + (len(cfg.grids) * len(cfg.points) if cfg.cloop else 0)
-    )
+    n_steps = planned_steps(cfg)  # the progress events run_bench sends (the CLI's total)
     writes = may_write(mo.app_meta().mode, args)
     mo.md(
         f"**Mode**: {'smoke' if smoke else 'full'} · points {cfg.points} · grids {cfg.grids} · "

@@ -22,3 +22,28 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if not any(item.get_closest_marker(t) for t in TIERS):
             item.add_marker(pytest.mark.smoke)
+
+
+@pytest.fixture
+def run_cli():
+    """``run_cli(module, *args)``: ``python -m module args`` from the repository root with its
+    output captured (so not a terminal, as in CI); asserts exit 0, returns the process."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+
+    def run(module: str, *args: str, timeout: float = 240) -> subprocess.CompletedProcess:
+        r = subprocess.run(
+            [sys.executable, "-m", module, *args],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        assert r.returncode == 0, r.stderr[-3000:]
+        return r
+
+    return run

@@ -120,3 +120,12 @@ def test_methods_per_plan_and_per_family():
     assert plan.restricted(per_family=1).row_budget("g").methods == ("branch_bound",)
     default = BuildPlan.from_dict({"atlas": "b", "families": [{"family": "f"}]})
     assert "branch_bound" in default.row_budget("f").methods
+
+
+def test_status_vocabulary():
+    from perflab.atlas.schema import STATUS_NOT_RUN, Status, status_error
+
+    assert Status.OK == "ok" and STATUS_NOT_RUN == "not_run"
+    s = status_error(ZeroDivisionError("x"))
+    assert s == "error: ZeroDivisionError" and Status.is_error(s)
+    assert not any(Status.is_error(m) for m in Status)

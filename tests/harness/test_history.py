@@ -260,3 +260,72 @@ def test_code_dirty_ignores_outputs(tmp_path):
     (tmp_path / "code.py").write_text("x = 2\n")
     assert code_dirty(tmp_path) is True
     assert code_dirty(tmp_path / "nonexistent") is None
+
+
+def _rows_of(run_id, machine, medians, tier="smoke"):
+    from perflab.harness.history import HistoryRow
+
+    out = []
+    for name, med in medians.items():
+        out.append(
+            HistoryRow(
+                run_id=run_id,
+                timestamp="2026-12-06T00:00:00",
+                git_commit="abc",
+                git_dirty=False,
+                branch="main",
+                machine_id=machine,
+                env_summary="cpu",
+                load_1m=0.1,
+                tier=tier,
+                name=name,
+                fullname=f"b.py::{name}",
+                group="g",
+                params="",
+                median_s=med,
+                iqr_s=med * 0.01,
+                q1_s=med,
+                q3_s=med,
+                mean_s=med,
+                stddev_s=0.0,
+                min_s=med,
+                max_s=med,
+                rounds=10,
+                iterations=1,
+            )
+        )
+    return out
+
+
+def test_first_run_on_a_new_machine_compares_with_the_reference(tmp_path, capsys):
+    """Regression: `make bench-compare` after the first `make bench` on a new machine
+    exited 2, because the committed history belonged to another machine."""
+    from perflab.harness.history import _main, append_history
+
+    ref = tmp_path / "reference.csv"
+    local = tmp_path / "local.csv"
+    append_history(_rows_of("r1", "otherbox", {"a": 1.0, "b": 2.0}), ref)
+    append_history(_rows_of("l1", "thisbox", {"a": 3.0, "b": 2.0}), local)
+    assert _main(["compare", "--csv", str(local)]) == 2  # no earlier run of this machine
+    capsys.readouterr()
+    assert _main(["compare", "--csv", str(local), "--reference", str(ref)]) == 0
+    out = capsys.readouterr().out
+    assert "another machine" in out and "not comparable" in out
+    assert "other-machine" in out and "REGRESSION" not in out
+    # a second local run: compared with this machine's own previous run, and judged
+    append_history(_rows_of("l2", "thisbox", {"a": 9.0, "b": 2.0}), local)
+    assert _main(["compare", "--csv", str(local), "--reference", str(ref)]) == 0
+    out = capsys.readouterr().out
+    assert "run l1 -> run l2" in out and "REGRESSION" in out
+
+
+def test_reference_from_the_same_machine_is_judged(tmp_path, capsys):
+    from perflab.harness.history import _main, append_history
+
+    ref = tmp_path / "reference.csv"
+    local = tmp_path / "local.csv"
+    append_history(_rows_of("r1", "box", {"a": 1.0}), ref)
+    append_history(_rows_of("l1", "box", {"a": 5.0}), local)
+    assert _main(["compare", "--csv", str(local), "--reference", str(ref)]) == 0
+    out = capsys.readouterr().out
+    assert "this machine" in out and "REGRESSION" in out

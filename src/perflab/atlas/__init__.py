@@ -12,12 +12,14 @@ Command line: ``python -m perflab.atlas build atlas-small [--out DIR] [--only FA
 """
 
 from perflab.atlas.builder import BuildResult, build
-from perflab.atlas.load import AtlasNotFound, load
+from perflab.atlas.load import AtlasIncomplete, AtlasManifestError, AtlasNotFound, load
 from perflab.atlas.plan import BuildPlan, FamilySpec, PlanError, PlanItem, get_plan, polytope_id
 from perflab.atlas.schema import SCHEMA_VERSION, features
 
 __all__ = [
     "SCHEMA_VERSION",
+    "AtlasIncomplete",
+    "AtlasManifestError",
     "AtlasNotFound",
     "BuildPlan",
     "BuildResult",

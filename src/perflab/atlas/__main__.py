@@ -1,17 +1,48 @@
-"""``python -m perflab.atlas {build,report} ATLAS [options]`` (see ``--help``)."""
+"""``python -m perflab.atlas {build,report} ATLAS [options]`` (see ``--help``).
+
+``build`` shows its progress on stderr (a live bar on a terminal, a plain line every
+``--progress-every`` seconds otherwise, nothing with ``--quiet``: rows, rows/s, work-budget
+stops and errors so far, ETA), ends with a short summary on stdout and writes the full JSON
+result to ``last-build.json`` in the atlas's benchmark folder (also on stdout with ``--json``).
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
+from typing import Any
 
+from perflab.atlas.builder import BuildResult
 from perflab.atlas.compute import SafetyNetExceeded
 from perflab.atlas.load import AtlasNotFound
-from perflab.atlas.pipeline import build_and_report, done_ids, paths_for
+from perflab.atlas.pipeline import AtlasPaths, build_and_report, done_ids, paths_for
 from perflab.atlas.plan import PlanError, get_plan
 from perflab.atlas.report import benchmark_report
-from perflab.harness import ManifestError
+from perflab.atlas.schema import STATUS_WORK_BUDGET
+from perflab.harness import ManifestError, atomic_write_text
+from perflab.harness.lock import BuildLocked
+from perflab.harness.progress import (
+    ProgressReporter,
+    add_output_flags,
+    emit_result,
+    format_duration,
+    reporter_from_args,
+)
+
+LAST_BUILD = "last-build.json"
+SHOWN_FAILURES = 5
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"needs a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,24 +53,55 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--out", default=None, help="write under DIR instead of artefacts/, reports/")
     b.add_argument("--only", default=None, help="build only this family")
     b.add_argument("--fresh", action="store_true", help="start afresh instead of resuming")
-    b.add_argument("--workers", type=int, default=1, help="processes computing rows")
+    b.add_argument(
+        "--workers", type=_positive_int, default=1, help="processes computing rows (>= 1)"
+    )
     b.add_argument("--no-charts", action="store_true", help="skip the report's charts")
+    add_output_flags(b)
     r = sub.add_parser("report", help="rewrite the benchmark report from the raw timing logs")
     r.add_argument("plan")
     r.add_argument("--out", default=None)
     args = ap.parse_args(argv)
     try:
         return _run(args)
-    except (PlanError, ManifestError, AtlasNotFound) as exc:
+    except (PlanError, ManifestError, AtlasNotFound, BuildLocked) as exc:
         # bad input (plan, build folder): one line naming the problem, no traceback
         ap.exit(2, f"{ap.prog}: error: {exc}\n")
     except SafetyNetExceeded as exc:  # finished rows are journalled: a re-run resumes
-        ap.exit(3, f"{ap.prog}: stopped: {exc}\n")
+        ap.exit(3, f"{ap.prog}: stopped: {exc}\nresume with: {_retry(args)}\n")
+
+
+class _RowCounter:
+    """Feeds a reporter from the builder's events: rows done, and this run's work-budget
+    stops and errors (from each computed row's ``failures``)."""
+
+    def __init__(self, reporter: ProgressReporter) -> None:
+        self.reporter = reporter
+        self.work_budget = 0
+        self.errors = 0
+
+    def row_done(self, rec: dict[str, Any]) -> None:
+        for f in rec.get("failures", []):
+            if f["status"] == STATUS_WORK_BUDGET:
+                self.work_budget += 1
+            elif f["status"].startswith("error"):
+                self.errors += 1
+
+    def progress(self, done: int, total: int) -> None:
+        self.reporter.update(done, total, work_budget=self.work_budget, errors=self.errors)
 
 
 def _run(args: argparse.Namespace) -> int:
     plan = get_plan(args.plan)
-    if args.cmd == "build":
+    paths = paths_for(plan.atlas, args.out)
+    if args.cmd == "report":
+        benchmark_report(
+            plan.atlas, paths.bench, paths.reports, polytope_ids=done_ids(paths.dataset)
+        )
+        return 0
+    reporter = reporter_from_args(args, plan.atlas, None, unit="rows")
+    counter = _RowCounter(reporter)
+    try:
         res, _ = build_and_report(
             plan,
             out=args.out,
@@ -47,24 +109,75 @@ def _run(args: argparse.Namespace) -> int:
             resume=not args.fresh,
             workers=args.workers,
             charts=not args.no_charts,
+            progress=counter.progress,
+            row_done=counter.row_done,
         )
-        print(
-            json.dumps(
-                {
-                    "atlas": res.atlas,
-                    "complete": res.complete,
-                    "rows_computed": res.rows_computed,
-                    "rows_reused": res.rows_reused,
-                    "wall_s": round(res.wall_s, 3),
-                    "totals": res.summary["totals"],
-                },
-                indent=2,
-            )
-        )
-        return 0 if res.complete else 1
-    paths = paths_for(plan.atlas, args.out)
-    benchmark_report(plan.atlas, paths.bench, paths.reports, polytope_ids=done_ids(paths.dataset))
-    return 0
+        if not reporter.started:  # no event: nothing was left to do
+            t = res.summary["totals"]
+            reporter.update(t["rows"], t["planned"], work_budget=0, errors=0)
+    finally:
+        reporter.close()
+    result = _result(res, paths)
+    json_path = paths.bench / LAST_BUILD
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(json_path, json.dumps(result, indent=2) + "\n")
+    emit_result(args, summary(res, paths, json_path, _retry(args)), result)
+    return 0 if res.complete else 1
+
+
+def _result(res: BuildResult, paths: AtlasPaths) -> dict[str, Any]:
+    return {
+        "atlas": res.atlas,
+        "complete": res.complete,
+        "rows_computed": res.rows_computed,
+        "rows_reused": res.rows_reused,
+        "shards_written": len(res.shards_written),
+        "shards_skipped": len(res.shards_skipped),
+        "wall_s": round(res.wall_s, 3),
+        "dataset": str(paths.dataset),
+        "report": str(paths.reports / f"{res.atlas}_benchmark.md"),
+        "totals": res.summary["totals"],
+        "failures": res.summary.get("failures", []),
+    }
+
+
+def _retry(args: argparse.Namespace) -> str:
+    cmd = ["python", "-m", "perflab.atlas", "build", args.plan]
+    cmd += ["--out", args.out] if args.out else []
+    cmd += ["--workers", str(args.workers)] if args.workers != 1 else []
+    return shlex.join(cmd)
+
+
+def _took(seconds: float) -> str:
+    return f"{seconds:.1f} s" if seconds < 60 else format_duration(seconds)
+
+
+def summary(res: BuildResult, paths: AtlasPaths, json_path: Any, retry: str) -> str:
+    """A few lines for a person: what was built, where, how long, what failed, how to retry."""
+    t = res.summary["totals"]
+    state = "complete" if res.complete else f"INCOMPLETE ({t['shards_done']}/{t['shards']} shards)"
+    lines = [
+        f"{res.atlas}: {state}, {t['rows']}/{t['planned']} rows in "
+        f"{_took(res.wall_s)} ({res.rows_computed} computed, {res.rows_reused} "
+        f"reused from journals, {len(res.shards_skipped)} shards already done)",
+        f"  dataset   {paths.dataset}",
+    ]
+    if res.complete:
+        lines.append(f"  report    {paths.reports / (res.atlas + '_benchmark.md')}")
+    lines.append(
+        f"  capacity  {t['with_capacity']} rows; {t['work_budget']} work-budget stops, "
+        f"{t['errors']} errors ({t['failures']} failures recorded in the manifest)"
+    )
+    for f in res.summary.get("failures", [])[:SHOWN_FAILURES]:
+        lines.append(f"    {f['polytope_id']} {f['quantity']}/{f['algorithm']}: {f['status']}")
+    if t["failures"] > SHOWN_FAILURES:
+        lines.append(f"    ... and {t['failures'] - SHOWN_FAILURES} more in {json_path}")
+    if not res.complete:
+        lines.append(f"  resume    {retry}")
+    elif t["errors"]:
+        lines.append(f"  recompute a family: {retry} --fresh --only FAMILY")
+    lines.append(f"  JSON      {json_path}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -34,17 +34,13 @@ re-run resumes.
 
 from __future__ import annotations
 
-import ctypes
 import datetime as _dt
 import hashlib
 import json
-import multiprocessing
 import os
 import shutil
-import signal
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,9 +54,12 @@ from perflab.atlas.schema import (
 )
 from perflab.atlas.shards import write_shard
 from perflab.harness import Manifest, RunLog, env_snapshot, env_summary
+from perflab.harness.lock import build_lock
+from perflab.harness.pool import ordered_results, process_pool
 
 RowFn = Callable[[PlanItem, RowBudget], dict[str, Any]]
 Progress = Callable[[int, int], None]
+RowDone = Callable[[dict[str, Any]], None]
 
 DATA_DIR = "data"
 WORK_DIR = ".work"
@@ -108,27 +107,42 @@ def build(
     workers: int = 1,
     progress: Progress | None = None,
     row_fn: RowFn | None = None,
+    row_done: RowDone | None = None,
 ) -> BuildResult:
     """Build (or finish) the atlas of ``plan`` in ``out_dir``.
 
     ``resume=True`` skips finished shards and reuses journalled rows; ``resume=False``
     starts afresh (only the family ``only`` when given). ``only`` restricts the run to one
     family. ``workers > 1`` computes rows in that many spawned processes (results are still
-    consumed in plan order). ``progress(done, total)`` is called as rows arrive.
+    consumed in plan order). ``progress(done, total)`` is called as rows arrive, and
+    ``row_done(record)`` with each computed row's record (its ``failures`` included).
     ``row_fn(item, budget)`` computes a row (default :func:`perflab.atlas.compute.compute_row`).
+
+    One build per folder: a second build into ``out_dir`` while this one runs raises
+    :class:`perflab.harness.lock.BuildLocked` naming it (stale locks of killed builds are
+    released by the kernel).
     """
-    t_start = time.perf_counter()
-    out_dir = Path(out_dir)
-    bench = Path(bench_dir) if bench_dir is not None else default_bench_dir(out_dir, plan.atlas)
+    if isinstance(workers, bool) or int(workers) != workers or workers < 1:
+        raise ValueError(f"workers must be a positive integer (>= 1), got {workers!r}")
     if only is not None:
         plan.spec(only)  # raises PlanError naming the known families
-    if workers < 1:
-        raise ValueError(f"workers must be >= 1, got {workers}")
     if row_fn is None:
         from perflab.atlas.compute import check_plan, compute_row
 
         check_plan(plan)  # families and parameters the core knows, before touching files
         row_fn = compute_row
+    out_dir = Path(out_dir)
+    bench = Path(bench_dir) if bench_dir is not None else default_bench_dir(out_dir, plan.atlas)
+    with build_lock(out_dir, what=f"atlas build of {plan.atlas}"):
+        return _build(plan, out_dir, bench, only, resume, workers, progress, row_fn, row_done)
+
+
+def _build(
+    plan: BuildPlan, out_dir: Path, bench: Path, only: str | None, resume: bool, workers: int,
+    progress: Progress | None, row_fn: RowFn, row_done: RowDone | None = None
+) -> BuildResult:  # fmt: skip
+    """:func:`build` with its arguments checked and the folder's lock held."""
+    t_start = time.perf_counter()
 
     manifest_path = out_dir / MANIFEST
     if not resume:
@@ -207,6 +221,8 @@ def build(
             open_logs[key].write(rec)
             journals[key][item.polytope_id] = rec
             done_count += 1
+            if row_done:
+                row_done(rec)
             if progress:
                 progress(done_count, total)
             if len(journals[key]) == len(pending[key]):
@@ -283,17 +299,6 @@ def _safe_row(row_fn: RowFn, item: PlanItem, budget: RowBudget) -> dict[str, Any
     return rec
 
 
-def _worker_init() -> None:
-    """Pool worker set-up: die with the parent (a SIGKILLed build leaves no orphans)."""
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        pr_set_pdeathsig = 1
-        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: workers exit when their pipe closes
-        pass
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _stream(
     todo: list[tuple[str, PlanItem]], row_fn: RowFn, plan: BuildPlan, workers: int
 ) -> Iterator[tuple[str, PlanItem, dict[str, Any]]]:
@@ -308,17 +313,11 @@ def _stream(
         for key, item in todo:
             yield key, item, _safe_row(row_fn, item, plan.row_budget(item.family))
         return
-    pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_worker_init,
-    )
+    tasks = [(row_fn, item, plan.row_budget(item.family)) for _, item in todo]
+    pool = process_pool(workers)  # workers die with this process
     try:
-        futures = [
-            pool.submit(_safe_row, row_fn, item, plan.row_budget(item.family)) for _, item in todo
-        ]
-        for (key, item), fut in zip(todo, futures, strict=True):
-            yield key, item, fut.result()
+        for (key, item), rec in zip(todo, ordered_results(pool, _safe_row, tasks), strict=True):
+            yield key, item, rec
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

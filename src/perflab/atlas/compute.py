@@ -4,9 +4,9 @@ For a plan item (family, params, seed) the row function
 
 1. calls the family's generator from :mod:`perflab.symplectic.generators` with the seed;
 2. computes ``volume(K)``;
-3. computes the EHZ capacity with every exact algorithm that applies (decided by the core's
-   structure tests, :func:`applies`) and that the plan runs for the family (``methods``;
-   the others are ``not_run``), each with the plan's work budget
+3. computes the EHZ capacity with every exact algorithm that applies (decided by the core,
+   :func:`perflab.symplectic.applicable_methods`) and that the plan runs for the family
+   (``methods``; the others are ``not_run``), each with the plan's work budget
    (``ehz_capacity(..., max_work=)``), the one ``method="auto"`` would pick first: its
    value becomes ``ehz_capacity`` and its cycle ``min_action_cycle`` (if it fails, the
    first success in ``CAPACITY_METHODS`` order). An algorithm that does not apply is
@@ -38,12 +38,13 @@ from perflab.atlas.schema import (
     STATUS_NOT_RUN,
     STATUS_OK,
     STATUS_WORK_BUDGET,
+    Status,
     canonical_json,
     capacity_column,
     status_column,
     status_error,
 )
-from perflab.harness import TimeBudgetExceeded, WorkBudgetExceeded, time_budget
+from perflab.harness import TimeBudgetExceeded, WorkBudgetExceeded, plain, time_budget
 
 
 class SafetyNetExceeded(RuntimeError):
@@ -117,22 +118,13 @@ def is_not_applicable(exc: BaseException) -> bool:
 
 
 def applies(P: Any, method: str) -> bool:
-    """Whether ``method`` applies to ``P``, decided by the core's own structure tests.
+    """Whether ``method`` applies to ``P``: the symplectic core decides
+    (:func:`perflab.symplectic.applicable_methods`); the atlas only records it."""
+    if method not in CAPACITY_METHODS:
+        raise ValueError(f"unknown capacity method {method!r}")
+    from perflab.symplectic import applicable_methods
 
-    haim_kislev and branch_bound: any R^{2n}. billiards: Lagrangian products of two polygons in R^4
-    (``lagrangian_factors``). reeb: 4D polytopes; for one with a Lagrangian 2-face the core
-    raises ``LagrangianFaceError``, recorded as ``not_applicable``.
-    """
-    if method in ("haim_kislev", "branch_bound"):
-        return P.dim % 2 == 0
-    if method == "billiards":
-        from perflab.symplectic.capacity.billiards import lagrangian_factors
-
-        return lagrangian_factors(P) is not None
-    if method == "reeb":
-        # 4D only; Lagrangian 2-faces are reported by the method itself (not_applicable)
-        return P.dim == 4
-    raise ValueError(f"unknown capacity method {method!r}")
+    return method in applicable_methods(P)
 
 
 def auto_choice(P: Any) -> str:
@@ -198,10 +190,13 @@ class _Step:
 def compute_row(item: PlanItem, budget: RowBudget) -> dict[str, Any]:
     """The record of one plan item: ``{"row", "timings", "failures", "shape"}``.
 
-    ``row`` is None when the generator itself fails (the failure is recorded). Raises
-    :class:`SafetyNetExceeded` when a step runs past ``budget.seconds``.
+    Phases: generate the polytope, its volume, its capacity by every method that applies
+    and that the plan runs (:func:`_capacities`), the agreed value (:func:`_agree`), the
+    systolic ratio, then the row (:func:`_row`). ``row`` is None when the generator itself
+    fails (the failure is recorded). Raises :class:`SafetyNetExceeded` when a step runs
+    past ``budget.seconds``.
     """
-    from perflab.symplectic import ehz_capacity, systolic_ratio, volume
+    from perflab.symplectic import systolic_ratio, volume
 
     timings: list[dict[str, Any]] = []
     failures: list[dict[str, Any]] = []
@@ -217,46 +212,15 @@ def compute_row(item: PlanItem, budget: RowBudget) -> dict[str, Any]:
     if status != STATUS_OK:
         return {"row": None, "timings": timings, "failures": failures, "shape": {}}
     P, provenance = made
-    dim = int(P.dim)
-    shape = {"dimension": dim, "num_facets": int(P.num_facets), "num_vertices": int(P.num_vertices)}
-
+    shape = {
+        "dimension": int(P.dim),
+        "num_facets": int(P.num_facets),
+        "num_vertices": int(P.num_vertices),
+    }
     vol_status, vol = step.run("volume", "volume", seconds, lambda: float(volume(P)))
-
-    results: dict[str, Any] = {}
-    statuses: dict[str, str] = {}
     preferred = auto_choice(P)
-    order = ([preferred] if preferred else []) + [m for m in CAPACITY_METHODS if m != preferred]
-    for m in order:
-        skip = None
-        if not applies(P, m):
-            skip = STATUS_NOT_APPLICABLE
-        elif m not in budget.methods:
-            skip = STATUS_NOT_RUN
-        if skip is not None:
-            statuses[m] = skip
-            timings.append(
-                {"quantity": "ehz_capacity", "algorithm": m, "status": skip, "seconds": 0.0}
-            )
-            continue
-        work = budget.work.get(m)
-        s, r = step.run(
-            "ehz_capacity",
-            m,
-            seconds,
-            lambda m=m, work=work: ehz_capacity(P, method=m, max_work=work, time_limit=0),
-        )
-        statuses[m] = s
-        if s == STATUS_OK:
-            results[m] = r
-
-    # the agreed value: the method auto picks, else the first success in the fixed order
-    chosen = preferred if preferred in results else None
-    if chosen is None:
-        chosen = next((m for m in CAPACITY_METHODS if m in results), None)
-    cap = float(results[chosen].value) if chosen else None
-    values = [float(r.value) for r in results.values()]
-    spread = float(max(values) - min(values)) if len(values) >= 2 else None
-
+    results, statuses = _capacities(P, preferred, budget, step)
+    chosen, cap, spread = _agree(preferred, results)
     if cap is not None and vol_status == STATUS_OK:
         sys_status, sysr = step.run(
             "systolic_ratio",
@@ -267,42 +231,18 @@ def compute_row(item: PlanItem, budget: RowBudget) -> dict[str, Any]:
     else:
         sys_status, sysr = (vol_status if vol_status != STATUS_OK else _cap_status(statuses)), None
 
-    config = {
-        "family": item.family,
-        "params": item.params,
-        "seed": item.seed,
-        "provenance": provenance,
-    }
-    row: dict[str, Any] = {
-        "polytope_id": item.polytope_id,
-        "family": item.family,
-        "generator": generator_name(item.family),
-        "generator_config": canonical_json(_plain(config)),
-        "seed": int(item.seed),
-        "dimension": dim,
-        "num_vertices": int(P.num_vertices),
-        "num_facets": int(P.num_facets),
-        "vertices": _matrix(P.vertices),
-        "normals": _matrix(P.normals),
-        "offsets": [float(x) for x in np.asarray(P.offsets, dtype=np.float64)],
-        "volume": vol if vol_status == STATUS_OK else None,
-    }
-    for m in CAPACITY_METHODS:
-        row[capacity_column(m)] = float(results[m].value) if m in results else None
+    row = _row(item, P, provenance, vol if vol_status == STATUS_OK else None, results, chosen)
     row.update(
         {
             "ehz_capacity": cap,
-            "capacity_method": chosen,
             "capacity_spread": spread,
             "systolic_ratio": float(sysr) if sysr is not None else None,
-            "min_action_cycle": _matrix(results[chosen].cycle) if chosen else [],
         }
     )
     row[status_column("volume")] = vol_status
     for m in CAPACITY_METHODS:
         row[status_column(m)] = statuses[m]
     row[status_column("systolic_ratio")] = sys_status
-    row["schema_version"] = SCHEMA_VERSION
     row = {c: row[c] for c in COLUMNS}
     skipped = (STATUS_NOT_APPLICABLE, STATUS_NOT_RUN)
     if cap is None and all(st in skipped for st in statuses.values()):
@@ -318,25 +258,99 @@ def compute_row(item: PlanItem, budget: RowBudget) -> dict[str, Any]:
     return {"row": row, "timings": timings, "failures": failures, "shape": shape}
 
 
+def _capacities(
+    P: Any, preferred: str, budget: RowBudget, step: _Step
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Every capacity method in turn (auto's choice first): ``not_applicable`` where the core
+    says it does not apply, ``not_run`` where the plan does not run it, else run with the
+    plan's work budget. Returns (results of the successful ones, status of each)."""
+    from perflab.symplectic import applicable_methods, ehz_capacity
+
+    results: dict[str, Any] = {}
+    statuses: dict[str, str] = {}
+    applicable = applicable_methods(P)
+    order = [preferred] + [m for m in CAPACITY_METHODS if m != preferred]
+    for m in order:
+        skip = None
+        if m not in applicable:
+            skip = STATUS_NOT_APPLICABLE
+        elif m not in budget.methods:
+            skip = STATUS_NOT_RUN
+        if skip is not None:
+            statuses[m] = skip
+            step.timings.append(
+                {"quantity": "ehz_capacity", "algorithm": m, "status": skip, "seconds": 0.0}
+            )
+            continue
+        work = budget.work.get(m)
+        s, r = step.run(
+            "ehz_capacity",
+            m,
+            budget.seconds,
+            lambda m=m, work=work: ehz_capacity(P, method=m, max_work=work, time_limit=0),
+        )
+        statuses[m] = s
+        if s == STATUS_OK:
+            results[m] = r
+    return results, statuses
+
+
+def _agree(preferred: str, results: dict[str, Any]) -> tuple[str | None, float | None, Any]:
+    """The agreed capacity: the method auto picks, else the first success in
+    :data:`CAPACITY_METHODS` order; and the spread (max - min) over the successes."""
+    chosen = preferred if preferred in results else None
+    if chosen is None:
+        chosen = next((m for m in CAPACITY_METHODS if m in results), None)
+    cap = float(results[chosen].value) if chosen else None
+    values = [float(r.value) for r in results.values()]
+    spread = float(max(values) - min(values)) if len(values) >= 2 else None
+    return chosen, cap, spread
+
+
+def _row(
+    item: PlanItem,
+    P: Any,
+    provenance: Any,
+    vol: float | None,
+    results: dict[str, Any],
+    chosen: str | None,
+) -> dict[str, Any]:
+    """The polytope's columns: provenance, both representations, volume, the capacity of
+    each method, the agreed method and its cycle."""
+    config = {
+        "family": item.family,
+        "params": item.params,
+        "seed": item.seed,
+        "provenance": provenance,
+    }
+    row: dict[str, Any] = {
+        "polytope_id": item.polytope_id,
+        "family": item.family,
+        "generator": generator_name(item.family),
+        "generator_config": canonical_json(plain(config)),
+        "seed": int(item.seed),
+        "dimension": int(P.dim),
+        "num_vertices": int(P.num_vertices),
+        "num_facets": int(P.num_facets),
+        "vertices": _matrix(P.vertices),
+        "normals": _matrix(P.normals),
+        "offsets": [float(x) for x in np.asarray(P.offsets, dtype=np.float64)],
+        "volume": vol,
+        "capacity_method": chosen,
+        "min_action_cycle": _matrix(results[chosen].cycle) if chosen else [],
+        "schema_version": SCHEMA_VERSION,
+    }
+    for m in CAPACITY_METHODS:
+        row[capacity_column(m)] = float(results[m].value) if m in results else None
+    return row
+
+
 def _cap_status(statuses: dict[str, str]) -> str:
     """The status to give a quantity derived from a capacity that is missing."""
     for s in statuses.values():
         if s == STATUS_WORK_BUDGET:
             return STATUS_WORK_BUDGET
     for s in statuses.values():
-        if s.startswith("error"):
+        if Status.is_error(s):
             return s
     return STATUS_NOT_APPLICABLE
-
-
-def _plain(obj: Any) -> Any:
-    """``obj`` with numpy scalars and arrays turned into plain JSON values."""
-    if isinstance(obj, dict):
-        return {str(k): _plain(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_plain(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _plain(obj.tolist())
-    if isinstance(obj, np.generic):
-        return obj.item()
-    return obj

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from perflab.atlas.schema import SCHEMA_VERSION, features
+from perflab.harness import ManifestError
 
 #: The repository root (``src/perflab/atlas/load.py`` -> three folders up).
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -16,6 +17,15 @@ ENV_VAR = "PERFLAB_ARTEFACTS"
 
 class AtlasNotFound(FileNotFoundError):
     """No complete atlas build where one was asked for."""
+
+
+class AtlasManifestError(AtlasNotFound, ManifestError):
+    """The build's manifest is unreadable or not an atlas manifest (names the file)."""
+
+
+class AtlasIncomplete(AtlasNotFound):
+    """The build is short or inconsistent with its manifest (``allow_incomplete`` loads
+    the shards that are there and right)."""
 
 
 def dataset_dir(name_or_path: str | os.PathLike[str]) -> Path:
@@ -38,11 +48,15 @@ def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any]:
     try:
         manifest = json.loads(mpath.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise AtlasNotFound(
+        raise AtlasManifestError(
             f"{mpath}: cannot read the manifest ({exc}); rebuild the atlas"
         ) from exc
-    if not isinstance(manifest, dict):
-        raise AtlasNotFound(f"{mpath}: not an atlas manifest; rebuild the atlas")
+    if (
+        not isinstance(manifest, dict)
+        or not isinstance(manifest.get("done"), dict)
+        or not isinstance(manifest.get("params", {}).get("plan"), dict)
+    ):
+        raise AtlasManifestError(f"{mpath}: not an atlas manifest; rebuild the atlas")
     if manifest.get("schema_version") != SCHEMA_VERSION:
         raise AtlasNotFound(
             f"{folder}: schema {manifest.get('schema_version')!r}, this code reads "
@@ -64,8 +78,11 @@ def load(
     Reads the parquet shards listed in the manifest, in plan order, and checks their
     SHA-256 against it. No network and no cache folder are used. ``family`` keeps one
     family. ``with_timings`` adds ``seconds_<quantity>[_<algorithm>]`` columns from the raw
-    timing log next to the build. Raises :class:`AtlasNotFound` when there is no build, and
-    for an unfinished one unless ``allow_incomplete``.
+    timing log next to the build. Raises :class:`AtlasNotFound` when there is no build,
+    :class:`AtlasManifestError` (also a ``ManifestError``) naming an unreadable manifest,
+    :class:`AtlasIncomplete` for a short or inconsistent build (see :func:`check_build`)
+    unless ``allow_incomplete``, and :class:`AtlasNotFound` for a shard whose SHA-256
+    differs from the manifest (always).
     """
     import hashlib
 
@@ -76,16 +93,14 @@ def load(
 
     folder = dataset_dir(name_or_path)
     manifest = read_manifest(folder)
-    extra = manifest.get("extra", {})
-    if not extra.get("complete") and not allow_incomplete:
-        raise AtlasNotFound(
-            f"{folder}: the build is incomplete ({extra.get('totals', {}).get('shards_done')}"
-            f"/{extra.get('totals', {}).get('shards')} shards); resume it or pass "
-            "allow_incomplete=True"
+    plan = _plan_of(folder, manifest)
+    problems = check_build(folder, manifest, plan)
+    if problems and not allow_incomplete:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise AtlasIncomplete(
+            f"{folder}: the build is incomplete or inconsistent: {problems[0]}{more}; "
+            "resume it or pass allow_incomplete=True"
         )
-    from perflab.atlas.plan import BuildPlan
-
-    plan = BuildPlan.from_dict(manifest["params"]["plan"])
     feats = features()
     tables = []
     for key in plan.shards(family):
@@ -94,11 +109,8 @@ def load(
             continue
         try:
             data = (folder / info["path"]).read_bytes()
-        except FileNotFoundError as exc:
-            raise AtlasNotFound(
-                f"{folder / info['path']}: shard missing (the manifest records it); resume the "
-                "build to rewrite it"
-            ) from exc
+        except FileNotFoundError:
+            continue  # reported by check_build; allow_incomplete loads what is there
         if hashlib.sha256(data).hexdigest() != info["sha256"]:
             raise AtlasNotFound(f"{folder / info['path']}: SHA-256 differs from the manifest")
         tables.append(pq.read_table(pa.BufferReader(data)))
@@ -115,6 +127,56 @@ def load(
         version=SCHEMA_VERSION,
     )
     return datasets.Dataset(InMemoryTable(table), info=info, split=datasets.Split.TRAIN)
+
+
+def _plan_of(folder: Path, manifest: dict[str, Any]) -> Any:
+    from perflab.atlas.plan import BuildPlan, PlanError
+
+    try:
+        return BuildPlan.from_dict(manifest["params"]["plan"])
+    except (PlanError, KeyError, TypeError, ValueError) as exc:
+        raise AtlasManifestError(
+            f"{folder / 'manifest.json'}: the plan it records is unreadable ({exc})"
+        ) from exc
+
+
+def check_build(folder: Path, manifest: dict[str, Any], plan: Any) -> list[str]:
+    """What is short or inconsistent in the build at ``folder`` (empty when none): every
+    planned shard listed in the manifest with the plan's polytope ids and a consistent row
+    count, its file present, no shard listed that the plan does not have, no shard file
+    that the manifest does not list, and the build's own completeness record. (Hashes are
+    checked as the shards are read.)"""
+    done = manifest["done"]
+    planned = plan.shards()
+    problems = []
+    for key, items in planned.items():
+        info = done.get(key)
+        if not isinstance(info, dict):
+            problems.append(f"shard {key} is not listed in the manifest")
+            continue
+        ids = [it.polytope_id for it in items]
+        if info.get("ids") != ids:
+            problems.append(f"shard {key} lists other polytopes than the plan")
+        elif info.get("rows", -1) + len(info.get("missing", ())) != len(ids):
+            problems.append(f"shard {key}: {info.get('rows')} rows for {len(ids)} polytopes")
+        if info.get("rows") and not (folder / str(info.get("path"))).is_file():
+            problems.append(
+                f"{folder / str(info.get('path'))}: shard missing (the manifest lists it)"
+            )
+    problems += [f"shard {k} is listed but not planned" for k in sorted(set(done) - set(planned))]
+    listed = {str(i.get("path")) for i in done.values() if isinstance(i, dict) and i.get("path")}
+    data = folder / "data"
+    files = (
+        {p.relative_to(folder).as_posix() for p in data.rglob("*.parquet")}
+        if data.exists()
+        else set()
+    )
+    problems += [
+        f"{folder / f}: shard file not listed in the manifest" for f in sorted(files - listed)
+    ]
+    if not problems and not manifest.get("extra", {}).get("complete"):
+        problems.append("the manifest does not record the build as complete")
+    return problems
 
 
 def _join_timings(table: Any, folder: Path, atlas: str) -> Any:

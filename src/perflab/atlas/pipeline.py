@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from perflab.atlas.builder import BuildResult, Progress, RowFn, build
+from perflab.atlas.builder import BuildResult, Progress, RowDone, RowFn, build
 from perflab.atlas.load import REPO_ROOT, read_manifest
 from perflab.atlas.plan import BuildPlan, get_plan
 from perflab.atlas.readme import write_dataset_readme
@@ -46,6 +46,7 @@ def build_and_report(
     progress: Progress | None = None,
     row_fn: RowFn | None = None,
     charts: bool = True,
+    row_done: RowDone | None = None,
 ) -> tuple[BuildResult, dict[str, Any] | None]:
     """Build (or resume) the atlas, then write its README and benchmark report when it is
     complete (a run that found nothing to do rewrites neither, if the report exists)."""
@@ -60,6 +61,7 @@ def build_and_report(
         workers=workers,
         progress=progress,
         row_fn=row_fn,
+        row_done=row_done,
     )
     report = None
     if not result.complete:

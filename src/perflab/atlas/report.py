@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from perflab.atlas.schema import Status
 from perflab.harness import RunLog, markdown_table, save_chart, write_report
 
 TIMINGS = "timings.jsonl"
@@ -65,7 +66,7 @@ def timing_table(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "algorithm": algorithm,
             "count": len(recs),
             "ok": int(ok.size),
-            "failures": sum(1 for r in recs if r["status"].startswith("error")),
+            "failures": sum(1 for r in recs if Status.is_error(r["status"])),
             "work_budget": sum(1 for r in recs if r["status"] == "work_budget"),
             "not_applicable": sum(1 for r in recs if r["status"] == "not_applicable"),
             "not_run": sum(1 for r in recs if r["status"] == "not_run"),
@@ -105,7 +106,7 @@ def capacity_by_facets(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "count": len(recs),
                 "ok": int(ok.size),
                 "work_budget": sum(1 for r in recs if r["status"] == "work_budget"),
-                "failures": sum(1 for r in recs if r["status"].startswith("error")),
+                "failures": sum(1 for r in recs if Status.is_error(r["status"])),
                 "p50_s": float(np.median(ok)) if ok.size else None,
                 "max_s": float(ok.max()) if ok.size else None,
             }

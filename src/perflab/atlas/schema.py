@@ -32,6 +32,7 @@ with ``with_timings=True``.
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from typing import Any
 
 SCHEMA_VERSION = "1.2.0"
@@ -42,17 +43,44 @@ CAPACITY_METHODS: tuple[str, ...] = ("billiards", "reeb", "branch_bound", "haim_
 #: Every quantity that gets a ``status_<q>`` column (capacity methods by name).
 QUANTITIES: tuple[str, ...] = ("volume", *CAPACITY_METHODS, "systolic_ratio")
 
-STATUS_OK = "ok"
-STATUS_NOT_APPLICABLE = "not_applicable"
-#: a capacity method the plan does not run for the row's family (plan key ``methods``)
-STATUS_NOT_RUN = "not_run"
-#: a search that ran out of the work budget of the plan (the same on every machine)
-STATUS_WORK_BUDGET = "work_budget"
+
+class Status(StrEnum):
+    """The status of one quantity of a row (the ``status_<q>`` columns store its value).
+
+    A failure is not a member: its status is ``"error: <ExceptionType>"``
+    (:meth:`error`), recognised by :meth:`is_error`.
+    """
+
+    OK = "ok"
+    #: the algorithm does not apply to this polytope (decided by the symplectic core)
+    NOT_APPLICABLE = "not_applicable"
+    #: a capacity method the plan does not run for the row's family (plan key ``methods``)
+    NOT_RUN = "not_run"
+    #: a search that ran out of the work budget of the plan (the same on every machine)
+    WORK_BUDGET = "work_budget"
+
+    @staticmethod
+    def error(exc: BaseException) -> str:
+        """The status string of a quantity whose computation raised ``exc``."""
+        return f"{ERROR_PREFIX}{type(exc).__name__}"
+
+    @staticmethod
+    def is_error(status: str) -> bool:
+        """Whether ``status`` records a failure (``"error: <Type>"``)."""
+        return status.startswith(ERROR_PREFIX)
+
+
+ERROR_PREFIX = "error: "
+
+STATUS_OK = Status.OK.value
+STATUS_NOT_APPLICABLE = Status.NOT_APPLICABLE.value
+STATUS_NOT_RUN = Status.NOT_RUN.value
+STATUS_WORK_BUDGET = Status.WORK_BUDGET.value
 
 
 def status_error(exc: BaseException) -> str:
     """The status string of a quantity whose computation raised ``exc``."""
-    return f"error: {type(exc).__name__}"
+    return Status.error(exc)
 
 
 def capacity_column(method: str) -> str:

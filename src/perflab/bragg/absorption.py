@@ -30,14 +30,18 @@ from typing import Any
 import torch
 
 from perflab.bragg.arrays import array_context, as_float_tensor
-from perflab.bragg.geometry import layer_count, layer_step
+from perflab.bragg.geometry import as_real, layer_count, layer_step
 
 ABSORB_MODES = ("sum", "last", "running")
 
 
 def _check_parallax(rho: torch.Tensor) -> None:
-    if not bool(torch.isfinite(rho).all()) or bool((rho <= 0).any()):
-        raise ValueError("parallax must be finite and > 0 (the ray must enter the sensor face)")
+    tiny = torch.finfo(rho.dtype).tiny  # subnormal cosines: dz / rho loses every digit
+    if not bool(torch.isfinite(rho).all()) or bool((rho < tiny).any()):
+        raise ValueError(
+            f"parallax must be finite and >= {tiny:.3g} (the smallest normal number of its "
+            "dtype): the ray must enter the sensor face"
+        )
     # a cosine: above 1 only by rounding (a few ulps of the dtype)
     if rho.numel() and float(rho.detach().max()) > 1.0 + 8 * torch.finfo(rho.dtype).eps:
         raise ValueError(
@@ -67,14 +71,15 @@ def capture_fractions(
     parallax may then have 1 or ``steps`` layers. Raises ``ValueError`` for parallax <= 0,
     > 1 or non-finite, a per-layer parallax whose leading axis is not the number of layers,
     a negative or non-finite thickness, a non-positive or NaN attenuation length, or bad
-    steps/step_rule; ``TypeError`` for a non-bool ``per_layer``.
+    steps/step_rule (steps is capped at ``perflab.bragg.geometry.MAX_STEPS``); each message
+    names the parameter. ``TypeError`` for a non-bool ``per_layer``.
     """
     if not isinstance(per_layer, bool):
         raise TypeError(f"per_layer must be True or False, got {per_layer!r}")
     ctx = array_context(parallax)
     rho = as_float_tensor(parallax, "parallax", ctx)
     dz = layer_step(thickness, steps, step_rule)  # validates thickness, steps, rule
-    att = float(attenuation_length)
+    att = as_real(attenuation_length, "attenuation_length")
     if not att > 0.0 or math.isnan(att):
         raise ValueError(
             f"attenuation_length must be > 0 (inf allowed), got {attenuation_length!r}"

@@ -38,6 +38,7 @@ import torch
 
 from perflab.bragg.tricubic import BACKENDS
 from perflab.harness import SampleStats, env_snapshot, measure
+from perflab.harness.progress import add_output_flags, emit_result, reporter_from_args
 
 SCHEMA = "perflab.bragg.bench/2"
 TARGET = {"points": 1_000_000, "grid": 41, "dtype": "float64", "threads": 1}
@@ -448,6 +449,27 @@ def _sections(cfg: BenchConfig, results: dict[str, Any], progress) -> None:
         results["skipped"] += skipped
 
 
+def planned_steps(cfg: BenchConfig) -> int:
+    """How many times :func:`run_bench` calls ``progress`` (once per case, as it starts) when
+    nothing is skipped at run time (a cold start past its budget, no C compiler): the total of
+    a progress bar."""
+    cpu = torch.device("cpu")
+    n = sum(len(_backends_to_run(cfg, cpu, DTYPES[d])[0]) for d in cfg.dtypes) if cfg.cold else 0
+    for name in cfg.devices:
+        device = torch.device(name)
+        if device.type == "cuda" and not torch.cuda.is_available():
+            continue
+        for d in cfg.dtypes:
+            backends = _backends_to_run(cfg, device, DTYPES[d])[0]
+            for threads in cfg.threads:
+                runs = [b for b in backends
+                        if not (b in SINGLE_THREADED and threads != min(cfg.threads))]  # fmt: skip
+                n += len(runs) * len(cfg.grids) * len(cfg.points)
+        n += len(cfg.dtypes) * len(cfg.threads) * len(cfg.sizes) * len(cfg.layers)
+        n += 4 if cfg.parity_points > 0 else 0  # (float64, float32) x (nearest, default)
+    return n + (len(cfg.grids) * len(cfg.points) if cfg.cloop else 0)
+
+
 def run_bench(cfg: BenchConfig, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run every section of the benchmark and return the results dictionary."""
     progress = progress or (lambda msg: print(msg, file=sys.stderr, flush=True))
@@ -498,7 +520,14 @@ def _positive(p: argparse.ArgumentParser, a: argparse.Namespace) -> None:
         p.error("--cold-budget must be > 0 seconds")
 
 
-def parse_args(argv: list[str] | None = None) -> BenchConfig:
+def parse_args(argv: list[str] | None = None, *, with_flags: bool = False):
+    """The :class:`BenchConfig` of the command line (and, ``with_flags``, the parsed output
+    flags: ``--quiet``, ``--json``, ``--progress-every``)."""
+    cfg, a = _parse_args(argv)
+    return (cfg, a) if with_flags else cfg
+
+
+def _parse_args(argv: list[str] | None) -> tuple[BenchConfig, argparse.Namespace]:
     p = argparse.ArgumentParser(
         prog="python -m perflab.bragg.bench", description=__doc__.split("\n")[0]
     )
@@ -520,6 +549,7 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
     p.add_argument("--reuse-caches", action="store_true", help="keep warm Warp/Inductor caches")
     p.add_argument("--out", default="reports/tricubic_baseline")
     p.add_argument("--smoke", action="store_true", help="tiny sizes, for CI")
+    add_output_flags(p)
     a = p.parse_args(argv)
     command = "python -m perflab.bragg.bench " + shlex.join(
         argv if argv is not None else sys.argv[1:]
@@ -527,7 +557,7 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
     if a.smoke:
         cfg = smoke_config(a.out)
         cfg.command = command
-        return cfg
+        return cfg, a
     _positive(p, a)
     return BenchConfig(
         sizes=a.sizes, points=[int(v) for v in a.points], grids=a.grids, layers=a.layers,
@@ -535,18 +565,57 @@ def parse_args(argv: list[str] | None = None) -> BenchConfig:
         repeats=a.repeats, parity_points=a.parity_points, fresh_caches=not a.reuse_caches,
         cold=not a.no_cold, cold_budget_s=a.cold_budget, cloop=not a.no_cloop, out=a.out,
         command=command,
-    )  # fmt: skip
+    ), a  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark with its progress on stderr (cases done/total, the case running),
+    write the report, then a short summary on stdout (``--json``: the results on stdout)."""
     from perflab.bragg.bench_report import write_bench_report
 
-    cfg = parse_args(argv)
-    results = run_bench(cfg)
-    paths = write_bench_report(results, Path(cfg.out))
-    for p in paths:
-        print(p)
+    cfg, args = parse_args(argv, with_flags=True)
+    reporter = reporter_from_args(args, "bragg bench", planned_steps(cfg), unit="cases")
+    started = [0]
+
+    def progress(msg: str) -> None:  # called as a case starts: the one before it is done
+        reporter.update(started[0], now=msg)
+        started[0] += 1
+
+    try:
+        results = run_bench(cfg, progress)
+        reporter.update(started[0], now=f"writing the report to {cfg.out}")
+        paths = write_bench_report(results, Path(cfg.out))
+    finally:
+        reporter.close()
+    emit_result(args, summary(cfg, results, paths, started[0]), results)
     return 0 if all(r["passed"] for r in results["parity"]) else 1
+
+
+def summary(cfg: BenchConfig, results: dict[str, Any], paths: list[Path], cases: int) -> str:
+    """A few lines for a person: what was measured, where, how long, what failed or was
+    skipped, how to rerun."""
+    parity = results["parity"]
+    failed = [p for p in parity if not p["passed"]]
+    target = results["target"]
+    lines = [
+        f"bragg bench: {cases} cases in {results['wall_s']:.1f} s "
+        f"({len(results['tricubic'])} tricubic rows, {len(results['absorption'])} absorption "
+        f"rows, {len(results['cold'])} cold starts)",
+        f"  report    {paths[0]} (+ {len(paths) - 1} files in {cfg.out})",
+        f"  parity    {len(parity) - len(failed)}/{len(parity)} passed"
+        + "".join(f"; FAILED {p['backend']} {p['dtype']} {p['mode']}" for p in failed),
+    ]
+    if target.get("measured_in_this_run"):
+        ratios = ", ".join(f"{b} {r:.2f}x" for b, r in target["ratio_to_c_loop"].items())
+        lines.append(f"  target    warm throughput against the C loop: {ratios}")
+    for sk in results["skipped"][:3]:
+        lines.append(f"  skipped   {sk['what']}: {sk['reason']}")
+    if len(results["skipped"]) > 3:
+        lines.append(f"  skipped   ... {len(results['skipped']) - 3} more (report)")
+    if results["warnings"]:
+        lines.append(f"  warnings  {len(results['warnings'])} (report): {results['warnings'][0]}")
+    lines.append(f"  rerun     {cfg.command}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

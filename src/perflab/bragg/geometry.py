@@ -10,6 +10,8 @@ normal; the ray's path through a layer of depth dz is dz / rho.
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any
 
 import torch
@@ -17,6 +19,34 @@ import torch
 from perflab.bragg.arrays import array_context, as_float_tensor
 
 STEP_RULES = ("nanobragg", "uniform")
+#: Most sensor layers accepted (nanoBragg runs use a handful; the per-layer arrays grow as
+#: steps x pixels, and 10^7 layers took 19 s of allocation for three pixels)
+MAX_STEPS = 10_000
+
+
+def as_real(value: Any, name: str) -> float:
+    """``float(value)``, or ``ValueError`` naming the parameter."""
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be a real number, got {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a real number, got {value!r}") from None
+
+
+def _check_steps(steps: Any) -> int:
+    """``steps`` as an int in 1..MAX_STEPS, or ``ValueError`` naming it."""
+    whole = (
+        not isinstance(steps, bool)
+        and isinstance(steps, numbers.Real)
+        and math.isfinite(steps)
+        and int(steps) == steps
+    )
+    if not whole or steps < 1:
+        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    if steps > MAX_STEPS:
+        raise ValueError(f"steps must be at most MAX_STEPS = {MAX_STEPS}, got {steps!r}")
+    return int(steps)
 
 
 def layer_step(thickness: float, steps: int, step_rule: str = "nanobragg") -> float:
@@ -27,12 +57,12 @@ def layer_step(thickness: float, steps: int, step_rule: str = "nanobragg") -> fl
     nanoBragg raises ``steps=1`` to 2, here ``steps`` must be >= 2);
     ``"uniform"``: ``thickness / steps`` (layers tile the sensor exactly).
     Zero thickness gives 0 for any ``steps`` >= 1 (nanoBragg then uses a single layer).
+    ``steps`` is capped at :data:`MAX_STEPS`; a bad value raises ``ValueError`` naming it.
     """
     if step_rule not in STEP_RULES:
         raise ValueError(f"step_rule must be one of {STEP_RULES}, got {step_rule!r}")
-    if isinstance(steps, bool) or int(steps) != steps or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
-    thickness = float(thickness)
+    steps = _check_steps(steps)
+    thickness = as_real(thickness, "thickness")
     if not thickness >= 0.0 or thickness == float("inf"):
         raise ValueError(f"thickness must be finite and >= 0, got {thickness!r}")
     if thickness == 0.0:
@@ -50,7 +80,7 @@ def layer_step(thickness: float, steps: int, step_rule: str = "nanobragg") -> fl
 def layer_count(thickness: float, steps: int) -> int:
     """The number of sensor layers: ``steps``, or 1 for zero thickness (nanoBragg then uses a
     single layer at the front face, whatever ``steps`` says)."""
-    return 1 if float(thickness) == 0.0 else int(steps)
+    return 1 if as_real(thickness, "thickness") == 0.0 else _check_steps(steps)
 
 
 def _check_oversample(oversample: int) -> int:

@@ -92,6 +92,14 @@ def make_grid_spec(
         raise ValueError(f"F must be a 3-D grid F[h, k, l], got shape {tuple(F.shape)}")
     if F.numel() == 0:
         raise ValueError(f"F is empty (shape {tuple(F.shape)})")
+    finite = torch.isfinite(F.detach())
+    if not bool(finite.all()):
+        bad = int((~finite).sum())
+        first = tuple(int(i) for i in (~finite).nonzero()[0])
+        raise ValueError(
+            f"F has {bad} NaN or infinite value(s) (first at index {first}); the "
+            "interpolation of a non-finite grid is NaN, so it is refused"
+        )
     try:
         default = float(default_F)
     except (TypeError, ValueError) as exc:

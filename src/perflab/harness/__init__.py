@@ -8,6 +8,7 @@
 - :class:`Manifest`: atomic JSON manifest for resumable builds.
 - :func:`write_report`, :func:`save_chart`: Markdown + JSON reports, offline charts.
 - :func:`notebook_args`: a notebook's flags under marimo and under Jupyter.
+- :func:`plain`: numpy values (scalars, arrays, nested in dicts and lists) as plain JSON.
 
 Modules imported on demand (not re-exported): :mod:`perflab.harness.history` (benchmark
 history CSV), :mod:`perflab.harness.profile` (profile targets), :mod:`perflab.harness.tiers`,
@@ -22,6 +23,7 @@ from perflab.harness.budget import (
     time_budget,
 )
 from perflab.harness.env import env_snapshot, env_summary
+from perflab.harness.jsonutil import plain
 from perflab.harness.manifest import Manifest, ManifestError
 from perflab.harness.nbargs import notebook_args
 from perflab.harness.report import markdown_table, save_chart, write_report
@@ -45,6 +47,7 @@ __all__ = [
     "markdown_table",
     "measure",
     "notebook_args",
+    "plain",
     "save_chart",
     "time_budget",
     "write_report",

@@ -26,6 +26,7 @@ The default budget is read from the environment variable ``PERFLAB_SOLVER_TIMEOU
 from __future__ import annotations
 
 import functools
+import math
 import os
 import signal
 import sys
@@ -76,9 +77,12 @@ def default_budget() -> float:
     if not raw:
         return DEFAULT_SECONDS
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError as exc:
         raise ValueError(f"{ENV_VAR} must be a number of seconds, got {raw!r}") from exc
+    if math.isnan(value):
+        raise ValueError(f"{ENV_VAR} must be a number of seconds, got {raw!r}")
+    return 0.0 if math.isinf(value) else value
 
 
 def _signals_usable() -> bool:
@@ -104,11 +108,23 @@ class _Entry:
 class time_budget:  # noqa: N801 - used like a function
     """Raise :class:`TimeBudgetExceeded` when a block or call runs over ``seconds``.
 
-    ``seconds=None`` reads the environment default at entry. ``seconds <= 0`` disables it.
+    ``seconds=None`` reads the environment default at entry. ``seconds <= 0`` or ``inf``
+    disables it; NaN or a non-number raises ``ValueError`` naming ``seconds``.
     ``mode`` is ``"signal"`` or ``"after"`` once entered (see the module docstring).
     """
 
     def __init__(self, seconds: float | None = None, *, what: str = "call") -> None:
+        if seconds is not None:
+            try:
+                seconds = float(seconds)
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"time_budget: seconds must be a number (None for the default), got {seconds!r}"
+                ) from None
+            if math.isnan(seconds):
+                raise ValueError("time_budget: seconds must be a number, got NaN")
+            if math.isinf(seconds):
+                seconds = 0.0  # no limit: the same as <= 0 (off)
         self._seconds = seconds
         self.what = what
         self.mode: str | None = None

@@ -24,10 +24,17 @@ The IQR only sees noise *within* a run; on a shared 2-core machine the load chan
 A benchmark with fewer than ``MIN_ROUNDS_FOR_IQR`` rounds in either run has no trustworthy
 IQR and is reported as ``"few-rounds"`` when it would otherwise be flagged.
 
+Everyday runs append to a per-machine history that git ignores (``make bench``:
+``.benchmarks/history.csv``); the committed ``artefacts/benchmarks/history.csv`` is the
+published reference, changed only on purpose (``make bench HISTORY=artefacts/...``). On a
+machine's first run, ``compare --reference`` compares with the reference's latest run and,
+when that run is from another machine, judges nothing (:func:`compare_with_reference`).
+
 Command line::
 
-    python -m perflab.harness.history append RUN.json [--csv artefacts/benchmarks/history.csv]
-    python -m perflab.harness.history compare [--csv ...] [--machine ID] [--k 2] [--min-rel 0.1]
+    python -m perflab.harness.history append RUN.json [--csv .benchmarks/history.csv]
+    python -m perflab.harness.history compare [--csv ...] [--reference artefacts/...csv]
+        [--machine ID] [--k 2] [--min-rel 0.1]
 """
 
 from __future__ import annotations
@@ -307,7 +314,7 @@ class Comparison:
     new_median_s: float | None
     ratio: float | None  # new / old
     threshold_s: float | None
-    verdict: str  # regression | improvement | same | few-rounds | new | gone
+    verdict: str  # regression | improvement | same | few-rounds | new | gone | other-machine
 
 
 def noise_threshold(
@@ -381,8 +388,20 @@ def compare_runs(
             "to get a comparison"
         )
     old_id, new_id = runs[-2], runs[-1]
-    old = {r.key: r for r in history if r.run_id == old_id}
-    new = {r.key: r for r in history if r.run_id == new_id}
+    old = [r for r in history if r.run_id == old_id]
+    new = [r for r in history if r.run_id == new_id]
+    return old_id, new_id, _compare_pair(old, new, k, min_rel)
+
+
+def _compare_pair(
+    old_rows: Sequence[HistoryRow],
+    new_rows: Sequence[HistoryRow],
+    k: float,
+    min_rel: float,
+    judge: bool = True,
+) -> list[Comparison]:
+    old = {r.key: r for r in old_rows}
+    new = {r.key: r for r in new_rows}
     out = []
     for key in sorted(old.keys() | new.keys()):
         if key not in old:
@@ -391,9 +410,50 @@ def compare_runs(
         elif key not in new:
             o = old[key]
             out.append(Comparison(key, o.group, o.median_s, None, None, None, "gone"))
-        else:
+        elif judge:
             out.append(classify(old[key], new[key], k, min_rel))
-    return old_id, new_id, out
+        else:
+            o, n = old[key], new[key]
+            ratio = n.median_s / o.median_s if o.median_s > 0 else math.inf
+            out.append(Comparison(key, n.group, o.median_s, n.median_s, ratio, None, OTHER_MACHINE))
+    return out
+
+
+#: the verdict of a benchmark compared with a run of another machine: not judged
+OTHER_MACHINE = "other-machine"
+
+CROSS_MACHINE_NOTE = (
+    "The reference run was measured on another machine: absolute times are not comparable "
+    "across machines, so nothing is flagged. Compare the ratios a benchmark reports against "
+    "a baseline measured in the same run (those carry over); run `make bench` again for a "
+    "comparison with this machine's own previous run."
+)
+
+
+def compare_with_reference(
+    local: Sequence[HistoryRow], reference: Sequence[HistoryRow]
+) -> tuple[str, str, list[Comparison], bool]:
+    """The newest run in ``local`` against the newest run of the same tiers in
+    ``reference`` (the committed history). Returns ``(ref_run_id, local_run_id,
+    comparisons, same_machine)``; when the machines differ nothing is judged (verdict
+    ``"other-machine"``: see :data:`CROSS_MACHINE_NOTE`). Raises :class:`HistoryError`
+    when ``local`` is empty or the reference has no run of those tiers."""
+    if not local:
+        raise HistoryError("the benchmark history is empty: run `make bench` first")
+    new_id = local[-1].run_id
+    tiers = run_tiers(local, new_id)
+    ref_runs: list[str] = []
+    for r in reference:
+        if r.run_id not in ref_runs and r.run_id != new_id:
+            ref_runs.append(r.run_id)
+    ref_runs = [run for run in ref_runs if run_tiers(reference, run) == tiers]
+    if not ref_runs:
+        raise HistoryError(f"the reference history has no run of tier {tiers}")
+    old_id = ref_runs[-1]
+    old = [r for r in reference if r.run_id == old_id]
+    new = [r for r in local if r.run_id == new_id]
+    same = old[0].machine_id == new[0].machine_id
+    return old_id, new_id, _compare_pair(old, new, DEFAULT_K, DEFAULT_MIN_REL, judge=same), same
 
 
 def format_comparison(old_id: str, new_id: str, comps: Sequence[Comparison]) -> str:
@@ -522,6 +582,14 @@ def _main(argv: Sequence[str] | None = None) -> int:
     c.add_argument(
         "--fail-on-regression", action="store_true", help="exit 1 when a regression is flagged"
     )
+    c.add_argument(
+        "--reference",
+        type=Path,
+        default=None,
+        help="a committed history: while --csv holds fewer than two runs of this machine, "
+        "its latest run is compared with the reference's latest run (not judged when the "
+        "machines differ)",
+    )
     args = p.parse_args(argv)
     try:
         if args.cmd == "append":
@@ -531,9 +599,20 @@ def _main(argv: Sequence[str] | None = None) -> int:
             print(f"{len(rows)} benchmark(s) of run {rows[0].run_id} {what} {args.csv}")
             print(f"machine {rows[0].machine_id}: {rows[0].env_summary}")
             return 0
-        old_id, new_id, comps = compare_runs(
-            read_history(args.csv), args.machine, args.k, args.min_rel
-        )
+        local = read_history(args.csv) if args.csv.exists() or args.reference is None else []
+        try:
+            old_id, new_id, comps = compare_runs(local, args.machine, args.k, args.min_rel)
+        except HistoryError:
+            if args.reference is None or not local:
+                raise
+            old_id, new_id, comps, same = compare_with_reference(
+                local, read_history(args.reference)
+            )
+            where = "this machine" if same else "another machine"
+            print(f"first run on this machine: compared with the reference {args.reference}")
+            print(f"(its latest run, from {where})\n")
+            if not same:
+                print(CROSS_MACHINE_NOTE + "\n")
     except HistoryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -67,7 +67,7 @@ class Manifest:
         path = Path(path)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise ManifestError(f"{path}: cannot read manifest: {exc}") from exc
         if not isinstance(data, dict) or "schema_version" not in data:
             raise ManifestError(f"{path}: not a perflab manifest (no schema_version)")

@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from perflab.harness import plain
 from perflab.symplectic.polytope import InvalidPolytope, Polytope
 
 __all__ = [
@@ -66,28 +67,14 @@ RngLike = np.random.Generator | int
 
 def _rng(rng: RngLike) -> tuple[np.random.Generator, int | None, dict | None]:
     if isinstance(rng, np.random.Generator):
-        return rng, None, _jsonable(rng.bit_generator.state)
+        return rng, None, plain(rng.bit_generator.state)
     if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
         return np.random.default_rng(int(rng)), int(rng), None
     raise TypeError(f"rng must be a numpy.random.Generator or an int seed, got {type(rng)!r}")
 
 
-def _jsonable(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, np.ndarray):
-        return _jsonable(x.tolist())
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, np.floating):
-        return float(x)
-    return x
-
-
 def _prov(family: str, params: dict, seed: int | None, state: dict | None) -> dict[str, Any]:
-    return {"family": family, "params": _jsonable(params), "seed": seed, "rng_state": state}
+    return {"family": family, "params": plain(params), "seed": seed, "rng_state": state}
 
 
 def _regular_polygon_vertices(n: int, radius: float = 1.0, turn: float = 0.0) -> np.ndarray:

@@ -8,18 +8,26 @@ import math
 from perflab.symplectic.capacity import ehz_capacity
 from perflab.symplectic.capacity.result import require_symplectic
 from perflab.symplectic.polytope import Polytope
-from perflab.symplectic.volume import volume
+from perflab.symplectic.volume import unit_volume
 
 __all__ = ["systolic_ratio"]
 
 
 def systolic_ratio(P: Polytope, *, method: str = "auto", capacity: float | None = None) -> float:
-    """c^n / (n! vol) for P in R^{2n}; pass ``capacity`` to reuse a computed c_EHZ."""
+    """c^n / (n! vol) for P in R^{2n}; pass ``capacity`` to reuse a computed c_EHZ.
+
+    Scale-invariant, so computed in the unit frame of ``P = s U + c``:
+    c(U)^n / (n! vol(U)) with c(U) = c(P) / s^2 (exact for a power of two ``s``): finite
+    for every polytope, however large or small."""
     n = require_symplectic(P, "systolic_ratio")
+    vol_u, s = unit_volume(P)
     if capacity is None:
-        c = ehz_capacity(P, method).value
+        cu = ehz_capacity(P.normalised()[0], method).value
     else:
         c = float(capacity)
         if not math.isfinite(c) or c <= 0:
             raise ValueError(f"capacity must be a positive finite number, got {capacity!r}")
-    return c**n / (math.factorial(n) * volume(P))
+        cu = math.ldexp(c, -2 * round(math.log2(s)))
+        if cu == 0.0 or not math.isfinite(cu):
+            raise ValueError(f"capacity {capacity!r} does not fit a body of size {P.size:.3g}")
+    return cu**n / (math.factorial(n) * vol_u)

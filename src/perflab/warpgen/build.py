@@ -20,18 +20,24 @@ from __future__ import annotations
 import argparse
 import collections
 import math
-import multiprocessing as mp
 import os
 import sys
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from perflab.harness import Manifest, env_snapshot
+from perflab.harness import Manifest, ManifestError, env_snapshot
+from perflab.harness.lock import BuildLocked, build_lock
+from perflab.harness.pool import kill_workers, process_pool
+from perflab.harness.progress import (
+    add_output_flags,
+    emit_result,
+    format_duration,
+    reporter_from_args,
+)
 from perflab.warpgen import codegen
 from perflab.warpgen.errors import BuildConfigError, StorageError
 from perflab.warpgen.generate import CATEGORY_NAMES, GENERATOR_VERSION
@@ -277,7 +283,15 @@ def _commit(
 
 
 def run_build(cfg: BuildConfig, progress: ProgressFn | None = None) -> dict[str, Any]:
-    """Build (or resume) the dataset described by ``cfg``; write samples and stats; return stats."""
+    """Build (or resume) the dataset described by ``cfg``; write samples and stats; return stats.
+
+    One build per folder: a second build into ``cfg.root`` while this one runs raises
+    :class:`perflab.harness.lock.BuildLocked` naming it."""
+    with build_lock(Path(cfg.root), what="warp dataset build"):
+        return _run_build(cfg, progress)
+
+
+def _run_build(cfg: BuildConfig, progress: ProgressFn | None) -> dict[str, Any]:
     from perflab.warpgen.samples import write_samples
     from perflab.warpgen.stats import build_stats, write_stats
 
@@ -315,6 +329,7 @@ def run_build(cfg: BuildConfig, progress: ProgressFn | None = None) -> dict[str,
                     "bytes": dict(totals),
                     "target_bytes": cfg.target_bytes,
                     "elapsed_s": time.perf_counter() - t_start,
+                    "kernels": run["kernels_processed"],
                 }
             )
 
@@ -324,11 +339,8 @@ def run_build(cfg: BuildConfig, progress: ProgressFn | None = None) -> dict[str,
         # queue's lock, and then deadlocks on that lock. Here shards in flight when the
         # target is reached are left to finish, queued ones are cancelled, and only a hung
         # worker is killed.
-        pool = ProcessPoolExecutor(
-            cfg.n_workers,
-            mp_context=mp.get_context("spawn"),
-            initializer=init_worker,
-            initargs=(str(layout.work_dir),),
+        pool = process_pool(  # workers die with this process (no orphan after kill -9)
+            cfg.n_workers, init_worker, (str(layout.work_dir),)
         )
         pending: collections.deque = collections.deque()
         hung = False
@@ -367,8 +379,7 @@ def run_build(cfg: BuildConfig, progress: ProgressFn | None = None) -> dict[str,
                     submit()
         finally:
             if hung:  # the only case where a worker is killed
-                for proc in list(getattr(pool, "_processes", {}).values()):
-                    proc.kill()
+                kill_workers(pool)
             # cancel the queued shards and wait for those in flight
             pool.shutdown(wait=True, cancel_futures=True)
     run["wall_s"] = time.perf_counter() - t_start
@@ -408,11 +419,24 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--sample-rate", type=float, default=None, help="validated fraction (default 0.02)"
     )
+    add_output_flags(p)
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Build with progress on stderr (MB of the smaller backend against the target, MB per
+    backend, kernels, kernels/s, ETA), then a short summary on stdout (``--json``: the stats
+    JSON on stdout, the summary on stderr). User errors (configuration, folder, lock) print
+    one line and exit 2."""
     a = _parse(argv)
+    try:
+        return _main(a)
+    except (BuildConfigError, BuildLocked, ManifestError, StorageError) as exc:
+        print(f"python -m perflab.warpgen.build: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _main(a: argparse.Namespace) -> int:
     cfg = config_from_args(
         target_mb=a.target_mb,
         smoke=a.smoke,
@@ -422,26 +446,62 @@ def main(argv: list[str] | None = None) -> int:
         shard_kernels=a.shard_kernels,
         sample_rate=a.sample_rate,
     )
+    reporter = reporter_from_args(a, "warp build", cfg.target_bytes / MB, unit="MB")
 
-    def progress(p: dict[str, Any]) -> None:
-        mb = {b: round(v / MB, 2) for b, v in p["bytes"].items()}
-        print(
-            f"shard {p['shard']:5d}  MB {mb}  target {p['target_bytes'] / MB:g}  "
-            f"{p['elapsed_s']:.1f}s",
-            flush=True,
+    def update(nbytes: dict[str, int], kernels: int, rate: float) -> None:
+        mb = {b: nbytes[b] / MB for b in BACKENDS}
+        reporter.update(
+            min(mb.values()),
+            **{f"{b} MB": round(v, 2) for b, v in mb.items()},
+            kernels=kernels,
+            **{"kernels/s": round(rate, 1)},
         )
 
-    t0 = time.perf_counter()
-    stats = run_build(cfg, progress)
-    ds = stats["dataset"]
-    print(
-        f"done in {time.perf_counter() - t0:.1f}s: "
+    def progress(p: dict[str, Any]) -> None:
+        rate = p["kernels"] / p["elapsed_s"] if p["elapsed_s"] > 0 else 0.0
+        update(p["bytes"], p["kernels"], rate)
+
+    reporter.note(
+        f"{cfg.n_workers} workers, shards of {cfg.shard_kernels} kernels, into {cfg.root}; "
+        "progress comes as shards are committed"
+    )
+    try:
+        stats = run_build(cfg, progress)
+        kernels = reporter.fields.get("kernels", 0)
+        ds = stats["dataset"]  # the final state, also when there was nothing left to build
+        update({b: ds[b]["bytes"] for b in BACKENDS}, kernels, reporter.fields.get("kernels/s", 0))
+    finally:
+        reporter.close()
+    emit_result(a, summary(cfg, stats, kernels, reporter.elapsed_s()), stats)
+    return 0
+
+
+def summary(cfg: BuildConfig, stats: dict[str, Any], kernels: int, wall_s: float) -> str:
+    """A few lines for a person: what was built, where, how long, what failed, how to retry
+    (``kernels``: processed by this run, which took ``wall_s``)."""
+    ds, build, tp = stats["dataset"], stats["build"], stats["throughput"]
+    this_run = f"this run: {kernels} kernels in {format_duration(wall_s)}"
+    lines = [
+        "warp-kernels: "
         + ", ".join(
             f"{b} {ds[b]['records']} records {ds[b]['bytes'] / MB:.2f} MB" for b in BACKENDS
         )
-        + f"; stats -> {cfg.stats_path}"
+        + f" (target {cfg.target_bytes / MB:.2f} MB per backend); {this_run}",
+        f"  dataset   {cfg.root}",
+        f"  stats     {cfg.stats_path} (the full JSON; on stdout with --json)",
+        f"  dropped   {build['generator_failures']['count']} kernels warp rejected, "
+        f"{build['duplicates_dropped']['count']} duplicates, "
+        f"{build['skeleton_capped']['count']} over the skeleton cap",
+    ]
+    for b in BACKENDS:
+        fails = ds[b]["validation"]["failures"]
+        if fails:
+            lines.append(f"  {b}: {len(fails)} validation failures (listed in the stats)")
+    lines.append(
+        f"  overall   {tp['kernels_processed']} kernels in {format_duration(tp['wall_s_total'])}"
+        f" over {tp['runs']} run(s); an interrupted build resumes with the same command"
     )
-    return 0
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

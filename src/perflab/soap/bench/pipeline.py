@@ -13,7 +13,7 @@ Files in the output directory (the seed's file map):
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,9 @@ from perflab.harness import RunLog, env_snapshot, write_report
 from perflab.soap.bench.cases import (
     ACCEPT_SYSTEM,
     NUMPY,
+    PRESETS,
     REFERENCE,
+    SWEEPS,
     TORCH32,
     TORCH64,
     Case,
@@ -57,6 +59,51 @@ class BenchmarkResult:
     profiles: dict[str, dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class BenchOptions:
+    """What a run's flags asked for (:func:`options_from_flags`)."""
+
+    preset: str
+    sweeps: list[str]
+    smoke: bool
+    threads: int | None
+    out_dir: Path
+    raw_dir: Path
+    command: str
+
+
+def options_from_flags(
+    args: Mapping[str, Any], *, prog: str = "python notebooks/soap_benchmark.py --"
+) -> BenchOptions:
+    """Interpret the flags shared by the notebook (``mo.cli_args()``) and
+    ``python -m perflab.soap.bench``: ``--preset``, ``--sweep``, ``--smoke``, ``--out``,
+    ``--threads`` (a flag without a value arrives as ``""``). Bad values raise
+    :class:`ValueError` naming the flag. ``command`` is the run's command line under ``prog``.
+    """
+    smoke = "smoke" in args
+    preset = "tiny" if smoke else (args.get("preset") or "cpu")
+    if preset not in PRESETS:
+        raise ValueError(f"--preset must be one of {PRESETS}, got {preset!r}")
+    sweep_arg = str(args.get("sweep") or ("all" if smoke else ""))
+    sweeps = list(SWEEPS) if sweep_arg == "all" else [s for s in sweep_arg.split(",") if s]
+    bad = [s for s in sweeps if s not in SWEEPS]
+    if bad:
+        raise ValueError(f"--sweep must be among {SWEEPS} (comma separated) or 'all', got {bad}")
+    threads = None
+    if "threads" in args:
+        value = args.get("threads")
+        if not str(value).isdigit() or int(value) < 1:
+            raise ValueError(f"--threads must be a positive integer, got {value!r}")
+        threads = int(value)
+    out_dir = Path(args.get("out") or "reports/soap")
+    raw_dir = out_dir / "raw" if args.get("out") else Path("artefacts/benchmarks/soap")
+    flags = [f"--preset {preset}"] + ([f"--sweep {','.join(sweeps)}"] if sweeps else [])
+    flags += [f"--threads {threads}"] if threads else []
+    flags += ["--smoke"] if smoke else []
+    command = f"{prog} " + " ".join(flags)
+    return BenchOptions(preset, sweeps, smoke, threads, out_dir, raw_dir, command)
+
+
 def plan_cases(
     preset: str, sweeps: list[str], smoke: bool, *, threads: int | None = None
 ) -> dict[str, list[Case]]:
@@ -78,7 +125,11 @@ def run_benchmark(
     golden_dir: str | None = None,
     progress: Callable[[list[list[Case]]], Iterable[list[Case]]] | None = None,
     threads: int | None = None,
+    on_row: Callable[[dict[str, Any]], None] | None = None,
 ) -> BenchmarkResult:
+    """Run the cases of ``preset`` and ``sweeps``, then write the CSVs, profiles, figures
+    and report. ``progress`` wraps each part's list of case groups (e.g. a progress bar);
+    ``on_row(row)`` sees each row as it is measured."""
     run_id = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + f"_{preset}"
     if smoke:
         run_id += "_smoke"
@@ -89,7 +140,9 @@ def run_benchmark(
     for part, cases in parts.items():
         path = raw_dir / f"{run_id}_{part}.jsonl"
         with RunLog(path) as log:
-            rows += run_cases(cases, log, run_id=run_id, golden_dir=golden_dir, progress=progress)
+            rows += run_cases(
+                cases, log, run_id=run_id, golden_dir=golden_dir, progress=progress, on_row=on_row
+            )
         raw_paths.append(path)
     profiles = run_profiles(
         golden("golden_small_1sp" if smoke else ACCEPT_SYSTEM), out_dir, golden_dir

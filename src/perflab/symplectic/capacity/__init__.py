@@ -16,11 +16,14 @@ enumeration runs past 3,000,000 steps); billiards is polynomial in the number of
 
 from __future__ import annotations
 
+import dataclasses
+
 from perflab.symplectic.capacity import billiards as _billiards
 from perflab.symplectic.capacity import branch_bound as _branch_bound
 from perflab.symplectic.capacity import haim_kislev as _haim_kislev
 from perflab.symplectic.capacity import reeb as _reeb
 from perflab.symplectic.capacity.result import CapacityResult, require_symplectic
+from perflab.symplectic.frame import scale_back
 from perflab.symplectic.polytope import Polytope
 
 __all__ = [
@@ -28,6 +31,7 @@ __all__ = [
     "AUTO_HK_MAX_FACETS",
     "METHODS",
     "CapacityResult",
+    "applicable_methods",
     "auto_method",
     "ehz_capacity",
 ]
@@ -63,6 +67,13 @@ def ehz_capacity(
     ``perflab.harness.WorkBudgetExceeded`` is raised: the same on every machine, whatever
     its load. ``time_limit`` (seconds) is a wall-clock safety net (default
     ``PERFLAB_SOLVER_TIMEOUT`` or 30 s); past it ``perflab.harness.TimeBudgetExceeded``.
+
+    Unless ``P.well_placed`` (size within 2^+-20 of 1, centre within 4 sizes of the origin,
+    where the solvers' own centring is exact), the method runs on the unit-frame copy ``U``
+    of ``P = s U + c`` (``P.normalised()``); the value and witness map back by
+    c(sU + c) = s^2 c(U), x -> s x + c (``s`` a power of two: exact). A capacity beyond
+    the float64 range is ``inf``; one below its normal range raises
+    :class:`perflab.symplectic.frame.OutOfFloatRange`.
     """
     require_symplectic(P, "ehz_capacity")
     if method not in METHODS:
@@ -71,6 +82,17 @@ def ehz_capacity(
         raise ValueError(f"max_work must be a positive integer, got {max_work!r}")
     if max_work is not None and max_work < 1:
         raise ValueError(f"max_work must be a positive integer, got {max_work!r}")
+    if P.well_placed:  # the solvers' own centring is exact here: no extra rounding
+        return _run_method(P, method, max_work, time_limit)
+    U, c, s = P.normalised()
+    r = _run_method(U, method, max_work, time_limit)
+    value = scale_back(r.value, s, 2, "the capacity")
+    return dataclasses.replace(r, value=value, cycle=r.cycle * s + c)
+
+
+def _run_method(
+    P: Polytope, method: str, max_work: int | None, time_limit: float | None
+) -> CapacityResult:
     if method == "auto":
         method = auto_method(P)
     if method == "haim_kislev":
@@ -80,6 +102,24 @@ def ehz_capacity(
     if method == "branch_bound":
         return _branch_bound.branch_bound(P, max_nodes=max_work, time_limit=time_limit)
     return _reeb.reeb(P, max_nodes=max_work, time_limit=time_limit)
+
+
+def applicable_methods(P: Polytope) -> tuple[str, ...]:
+    """The exact methods that apply to ``P``, in :data:`METHODS` order ("auto" excluded):
+    "haim_kislev" and "branch_bound" for every polytope in R^{2n}; "billiards" for
+    Lagrangian products of two polygons; "reeb" for 4D polytopes without Lagrangian 2-faces.
+
+    >>> from perflab.symplectic import generators
+    >>> applicable_methods(generators.cross_polytope(0)[0])
+    ('haim_kislev', 'reeb', 'branch_bound')
+    """
+    require_symplectic(P, "applicable_methods")
+    ok = {"haim_kislev", "branch_bound"}
+    if _billiards.lagrangian_factors(P) is not None:
+        ok.add("billiards")
+    if P.dim == 4 and not _reeb.lagrangian_two_faces(P):
+        ok.add("reeb")
+    return tuple(m for m in METHODS if m in ok)
 
 
 def auto_method(P: Polytope) -> str:

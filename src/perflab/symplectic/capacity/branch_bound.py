@@ -375,12 +375,17 @@ def branch_bound(
         perms = (symplectic_symmetries(Pc) if symmetry else []) or [np.arange(len(D.N))]
         found, stats = _search(D, perms, incumbent, s, budget)
     details = {**stats, "symmetries": len(perms), "runs": len(D.runs)}
+    return _result(P.dim, found, incumbent, details, shift, s)
+
+
+def _result(dim: int, found, incumbent, details: dict, shift: np.ndarray, s: float):
+    """The CapacityResult in the caller's coordinates (x -> s x + shift, c -> s^2 c)."""
     if found is None:
         if incumbent is None:  # pragma: no cover - a polytope always has a closed orbit
             raise RuntimeError("branch_bound found no closed characteristic")
         return CapacityResult(
             value=float(incumbent),
-            cycle=np.zeros((0, P.dim)),
+            cycle=np.zeros((0, dim)),
             method="branch_bound",
             details={**details, "below_incumbent": False},
         )
@@ -390,7 +395,7 @@ def branch_bound(
         cycle=X * s + shift,
         method="branch_bound",
         facets=facets,
-        candidates=stats["cycles"],
+        candidates=details["cycles"],
         details={**details, "below_incumbent": True},
     )
 

@@ -1,0 +1,81 @@
+"""One process pool for every domain: ordered results, workers that die with their parent.
+
+:func:`process_pool` is a ``concurrent.futures.ProcessPoolExecutor`` whose workers are
+spawned (not forked: a fork of a process with other threads running, such as a marimo
+kernel, can copy a held lock and hang the child), ignore SIGINT (the parent decides), and
+on Linux get ``PR_SET_PDEATHSIG = SIGKILL``: a build killed with ``kill -9`` leaves no
+worker behind (and so no ``multiprocessing`` resource tracker either, which exits when the
+last process holding its pipe does). A worker that dies fails the job cleanly with
+``BrokenProcessPool`` instead of leaving it waiting.
+
+:func:`ordered_results` submits every task and yields the results in submission order. It
+works with any executor with ``submit(fn, *args) -> Future``, which is where a Dask
+``distributed.Client`` plugs in (its futures have the same ``result(timeout)``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import multiprocessing
+import signal
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import Any
+
+__all__ = ["kill_workers", "ordered_results", "process_pool", "worker_setup"]
+
+
+def worker_setup() -> None:
+    """In a worker process: die with the parent, leave SIGINT to it."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        pr_set_pdeathsig = 1
+        libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: workers exit when their pipe closes
+        pass
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _initializer(init: Callable[..., None] | None, initargs: tuple) -> None:
+    worker_setup()
+    if init is not None:
+        init(*initargs)
+
+
+def process_pool(
+    workers: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()
+) -> ProcessPoolExecutor:
+    """A spawned process pool of ``workers`` (>= 1) whose workers die with this process;
+    ``initializer(*initargs)`` runs in each worker after that set-up (it must be picklable,
+    i.e. a module-level function)."""
+    if isinstance(workers, bool) or int(workers) != workers or workers < 1:
+        raise ValueError(f"workers must be a positive integer, got {workers!r}")
+    return ProcessPoolExecutor(
+        max_workers=int(workers),
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_initializer,
+        initargs=(initializer, tuple(initargs)),
+    )
+
+
+def kill_workers(pool: ProcessPoolExecutor) -> None:
+    """SIGKILL the pool's workers (for a hung worker; the pool is broken afterwards)."""
+    for proc in list(getattr(pool, "_processes", {}).values()):
+        with contextlib.suppress(OSError):
+            proc.kill()
+
+
+def ordered_results(
+    executor: Executor, fn: Callable[..., Any], tasks: Iterable[tuple]
+) -> Iterator[Any]:
+    """``fn(*task)`` for every task, computed by ``executor``, yielded in task order.
+
+    Leaving early (an exception, a ``break``) cancels the tasks not yet started."""
+    futures = [executor.submit(fn, *task) for task in tasks]
+    try:
+        for fut in futures:
+            yield fut.result()
+    finally:
+        for fut in futures:
+            fut.cancel()

@@ -169,7 +169,7 @@ class ProgressReporter:
         if self._closed:
             return
         self._closed = True
-        if self.mode == "lines" and (self._unwritten or not self.lines_written):
+        if self.mode == "lines" and self.started and (self._unwritten or not self.lines_written):
             self._write_line(self.clock())
         elif self.mode == "bar" and self._bar is not None:
             self._bar.close()

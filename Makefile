@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.perflab-installed
 PIP_FLAGS := -c constraints.txt
 
-.PHONY: run test deep longhaul bench bench-compare e2e browser-deps lint format venv clean-venv \
+.PHONY: run test deep longhaul bench bench-compare e2e publish-screenshots browser-deps lint format venv clean-venv \
 	reference
 
 ## Create .venv and install the project (only when pyproject/constraints change).
@@ -75,9 +75,13 @@ browser-deps:
 	fi
 
 ## Dashboards in a real browser: each notebook served by `marimo run`, opened in headless
-## Chromium, screenshots in reports/screenshots/ (tests marked e2e).
+## Chromium, screenshots in build/screenshots/ (git-ignored; tests marked e2e).
 e2e: $(STAMP) browser-deps
 	$(BIN)/python -m pytest -m e2e -p no:cacheprovider
+
+## The same, publishing the screenshots into the committed reports/screenshots/.
+publish-screenshots: $(STAMP) browser-deps
+	PERFLAB_SCREENSHOTS=$(CURDIR)/reports/screenshots $(BIN)/python -m pytest -m e2e -p no:cacheprovider
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests notebooks benchmarks

@@ -22,6 +22,7 @@ from perflab.atlas.plan import PlanError, get_plan
 from perflab.atlas.report import benchmark_report
 from perflab.atlas.schema import STATUS_WORK_BUDGET
 from perflab.harness import ManifestError, atomic_write_text
+from perflab.harness.cluster import ClusterError, compute_target
 from perflab.harness.lock import BuildLocked
 from perflab.harness.progress import (
     ProgressReporter,
@@ -56,6 +57,18 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument(
         "--workers", type=_positive_int, default=1, help="processes computing rows (>= 1)"
     )
+    b.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help="compute the rows on the workers of this running Dask cluster",
+    )
+    b.add_argument(
+        "--cluster",
+        default=None,
+        choices=["local"],
+        help="compute the rows on an embedded Dask LocalCluster of --workers processes",
+    )
     b.add_argument("--no-charts", action="store_true", help="skip the report's charts")
     add_output_flags(b)
     r = sub.add_parser("report", help="rewrite the benchmark report from the raw timing logs")
@@ -64,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         return _run(args)
-    except (PlanError, ManifestError, AtlasNotFound, BuildLocked) as exc:
+    except (PlanError, ManifestError, AtlasNotFound, BuildLocked, ClusterError) as exc:
         # bad input (plan, build folder): one line naming the problem, no traceback
         ap.exit(2, f"{ap.prog}: error: {exc}\n")
     except SafetyNetExceeded as exc:  # finished rows are journalled: a re-run resumes
@@ -108,6 +121,8 @@ def _run(args: argparse.Namespace) -> int:
             only=args.only,
             resume=not args.fresh,
             workers=args.workers,
+            scheduler=args.scheduler,
+            cluster=args.cluster,
             charts=not args.no_charts,
             progress=counter.progress,
             row_done=counter.row_done,
@@ -144,7 +159,10 @@ def _result(res: BuildResult, paths: AtlasPaths) -> dict[str, Any]:
 def _retry(args: argparse.Namespace) -> str:
     cmd = ["python", "-m", "perflab.atlas", "build", args.plan]
     cmd += ["--out", args.out] if args.out else []
-    cmd += ["--workers", str(args.workers)] if args.workers != 1 else []
+    try:
+        cmd += compute_target(args.workers, scheduler=args.scheduler, cluster=args.cluster).flags()
+    except (ValueError, ClusterError):
+        pass  # the options themselves were refused: there is nothing to retry
     return shlex.join(cmd)
 
 

@@ -54,8 +54,9 @@ from perflab.atlas.schema import (
 )
 from perflab.atlas.shards import write_shard
 from perflab.harness import Manifest, RunLog, env_snapshot, env_summary
+from perflab.harness.cluster import ClusterError, ComputeTarget, compute_target, open_executor
 from perflab.harness.lock import build_lock
-from perflab.harness.pool import ordered_results, process_pool
+from perflab.harness.pool import ordered_results
 
 RowFn = Callable[[PlanItem, RowBudget], dict[str, Any]]
 Progress = Callable[[int, int], None]
@@ -108,13 +109,19 @@ def build(
     progress: Progress | None = None,
     row_fn: RowFn | None = None,
     row_done: RowDone | None = None,
+    scheduler: str | None = None,
+    cluster: str | None = None,
 ) -> BuildResult:
     """Build (or finish) the atlas of ``plan`` in ``out_dir``.
 
     ``resume=True`` skips finished shards and reuses journalled rows; ``resume=False``
     starts afresh (only the family ``only`` when given). ``only`` restricts the run to one
-    family. ``workers > 1`` computes rows in that many spawned processes (results are still
-    consumed in plan order). ``progress(done, total)`` is called as rows arrive, and
+    family. ``workers > 1`` computes rows in that many spawned processes;
+    ``scheduler="tcp://HOST:PORT"`` on the workers of a running Dask cluster, and
+    ``cluster="local"`` on an embedded Dask ``LocalCluster`` of ``workers`` processes
+    (:func:`perflab.harness.cluster.compute_target`). Wherever rows are computed, they are
+    consumed and written here in plan order, so the bytes are those of a one-process build.
+    ``progress(done, total)`` is called as rows arrive, and
     ``row_done(record)`` with each computed row's record (its ``failures`` included).
     ``row_fn(item, budget)`` computes a row (default :func:`perflab.atlas.compute.compute_row`).
 
@@ -122,8 +129,7 @@ def build(
     :class:`perflab.harness.lock.BuildLocked` naming it (stale locks of killed builds are
     released by the kernel).
     """
-    if isinstance(workers, bool) or int(workers) != workers or workers < 1:
-        raise ValueError(f"workers must be a positive integer (>= 1), got {workers!r}")
+    target = compute_target(workers, scheduler=scheduler, cluster=cluster)
     if only is not None:
         plan.spec(only)  # raises PlanError naming the known families
     if row_fn is None:
@@ -133,12 +139,24 @@ def build(
         row_fn = compute_row
     out_dir = Path(out_dir)
     bench = Path(bench_dir) if bench_dir is not None else default_bench_dir(out_dir, plan.atlas)
-    with build_lock(out_dir, what=f"atlas build of {plan.atlas}"):
-        return _build(plan, out_dir, bench, only, resume, workers, progress, row_fn, row_done)
+    with (
+        build_lock(out_dir, what=f"atlas build of {plan.atlas}"),
+        open_executor(target) as executor,  # an unreachable scheduler fails here, at once
+    ):
+        run = _Run(target, executor)
+        return _build(plan, out_dir, bench, only, resume, run, progress, row_fn, row_done)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """Where this run computes its rows: the target and its open executor (None: inline)."""
+
+    target: ComputeTarget
+    executor: Any
 
 
 def _build(
-    plan: BuildPlan, out_dir: Path, bench: Path, only: str | None, resume: bool, workers: int,
+    plan: BuildPlan, out_dir: Path, bench: Path, only: str | None, resume: bool, run: _Run,
     progress: Progress | None, row_fn: RowFn, row_done: RowDone | None = None
 ) -> BuildResult:  # fmt: skip
     """:func:`build` with its arguments checked and the folder's lock held."""
@@ -197,12 +215,14 @@ def _build(
     open_logs: dict[str, RunLog] = {}
     bench.mkdir(parents=True, exist_ok=True)
     timings = RunLog(bench / TIMINGS)
+    client_s = 0.0  # this process's own time per computed row: journals, shards, manifest
     try:
         for key, items in pending.items():  # shards already complete in their journal
             if len(journals[key]) == len(items):
                 _finish_shard(out_dir, manifest, plan, key, items, journals[key], open_logs)
                 written.append(key)
-        for key, item, rec in _stream(todo, row_fn, plan, workers):
+        for key, item, rec in _stream(todo, row_fn, plan, run):
+            t_row = time.perf_counter()
             for t in rec.pop("timings"):
                 timings.write(
                     {
@@ -228,6 +248,7 @@ def _build(
             if len(journals[key]) == len(pending[key]):
                 _finish_shard(out_dir, manifest, plan, key, pending[key], journals[key], open_logs)
                 written.append(key)
+            client_s += time.perf_counter() - t_row
     finally:
         timings.close()
         for log in open_logs.values():
@@ -256,10 +277,12 @@ def _build(
                 "run_id": run_id,
                 "only": only,
                 "resume": resume,
-                "workers": workers,
+                "workers": run.target.workers,
+                "where": run.target.describe(),
                 "wall_s": wall,
                 "rows_computed": result.rows_computed,
                 "rows_reused": reused,
+                "client_s": client_s,
                 "shards_written": len(written),
                 "shards_skipped": len(skipped),
                 "complete": result.complete,
@@ -300,26 +323,37 @@ def _safe_row(row_fn: RowFn, item: PlanItem, budget: RowBudget) -> dict[str, Any
 
 
 def _stream(
-    todo: list[tuple[str, PlanItem]], row_fn: RowFn, plan: BuildPlan, workers: int
+    todo: list[tuple[str, PlanItem]], row_fn: RowFn, plan: BuildPlan, run: _Run
 ) -> Iterator[tuple[str, PlanItem, dict[str, Any]]]:
-    """Yield ``(shard, item, record)`` in ``todo`` order, computed by ``workers`` processes.
+    """Yield ``(shard, item, record)`` in ``todo`` order, computed where ``run`` says.
 
-    The workers are spawned, not forked: a fork of a process with other threads running (a
-    marimo kernel serving a dashboard) can copy a lock held by one of them and hang the
-    child for good. A worker that dies raises ``BrokenProcessPool`` here instead of leaving
-    the build waiting; leaving early cancels the rows not yet started.
+    One task per row (a row costs 20 ms or more, a Dask task about 2 ms). At most a window
+    of tasks is in flight, so a plan of a million rows does not sit in the scheduler at once.
+    A local pool's worker that dies raises ``BrokenProcessPool`` here instead of leaving the
+    build waiting; on Dask the scheduler reruns a dead worker's rows elsewhere, and a row
+    that killed ``allowed-failures`` workers stops the build with :class:`ClusterError`.
+    Leaving early cancels the rows not yet consumed.
     """
-    if workers == 1 or len(todo) < 2:
+    if run.executor is None or len(todo) < 2:
         for key, item in todo:
             yield key, item, _safe_row(row_fn, item, plan.row_budget(item.family))
         return
-    tasks = [(row_fn, item, plan.row_budget(item.family)) for _, item in todo]
-    pool = process_pool(workers)  # workers die with this process
+    tasks = ((row_fn, item, plan.row_budget(item.family)) for _, item in todo)
+    n = run.executor.n_workers() if run.target.is_dask else run.target.workers
+    results = ordered_results(run.executor, _safe_row, tasks, window=max(64, 8 * n))
     try:
-        for (key, item), rec in zip(todo, ordered_results(pool, _safe_row, tasks), strict=True):
+        for (key, item), rec in zip(todo, results, strict=True):
             yield key, item, rec
+    except Exception as exc:
+        if type(exc).__name__ != "KilledWorker":
+            raise
+        raise ClusterError(
+            f"a row killed {run.target.describe()}'s workers again and again (out of memory, "
+            f"or a crash in native code): {exc}; finished rows are journalled, and a re-run "
+            f"resumes"
+        ) from exc
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        results.close()
 
 
 # -- shards and the manifest -----------------------------------------------------------------

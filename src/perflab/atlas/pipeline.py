@@ -47,6 +47,8 @@ def build_and_report(
     row_fn: RowFn | None = None,
     charts: bool = True,
     row_done: RowDone | None = None,
+    scheduler: str | None = None,
+    cluster: str | None = None,
 ) -> tuple[BuildResult, dict[str, Any] | None]:
     """Build (or resume) the atlas, then write its README and benchmark report when it is
     complete (a run that found nothing to do rewrites neither, if the report exists)."""
@@ -62,6 +64,8 @@ def build_and_report(
         progress=progress,
         row_fn=row_fn,
         row_done=row_done,
+        scheduler=scheduler,
+        cluster=cluster,
     )
     report = None
     if not result.complete:
@@ -134,6 +138,8 @@ class NotebookRun:
     resume: bool
     workers: int
     smoke: bool
+    scheduler: str | None = None
+    cluster: str | None = None
 
     @property
     def paths(self) -> AtlasPaths:
@@ -150,7 +156,8 @@ def notebook_options(
 ) -> NotebookRun:
     """Interpret a notebook's ``mo.cli_args()``: ``--smoke``, ``--out DIR``, ``--only F``,
     ``--resume``, ``--workers N`` (default ``default_workers``; a flag without a value
-    arrives as ``""``).
+    arrives as ``""``), ``--scheduler tcp://HOST:PORT`` (a running Dask cluster) and
+    ``--cluster local`` (an embedded Dask cluster of ``--workers`` processes).
 
     As a script (``mode == "script"``) the build is fresh unless ``--resume``; under
     ``marimo run``/``edit`` it always resumes, so a dashboard opens on the committed build.
@@ -176,6 +183,8 @@ def notebook_options(
         resume="resume" in args or mode != "script",
         workers=workers,
         smoke=smoke,
+        scheduler=args.get("scheduler") or None,
+        cluster=args.get("cluster") or None,
     )
 
 
@@ -190,6 +199,8 @@ def notebook_build(opts: NotebookRun, make_bar: Any) -> BuildResult:
             only=opts.only,
             resume=opts.resume,
             workers=opts.workers,
+            scheduler=opts.scheduler,
+            cluster=opts.cluster,
             progress=bar,
             charts=not opts.smoke,  # smoke runs skip the PNG rendering (seconds)
         )
@@ -224,7 +235,7 @@ def notebook_open(
     name = f"{atlas}-smoke" if smoke else atlas
     path = paths_for(name, out).dataset
     ds = load(path, allow_incomplete=True)
-    ignored = [f"--{k}" for k in ("resume", "only", "workers") if k in args]
+    ignored = [f"--{k}" for k in ("resume", "only", "workers", "scheduler", "cluster") if k in args]
     ignored += ["--smoke"] if "smoke" in args and not smoke else []
     note = f" ({', '.join(ignored)} ignored: nothing is built here)" if ignored else ""
     shown = path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path

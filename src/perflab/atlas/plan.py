@@ -130,6 +130,8 @@ class FamilySpec:
     points: list[dict[str, Any]] = field(default_factory=list)
     work_budget: dict[str, int] = field(default_factory=dict)  # overrides the plan's
     methods: tuple[str, ...] | None = None  # overrides the plan's
+    # the seeds were written {"start": a, "count": n} (written back that way)
+    seed_range: tuple[int, int] | None = None
 
     def param_sets(self) -> list[dict[str, Any]]:
         sets = [dict(p) for p in self.points]
@@ -151,7 +153,10 @@ class FamilySpec:
         return len(self.param_sets()) * len(self.seeds)
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"family": self.family, "grid": self.grid, "seeds": list(self.seeds)}
+        seeds: Any = list(self.seeds)
+        if self.seed_range is not None:
+            seeds = {"start": self.seed_range[0], "count": self.seed_range[1]}
+        d: dict[str, Any] = {"family": self.family, "grid": self.grid, "seeds": seeds}
         if self.points:
             d["points"] = self.points
         if self.work_budget:
@@ -357,10 +362,16 @@ def _family_from_dict(f: Any) -> FamilySpec:
                 f"family {name!r}: grid entry {k!r} must be a non-empty list, got {v!r}"
             )
     seeds = f.get("seeds", [0])
+    seed_range = _seed_range(seeds, name)
+    if seed_range is not None:
+        seeds = list(range(seed_range[0], seed_range[0] + seed_range[1]))
     if not isinstance(seeds, list) or not all(
         isinstance(s, int) and not isinstance(s, bool) for s in seeds
     ):
-        raise PlanError(f"family {name!r}: 'seeds' must be a list of integers, got {seeds!r}")
+        raise PlanError(
+            f"family {name!r}: 'seeds' must be a list of integers or "
+            f'{{"start": A, "count": N}}, got {seeds!r}'
+        )
     points = f.get("points", [])
     if not isinstance(points, list) or not all(isinstance(p, Mapping) for p in points):
         raise PlanError(f"family {name!r}: 'points' must be a list of objects, got {points!r}")
@@ -371,7 +382,26 @@ def _family_from_dict(f: Any) -> FamilySpec:
         points=[dict(p) for p in points],
         work_budget=_work_budget(f.get("work_budget", {}), f"family {name!r}"),
         methods=_methods(f.get("methods"), f"family {name!r}"),
+        seed_range=seed_range,
     )
+
+
+def _seed_range(seeds: Any, name: str) -> tuple[int, int] | None:
+    """``{"start": A, "count": N}`` (the seeds A, A+1, ..., A+N-1) as ``(A, N)``."""
+    if not isinstance(seeds, Mapping):
+        return None
+    if set(seeds) != {"start", "count"} or not all(
+        isinstance(v, int) and not isinstance(v, bool) for v in seeds.values()
+    ):
+        raise PlanError(
+            f'family {name!r}: a seed range is {{"start": A, "count": N}} with integers, '
+            f"got {dict(seeds)!r}"
+        )
+    if seeds["start"] < 0 or seeds["count"] < 1:
+        raise PlanError(
+            f"family {name!r}: a seed range needs start >= 0 and count >= 1, got {dict(seeds)!r}"
+        )
+    return int(seeds["start"]), int(seeds["count"])
 
 
 def _number(data: Mapping[str, Any], key: str, default: Any, kind: type) -> Any:

@@ -19,6 +19,7 @@ import contextlib
 import ctypes
 import multiprocessing
 import signal
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
@@ -67,15 +68,36 @@ def kill_workers(pool: ProcessPoolExecutor) -> None:
 
 
 def ordered_results(
-    executor: Executor, fn: Callable[..., Any], tasks: Iterable[tuple]
+    executor: Executor | Any,
+    fn: Callable[..., Any],
+    tasks: Iterable[tuple],
+    *,
+    window: int | None = None,
 ) -> Iterator[Any]:
     """``fn(*task)`` for every task, computed by ``executor``, yielded in task order.
 
-    Leaving early (an exception, a ``break``) cancels the tasks not yet started."""
-    futures = [executor.submit(fn, *task) for task in tasks]
+    With ``window`` at most that many tasks are submitted and not yet consumed (the rest
+    wait in ``tasks``, which may be a lazy iterable): memory stays bounded on a plan of a
+    million rows, and the executor always has ``window`` tasks to give its workers.
+    Leaving early (an exception, a ``break``) cancels the tasks not yet consumed."""
+    if window is not None and (isinstance(window, bool) or int(window) < 1):
+        raise ValueError(f"window must be a positive integer or None, got {window!r}")
+    pending: deque[Any] = deque()
+    source = iter(tasks)
+
+    def fill() -> None:
+        while window is None or len(pending) < window:
+            task = next(source, None)
+            if task is None:
+                return
+            pending.append(executor.submit(fn, *task))
+
     try:
-        for fut in futures:
+        fill()
+        while pending:
+            fut = pending.popleft()
+            fill()  # keep the window full while this one is awaited
             yield fut.result()
     finally:
-        for fut in futures:
+        for fut in pending:
             fut.cancel()

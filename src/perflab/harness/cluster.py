@@ -1,0 +1,264 @@
+"""Where a job's tasks run: this process, a local process pool, or a Dask cluster.
+
+A build names its place with a :class:`ComputeTarget` (checked by :func:`compute_target`)
+and runs its tasks through :func:`open_executor`, which yields an object with
+``submit(fn, *args) -> future`` for :func:`perflab.harness.pool.ordered_results`:
+
+- ``workers=1`` and no cluster: ``None`` (the caller runs the tasks in its own process);
+- ``workers=N`` and no cluster: :func:`perflab.harness.pool.process_pool` (N spawned
+  processes on this machine that die with it);
+- ``cluster="local"``: an embedded ``distributed.LocalCluster`` of N single-threaded worker
+  processes (Dask's nannies restart a worker that dies);
+- ``scheduler="tcp://HOST:PORT"``: the workers of a running Dask cluster (``dask scheduler``
+  + ``dask worker``, or dask-jobqueue's ``SLURMCluster``/``PBSCluster``).
+
+On Dask a worker that dies (killed, out of memory) loses only its running tasks: the
+scheduler gives them to another worker (``distributed.scheduler.allowed-failures`` times,
+then :class:`distributed.KilledWorker`). Tasks are submitted with ``pure=False``, so two equal
+tasks are two tasks. A scheduler that cannot be reached fails at once with
+:class:`ClusterUnreachable`, before any file is touched. Workers must run the same software
+as the client (their results decide the bytes of a dataset): :func:`software_fingerprint`
+gives what must match.
+
+References: Dask distributed documentation, "Futures" and "Resilience"
+(https://distributed.dask.org/en/stable/resilience.html).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import logging
+import re
+import socket
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
+
+from perflab.harness.pool import process_pool
+
+__all__ = [
+    "ClusterError",
+    "ClusterUnreachable",
+    "ComputeTarget",
+    "DaskExecutor",
+    "SoftwareMismatch",
+    "compute_target",
+    "open_executor",
+    "software_fingerprint",
+]
+
+#: the packages whose versions decide what a task computes (and so a dataset's bytes)
+FINGERPRINT_PACKAGES = ("perflab", "numpy", "scipy", "highspy", "pyarrow", "datasets")
+CONNECT_TIMEOUT_S = 10.0
+_ADDRESS = re.compile(r"^(tcp|tls)://(?P<host>[^:/\s]+|\[[0-9a-fA-F:]+\]):(?P<port>\d{1,5})$")
+
+
+class ClusterError(RuntimeError):
+    """A cluster option that cannot work (bad address, conflicting flags)."""
+
+
+class ClusterUnreachable(ClusterError):
+    """No Dask scheduler answers at the given address."""
+
+
+class SoftwareMismatch(ClusterError):
+    """A worker runs other versions of the packages that decide the results."""
+
+
+@dataclass(frozen=True)
+class ComputeTarget:
+    """Where tasks run: ``kind`` is ``"inline"`` (this process), ``"processes"`` (a local
+    pool of ``workers``), ``"local-cluster"`` (an embedded Dask ``LocalCluster`` of
+    ``workers``) or ``"scheduler"`` (the Dask cluster at ``address``)."""
+
+    kind: str
+    workers: int = 1
+    address: str | None = None
+
+    @property
+    def is_dask(self) -> bool:
+        return self.kind in ("local-cluster", "scheduler")
+
+    def describe(self) -> str:
+        if self.kind == "scheduler":
+            return f"Dask cluster at {self.address}"
+        if self.kind == "local-cluster":
+            return f"local Dask cluster of {self.workers} workers"
+        return "this process" if self.kind == "inline" else f"{self.workers} local processes"
+
+    def flags(self) -> list[str]:
+        """The command-line flags that name this target (to print a resume command)."""
+        if self.kind == "scheduler":
+            return ["--scheduler", str(self.address)]
+        if self.kind == "local-cluster":
+            return ["--cluster", "local", "--workers", str(self.workers)]
+        return ["--workers", str(self.workers)] if self.workers != 1 else []
+
+
+def compute_target(
+    workers: int = 1, *, scheduler: str | None = None, cluster: str | None = None
+) -> ComputeTarget:
+    """Check the options and say where tasks will run.
+
+    Parameters
+    ----------
+    workers : int
+        Worker processes (>= 1) of a local pool or of ``cluster="local"``; the workers of a
+        running cluster are the cluster's, so ``workers`` must stay 1 with ``scheduler``.
+    scheduler : str, optional
+        ``tcp://HOST:PORT`` (or ``tls://``) of a running Dask scheduler.
+    cluster : str, optional
+        ``"local"``: start an embedded ``distributed.LocalCluster``.
+
+    Raises
+    ------
+    ValueError
+        ``workers`` is not a positive integer.
+    ClusterError
+        Both ``scheduler`` and ``cluster``, an unknown ``cluster``, a malformed address, or
+        ``workers`` given with ``scheduler``.
+
+    Examples
+    --------
+    >>> compute_target(2).describe()
+    '2 local processes'
+    >>> compute_target(2, cluster="local").flags()
+    ['--cluster', 'local', '--workers', '2']
+    """
+    if isinstance(workers, bool) or int(workers) != workers or workers < 1:
+        raise ValueError(f"workers must be a positive integer (>= 1), got {workers!r}")
+    workers = int(workers)
+    if scheduler is not None and cluster is not None:
+        raise ClusterError("give either --scheduler ADDRESS or --cluster local, not both")
+    if scheduler is not None:
+        if not _ADDRESS.match(scheduler.strip()):
+            raise ClusterError(
+                f"--scheduler needs a Dask scheduler address like tcp://HOST:PORT, "
+                f"got {scheduler!r}"
+            )
+        if workers != 1:
+            raise ClusterError(
+                "--workers does not apply with --scheduler: the cluster's workers compute the "
+                "rows (start more with `dask worker ADDRESS`)"
+            )
+        return ComputeTarget("scheduler", 1, scheduler.strip())
+    if cluster is not None:
+        if cluster != "local":
+            raise ClusterError(
+                f"--cluster knows only 'local' (an embedded Dask LocalCluster), got "
+                f"{cluster!r}; for another cluster start it and pass --scheduler ADDRESS"
+            )
+        return ComputeTarget("local-cluster", workers)
+    return ComputeTarget("inline" if workers == 1 else "processes", workers)
+
+
+@functools.cache
+def software_fingerprint() -> dict[str, str]:
+    """Python's version and those of :data:`FINGERPRINT_PACKAGES` in this process."""
+    out = {"python": sys.version.split()[0]}
+    for name in FINGERPRINT_PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "absent"
+    return out
+
+
+class DaskExecutor:
+    """A ``distributed.Client`` seen as an executor: ``submit`` makes impure tasks."""
+
+    def __init__(self, client: Any, target: ComputeTarget) -> None:
+        self.client = client
+        self.target = target
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return self.client.submit(fn, *args, pure=False)
+
+    def n_workers(self) -> int:
+        return len(self.client.scheduler_info(n_workers=-1).get("workers", {}))
+
+    def check_software(self) -> None:
+        """Raise :class:`SoftwareMismatch` naming a worker whose versions differ from ours."""
+        mine = software_fingerprint()
+        for worker, theirs in self.client.run(software_fingerprint).items():
+            diff = {k: (mine.get(k), theirs.get(k)) for k in mine if mine.get(k) != theirs.get(k)}
+            if diff:
+                shown = ", ".join(f"{k} {a} here, {b} there" for k, (a, b) in diff.items())
+                raise SoftwareMismatch(
+                    f"Dask worker {worker} runs other software than this client ({shown}); "
+                    f"its rows could differ: install the same versions on every worker"
+                )
+
+
+def _probe(address: str, timeout: float) -> None:
+    """Open and close a TCP connection to the scheduler, or raise ClusterUnreachable."""
+    m = _ADDRESS.match(address)
+    assert m is not None  # checked by compute_target
+    host, port = m.group("host").strip("[]"), int(m.group("port"))
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ClusterUnreachable(
+            f"cannot reach the Dask scheduler at {address}: {reason} (is `dask scheduler` "
+            f"running there, and the port open?)"
+        ) from None
+
+
+@contextlib.contextmanager
+def open_executor(
+    target: ComputeTarget, *, connect_timeout: float = CONNECT_TIMEOUT_S
+) -> Iterator[Any]:
+    """The executor of ``target`` (``None`` for ``"inline"``), shut down on exit.
+
+    Raises
+    ------
+    ClusterUnreachable
+        ``target`` names a scheduler that does not answer within ``connect_timeout``.
+    SoftwareMismatch
+        A worker of the cluster runs other versions of :data:`FINGERPRINT_PACKAGES`.
+    """
+    if target.kind == "inline":
+        yield None
+        return
+    if target.kind == "processes":
+        pool = process_pool(target.workers)  # workers die with this process
+        try:
+            yield pool
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        return
+    from distributed import Client, LocalCluster
+
+    for name in ("distributed", "distributed.nanny", "distributed.worker"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    if target.kind == "scheduler":
+        _probe(str(target.address), connect_timeout)
+        try:
+            client = Client(str(target.address), timeout=connect_timeout)
+        except OSError as exc:
+            raise ClusterUnreachable(
+                f"cannot connect to the Dask scheduler at {target.address}: {exc}"
+            ) from None
+        cluster = None
+    else:
+        cluster = LocalCluster(
+            n_workers=target.workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        )
+        client = Client(cluster)
+    try:
+        executor = DaskExecutor(client, target)
+        executor.check_software()
+        yield executor
+    finally:
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -66,14 +66,33 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument(
         "--cluster",
         default=None,
-        choices=["local"],
-        help="compute the rows on an embedded Dask LocalCluster of --workers processes",
+        choices=["local", "slurm"],
+        help="compute the rows on an embedded Dask LocalCluster of --workers processes, or "
+        "on --workers Slurm jobs (dask-jobqueue; queue/account/memory from Dask's config)",
     )
     b.add_argument("--no-charts", action="store_true", help="skip the report's charts")
     add_output_flags(b)
     r = sub.add_parser("report", help="rewrite the benchmark report from the raw timing logs")
     r.add_argument("plan")
     r.add_argument("--out", default=None)
+    s = sub.add_parser(
+        "scaling", help="measure the speed-up from 1 to 2 Dask workers on a sample of a plan"
+    )
+    s.add_argument("plan")
+    s.add_argument("--stride", type=_positive_int, default=50, help="every STRIDE-th seed")
+    s.add_argument("--out", default=None, help="write scaling.json under DIR/benchmarks/")
+    p = sub.add_parser(
+        "project", help="project a plan's build time and cost from a built atlas's timings"
+    )
+    p.add_argument("plan", help="the plan to project (e.g. atlas-large)")
+    p.add_argument("--from", dest="measured", default="atlas-medium", help="the built atlas")
+    p.add_argument("--out", default=None, help="read the built atlas under DIR")
+    p.add_argument(
+        "--readme",
+        default=None,
+        metavar="FILE",
+        help="rewrite the generated section of FILE (e.g. README.md) instead of printing",
+    )
     args = ap.parse_args(argv)
     try:
         return _run(args)
@@ -106,6 +125,10 @@ class _RowCounter:
 
 def _run(args: argparse.Namespace) -> int:
     plan = get_plan(args.plan)
+    if args.cmd == "scaling":
+        return _scaling(plan, args)
+    if args.cmd == "project":
+        return _project(plan, args)
     paths = paths_for(plan.atlas, args.out)
     if args.cmd == "report":
         benchmark_report(
@@ -138,6 +161,40 @@ def _run(args: argparse.Namespace) -> int:
     atomic_write_text(json_path, json.dumps(result, indent=2) + "\n")
     emit_result(args, summary(res, paths, json_path, _retry(args)), result)
     return 0 if res.complete else 1
+
+
+def _scaling(plan: Any, args: argparse.Namespace) -> int:
+    """Measure 1 and 2 workers on a sample; write ``BENCH/scaling.json``; print the figures."""
+    from perflab.atlas.scaling import measure_scaling, scaling_dict
+
+    result = measure_scaling(plan, stride=args.stride, workers=(1, 2))
+    path = paths_for(plan.atlas, args.out).bench / "scaling.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, json.dumps(scaling_dict(result), indent=2) + "\n")
+    for r in result.runs:
+        print(
+            f"{plan.atlas} sample ({result.rows} rows): {r.workers} worker(s) {r.wall_s:.1f} s, "
+            f"{r.rows_per_s:.2f} rows/s, speed-up {r.speedup:.2f}x"
+        )
+    print(f"  identical bytes: {result.identical}; written to {path}")
+    return 0
+
+
+def _project(plan: Any, args: argparse.Namespace) -> int:
+    """Print (or write into a README) the projection of ``plan`` from a built atlas."""
+    from pathlib import Path
+
+    from perflab.atlas.projection import project, projection_markdown, replace_readme_section
+
+    measured = get_plan(args.measured)
+    text = projection_markdown(project(plan, measured, paths_for(measured.atlas, args.out).bench))
+    if args.readme is None:
+        print(text)
+        return 0
+    readme = Path(args.readme)
+    atomic_write_text(readme, replace_readme_section(readme.read_text(), text))
+    print(f"rewrote the generated section of {readme}")
+    return 0
 
 
 def _result(res: BuildResult, paths: AtlasPaths) -> dict[str, Any]:

@@ -100,6 +100,18 @@ def polytope_id(family: str, params: Mapping[str, Any], seed: int) -> str:
     return "ap-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
+def _ids(spec: FamilySpec) -> Iterator[tuple[dict[str, Any], int, str]]:
+    """``(params, seed, polytope_id)`` of every item of ``spec``, in order: the canonical
+    JSON of a parameter set is made once and the seed (its last key) appended, so a plan
+    of a million rows is checked in seconds. Same ids as :func:`polytope_id`."""
+    for params in spec.param_sets():
+        head = canonical_json({"family": spec.family, "params": params, "seed": 0})
+        head = head[: head.rindex(":") + 1]
+        for seed in spec.seeds:
+            digest = hashlib.sha256(f"{head}{int(seed)}}}".encode()).hexdigest()
+            yield params, int(seed), "ap-" + digest[:16]
+
+
 @dataclass(frozen=True)
 class PlanItem:
     """One polytope to build: a family, one grid point and one seed."""
@@ -202,12 +214,10 @@ class BuildPlan:
                     raise PlanError(
                         f"family {spec.family!r}: grid entry {name!r} must be a non-empty list"
                     )
-            for item in spec.items():
-                pid = item.polytope_id
+            for params, seed, pid in _ids(spec):
                 if pid in seen_ids:
                     raise PlanError(
-                        f"family {spec.family!r}: {item.params} seed {item.seed} repeats "
-                        f"polytope {pid}"
+                        f"family {spec.family!r}: {params} seed {seed} repeats polytope {pid}"
                     )
                 seen_ids[pid] = spec.family
             try:

@@ -9,8 +9,12 @@ and runs its tasks through :func:`open_executor`, which yields an object with
   processes on this machine that die with it);
 - ``cluster="local"``: an embedded ``distributed.LocalCluster`` of N single-threaded worker
   processes (Dask's nannies restart a worker that dies);
+- ``cluster="slurm"``: a dask-jobqueue ``SLURMCluster`` of N batch jobs of one
+  single-threaded worker each, submitted with ``sbatch`` from this (login) node; queue,
+  account, memory and walltime come from Dask's configuration (``jobqueue.slurm.*`` in
+  ``~/.config/dask/jobqueue.yaml``, or ``DASK_JOBQUEUE__SLURM__QUEUE=...`` variables);
 - ``scheduler="tcp://HOST:PORT"``: the workers of a running Dask cluster (``dask scheduler``
-  + ``dask worker``, or dask-jobqueue's ``SLURMCluster``/``PBSCluster``).
+  + ``dask worker``, or any dask-jobqueue cluster started apart).
 
 On Dask a worker that dies (killed, out of memory) loses only its running tasks: the
 scheduler gives them to another worker (``distributed.scheduler.allowed-failures`` times,
@@ -47,12 +51,15 @@ __all__ = [
     "SoftwareMismatch",
     "compute_target",
     "open_executor",
+    "slurm_cluster",
     "software_fingerprint",
 ]
 
 #: the packages whose versions decide what a task computes (and so a dataset's bytes)
 FINGERPRINT_PACKAGES = ("perflab", "numpy", "scipy", "highspy", "pyarrow", "datasets")
 CONNECT_TIMEOUT_S = 10.0
+CLUSTERS = {"local": "local-cluster", "slurm": "slurm"}
+SLURM_DEFAULT_MEMORY = "4GiB"  # per one-core worker, unless jobqueue.slurm.memory says
 _ADDRESS = re.compile(r"^(tcp|tls)://(?P<host>[^:/\s]+|\[[0-9a-fA-F:]+\]):(?P<port>\d{1,5})$")
 
 
@@ -80,21 +87,24 @@ class ComputeTarget:
 
     @property
     def is_dask(self) -> bool:
-        return self.kind in ("local-cluster", "scheduler")
+        return self.kind in ("local-cluster", "slurm", "scheduler")
 
     def describe(self) -> str:
         if self.kind == "scheduler":
             return f"Dask cluster at {self.address}"
         if self.kind == "local-cluster":
             return f"local Dask cluster of {self.workers} workers"
+        if self.kind == "slurm":
+            return f"Slurm cluster of {self.workers} one-worker jobs"
         return "this process" if self.kind == "inline" else f"{self.workers} local processes"
 
     def flags(self) -> list[str]:
         """The command-line flags that name this target (to print a resume command)."""
         if self.kind == "scheduler":
             return ["--scheduler", str(self.address)]
-        if self.kind == "local-cluster":
-            return ["--cluster", "local", "--workers", str(self.workers)]
+        if self.kind in ("local-cluster", "slurm"):
+            name = "local" if self.kind == "local-cluster" else "slurm"
+            return ["--cluster", name, "--workers", str(self.workers)]
         return ["--workers", str(self.workers)] if self.workers != 1 else []
 
 
@@ -111,7 +121,8 @@ def compute_target(
     scheduler : str, optional
         ``tcp://HOST:PORT`` (or ``tls://``) of a running Dask scheduler.
     cluster : str, optional
-        ``"local"``: start an embedded ``distributed.LocalCluster``.
+        ``"local"``: start an embedded ``distributed.LocalCluster`` of ``workers``;
+        ``"slurm"``: submit ``workers`` Slurm jobs of one worker (dask-jobqueue).
 
     Raises
     ------
@@ -146,12 +157,13 @@ def compute_target(
             )
         return ComputeTarget("scheduler", 1, scheduler.strip())
     if cluster is not None:
-        if cluster != "local":
+        if cluster not in CLUSTERS:
             raise ClusterError(
-                f"--cluster knows only 'local' (an embedded Dask LocalCluster), got "
-                f"{cluster!r}; for another cluster start it and pass --scheduler ADDRESS"
+                f"--cluster knows {sorted(CLUSTERS)} (an embedded Dask LocalCluster, or Slurm "
+                f"jobs through dask-jobqueue), got {cluster!r}; for another cluster start it "
+                f"and pass --scheduler ADDRESS"
             )
-        return ComputeTarget("local-cluster", workers)
+        return ComputeTarget(CLUSTERS[cluster], workers)
     return ComputeTarget("inline" if workers == 1 else "processes", workers)
 
 
@@ -167,6 +179,19 @@ def software_fingerprint() -> dict[str, str]:
     return out
 
 
+def _checked(expected: dict[str, str], fn: Callable[..., Any], *args: Any) -> Any:
+    """On a worker: ``fn(*args)`` if this worker runs the ``expected`` software."""
+    mine = software_fingerprint()
+    if mine != expected:
+        diff = {k: (v, mine.get(k)) for k, v in expected.items() if mine.get(k) != v}
+        shown = ", ".join(f"{k} {a} on the client, {b} here" for k, (a, b) in diff.items())
+        raise SoftwareMismatch(
+            f"Dask worker on {socket.gethostname()} runs other software than the client "
+            f"({shown}); its rows could differ: install the same versions on every worker"
+        )
+    return fn(*args)
+
+
 class DaskExecutor:
     """A ``distributed.Client`` seen as an executor: ``submit`` makes impure tasks."""
 
@@ -175,7 +200,9 @@ class DaskExecutor:
         self.target = target
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return self.client.submit(fn, *args, pure=False)
+        """``fn(*args)`` on a worker, after checking that the worker's software is ours
+        (workers that join later, e.g. Slurm jobs, are checked too)."""
+        return self.client.submit(_checked, software_fingerprint(), fn, *args, pure=False)
 
     def n_workers(self) -> int:
         return len(self.client.scheduler_info(n_workers=-1).get("workers", {}))
@@ -207,6 +234,57 @@ def _probe(address: str, timeout: float) -> None:
             f"cannot reach the Dask scheduler at {address}: {reason} (is `dask scheduler` "
             f"running there, and the port open?)"
         ) from None
+
+
+def slurm_cluster() -> Any:
+    """A dask-jobqueue ``SLURMCluster`` whose jobs each run one single-threaded worker, with
+    no job submitted yet (``.job_script()`` shows the batch script).
+
+    Raises
+    ------
+    ClusterError
+        dask-jobqueue is not installed, or ``sbatch`` is not on ``PATH``.
+    """
+    import shutil
+
+    try:
+        import dask
+        from dask_jobqueue import SLURMCluster
+    except ImportError:
+        raise ClusterError(
+            "--cluster slurm needs dask-jobqueue: pip install -c constraints.txt -e '.[cluster]'"
+        ) from None
+    if shutil.which("sbatch") is None:
+        raise ClusterError(
+            "--cluster slurm submits jobs with sbatch, which is not on PATH here: run the build "
+            "on a Slurm login node (or start workers yourself and pass --scheduler ADDRESS)"
+        )
+    return SLURMCluster(
+        cores=1,
+        processes=1,
+        memory=dask.config.get("jobqueue.slurm.memory", None) or SLURM_DEFAULT_MEMORY,
+        scheduler_options={"dashboard_address": ":0"},
+    )
+
+
+def _submit_jobs(cluster: Any, jobs: int) -> None:
+    """Check the worker job script with ``sbatch --test-only`` (Slurm validates it without
+    queueing a job), then ask for ``jobs`` jobs: a refused script (bad partition, account or
+    limits) is an error here rather than a build waiting for workers that never come."""
+    import subprocess
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".sh", prefix="perflab-worker-") as f:
+        f.write(cluster.job_script())
+        f.flush()
+        proc = subprocess.run(
+            ["sbatch", "--test-only", f.name], capture_output=True, text=True, timeout=120
+        )
+    if proc.returncode != 0:
+        cluster.close()
+        why = proc.stderr.strip() or proc.stdout.strip() or f"exit status {proc.returncode}"
+        raise ClusterError(f"Slurm refused the worker job script (sbatch --test-only): {why}")
+    cluster.scale(jobs=jobs)
 
 
 @contextlib.contextmanager
@@ -245,12 +323,16 @@ def open_executor(
                 f"cannot connect to the Dask scheduler at {target.address}: {exc}"
             ) from None
         cluster = None
+    elif target.kind == "slurm":
+        cluster = slurm_cluster()
+        _submit_jobs(cluster, target.workers)
+        client = Client(cluster)
     else:
         cluster = LocalCluster(
             n_workers=target.workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port: 8787 may be taken
         )
         client = Client(cluster)
     try:

@@ -173,7 +173,7 @@ def test_an_unreachable_scheduler_fails_at_once(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     assert f"cannot reach the Dask scheduler at {address}" in err
-    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").rglob("*.parquet"))
+    assert not (tmp_path / "o").exists()  # nothing was written
 
 
 @pytest.mark.parametrize(
@@ -181,7 +181,7 @@ def test_an_unreachable_scheduler_fails_at_once(tmp_path, capsys):
     [
         ({"scheduler": "localhost:8786"}, "tcp://HOST:PORT"),
         ({"scheduler": "tcp://h:1", "cluster": "local"}, "not both"),
-        ({"cluster": "slurm"}, "only 'local'"),
+        ({"cluster": "pbs"}, "--cluster knows"),
         ({"scheduler": "tcp://h:1", "workers": 4}, "does not apply"),
     ],
 )

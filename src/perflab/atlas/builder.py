@@ -54,7 +54,13 @@ from perflab.atlas.schema import (
 )
 from perflab.atlas.shards import write_shard
 from perflab.harness import Manifest, RunLog, env_snapshot, env_summary
-from perflab.harness.cluster import ClusterError, ComputeTarget, compute_target, open_executor
+from perflab.harness.cluster import (
+    ClusterError,
+    ComputeTarget,
+    check_reachable,
+    compute_target,
+    open_executor,
+)
 from perflab.harness.lock import build_lock
 from perflab.harness.pool import ordered_results
 
@@ -139,9 +145,10 @@ def build(
         row_fn = compute_row
     out_dir = Path(out_dir)
     bench = Path(bench_dir) if bench_dir is not None else default_bench_dir(out_dir, plan.atlas)
+    check_reachable(target)  # an unreachable scheduler fails here, before any file is made
     with (
         build_lock(out_dir, what=f"atlas build of {plan.atlas}"),
-        open_executor(target) as executor,  # an unreachable scheduler fails here, at once
+        open_executor(target) as executor,
     ):
         run = _Run(target, executor)
         return _build(plan, out_dir, bench, only, resume, run, progress, row_fn, row_done)

@@ -48,6 +48,7 @@ __all__ = [
     "ClusterUnreachable",
     "ComputeTarget",
     "DaskExecutor",
+    "check_reachable",
     "SoftwareMismatch",
     "compute_target",
     "open_executor",
@@ -218,6 +219,14 @@ class DaskExecutor:
                     f"Dask worker {worker} runs other software than this client ({shown}); "
                     f"its rows could differ: install the same versions on every worker"
                 )
+
+
+def check_reachable(target: ComputeTarget, timeout: float = CONNECT_TIMEOUT_S) -> None:
+    """For a ``"scheduler"`` target: open and close a TCP connection to it, or raise
+    :class:`ClusterUnreachable` at once (connection refused, unknown host, timeout). Other
+    targets need no network and pass."""
+    if target.kind == "scheduler":
+        _probe(str(target.address), timeout)
 
 
 def _probe(address: str, timeout: float) -> None:

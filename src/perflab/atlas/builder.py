@@ -166,27 +166,10 @@ def _build(
     plan: BuildPlan, out_dir: Path, bench: Path, only: str | None, resume: bool, run: _Run,
     progress: Progress | None, row_fn: RowFn, row_done: RowDone | None = None
 ) -> BuildResult:  # fmt: skip
-    """:func:`build` with its arguments checked and the folder's lock held."""
+    """:func:`build` with its arguments checked and the folder's lock held: prepare the
+    folder, reopen the journals, consume the row stream, save the manifest, log the run."""
     t_start = time.perf_counter()
-
-    manifest_path = out_dir / MANIFEST
-    if not resume:
-        _wipe(out_dir, bench, plan, only)
-    fresh = not manifest_path.exists()
-    if fresh:
-        _wipe(out_dir, bench, plan, None)
-    manifest = Manifest.load_or_create(
-        manifest_path, schema_version=SCHEMA_VERSION, params={"plan": plan.to_dict()}
-    )
-    shards = plan.shards(only)
-    pending: dict[str, list[PlanItem]] = {}
-    skipped: list[str] = []
-    for key, items in shards.items():
-        if _shard_is_done(out_dir, manifest, key, items):
-            skipped.append(key)
-        else:
-            manifest.done.pop(key, None)
-            pending[key] = items
+    manifest, fresh, pending, skipped = _prepare(plan, out_dir, bench, only, resume)
     if not pending and not fresh:
         # nothing to do: leave every file as it is (a dashboard opening a finished build
         # must not touch it), and log no run
@@ -203,101 +186,161 @@ def _build(
         )
     manifest.extra = summarise(plan, manifest.done)
     manifest.save(capture_env=True)
-    run_id = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ") + f"-{os.getpid()}"
-
-    journals: dict[str, dict[str, dict[str, Any]]] = {}
-    todo: list[tuple[str, PlanItem]] = []
-    for key, items in pending.items():
-        have = {rec["polytope_id"]: rec for rec in RunLog.read(_journal_path(out_dir, key))}
-        ids = {it.polytope_id for it in items}
-        journals[key] = {k: v for k, v in have.items() if k in ids}
-        todo += [(key, it) for it in items if it.polytope_id not in journals[key]]
-    reused = sum(len(j) for j in journals.values())
-    total = sum(len(items) for items in pending.values())
-    done_count = reused
-    if progress:
-        progress(done_count, total)
-
-    written: list[str] = []
-    open_logs: dict[str, RunLog] = {}
-    bench.mkdir(parents=True, exist_ok=True)
-    timings = RunLog(bench / TIMINGS)
-    client_s = 0.0  # this process's own time per computed row: journals, shards, manifest
-    try:
-        for key, items in pending.items():  # shards already complete in their journal
-            if len(journals[key]) == len(items):
-                _finish_shard(out_dir, manifest, plan, key, items, journals[key], open_logs)
-                written.append(key)
-        for key, item, rec in _stream(todo, row_fn, plan, run):
-            t_row = time.perf_counter()
-            for t in rec.pop("timings"):
-                timings.write(
-                    {
-                        "atlas": plan.atlas,
-                        "run_id": run_id,
-                        "polytope_id": item.polytope_id,
-                        "family": item.family,
-                        **rec.get("shape", {}),
-                        **t,
-                    }
-                )
-            rec.pop("shape", None)
-            rec = json.loads(json.dumps(rec))  # same floats as a row read back from a journal
-            if key not in open_logs:
-                open_logs[key] = RunLog(_journal_path(out_dir, key))
-            open_logs[key].write(rec)
-            journals[key][item.polytope_id] = rec
-            done_count += 1
-            if row_done:
-                row_done(rec)
-            if progress:
-                progress(done_count, total)
-            if len(journals[key]) == len(pending[key]):
-                _finish_shard(out_dir, manifest, plan, key, pending[key], journals[key], open_logs)
-                written.append(key)
-            client_s += time.perf_counter() - t_row
-    finally:
-        timings.close()
-        for log in open_logs.values():
-            log.close()
-
+    sink = _RowSink(plan, out_dir, bench, manifest, pending, progress, row_done)
+    todo = sink.reopen_journals()
+    sink.consume(_stream(todo, row_fn, plan, run))
     manifest.extra = summarise(plan, manifest.done)
     manifest.save()
     _drop_stale_journals(out_dir, manifest)
-    wall = time.perf_counter() - t_start
     result = BuildResult(
         atlas=plan.atlas,
         out_dir=out_dir,
         bench_dir=bench,
         complete=bool(manifest.extra["complete"]),
         rows_computed=len(todo),
-        rows_reused=reused,
-        shards_written=written,
+        rows_reused=sink.reused,
+        shards_written=sink.written,
         shards_skipped=skipped,
-        wall_s=wall,
+        wall_s=time.perf_counter() - t_start,
         summary=manifest.extra,
     )
-    with RunLog(bench / RUNS) as runs:
+    _log_run(result, sink, only, resume, run, manifest)
+    return result
+
+
+def _prepare(
+    plan: BuildPlan, out_dir: Path, bench: Path, only: str | None, resume: bool
+) -> tuple[Manifest, bool, dict[str, list[PlanItem]], list[str]]:
+    """Wipe what a fresh build replaces, open the manifest, and split the plan's shards into
+    the pending ones and those already done (their file has the recorded hash)."""
+    manifest_path = out_dir / MANIFEST
+    if not resume:
+        _wipe(out_dir, bench, plan, only)
+    fresh = not manifest_path.exists()
+    if fresh:
+        _wipe(out_dir, bench, plan, None)
+    manifest = Manifest.load_or_create(
+        manifest_path, schema_version=SCHEMA_VERSION, params={"plan": plan.to_dict()}
+    )
+    pending: dict[str, list[PlanItem]] = {}
+    skipped: list[str] = []
+    for key, items in plan.shards(only).items():
+        if _shard_is_done(out_dir, manifest, key, items):
+            skipped.append(key)
+        else:
+            manifest.done.pop(key, None)
+            pending[key] = items
+    return manifest, fresh, pending, skipped
+
+
+class _RowSink:
+    """Where computed rows go, in plan order: timing records, the shard's journal (fsynced),
+    then the shard's parquet file and manifest record once its rows are all in."""
+
+    def __init__(
+        self, plan: BuildPlan, out_dir: Path, bench: Path, manifest: Manifest,
+        pending: dict[str, list[PlanItem]], progress: Progress | None, row_done: RowDone | None,
+    ) -> None:  # fmt: skip
+        self.plan, self.out_dir, self.bench, self.manifest = plan, out_dir, bench, manifest
+        self.pending, self.progress, self.row_done = pending, progress, row_done
+        self.run_id = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ") + f"-{os.getpid()}"
+        self.journals: dict[str, dict[str, dict[str, Any]]] = {}
+        self.open_logs: dict[str, RunLog] = {}
+        self.written: list[str] = []
+        self.reused = self.done = 0
+        self.total = sum(len(items) for items in pending.values())
+        self.client_s = 0.0  # this process's own time per computed row
+
+    def reopen_journals(self) -> list[tuple[str, PlanItem]]:
+        """Read the pending shards' journals; return the rows still to compute, in order."""
+        todo: list[tuple[str, PlanItem]] = []
+        for key, items in self.pending.items():
+            path = _journal_path(self.out_dir, key)
+            have = {rec["polytope_id"]: rec for rec in RunLog.read(path)}
+            ids = {it.polytope_id for it in items}
+            self.journals[key] = {k: v for k, v in have.items() if k in ids}
+            todo += [(key, it) for it in items if it.polytope_id not in self.journals[key]]
+        self.reused = self.done = sum(len(j) for j in self.journals.values())
+        if self.progress:
+            self.progress(self.done, self.total)
+        return todo
+
+    def consume(self, stream: Iterator[tuple[str, PlanItem, dict[str, Any]]]) -> None:
+        """Finish the shards complete in their journals, then take every streamed row."""
+        self.bench.mkdir(parents=True, exist_ok=True)
+        timings = RunLog(self.bench / TIMINGS)
+        try:
+            for key, items in self.pending.items():
+                if len(self.journals[key]) == len(items):
+                    self._finish(key)
+            for key, item, rec in stream:
+                t_row = time.perf_counter()
+                self._take(timings, key, item, rec)
+                self.client_s += time.perf_counter() - t_row
+        finally:
+            timings.close()
+            for log in self.open_logs.values():
+                log.close()
+
+    def _take(self, timings: RunLog, key: str, item: PlanItem, rec: dict[str, Any]) -> None:
+        for t in rec.pop("timings"):
+            timings.write(
+                {
+                    "atlas": self.plan.atlas,
+                    "run_id": self.run_id,
+                    "polytope_id": item.polytope_id,
+                    "family": item.family,
+                    **rec.get("shape", {}),
+                    **t,
+                }
+            )
+        rec.pop("shape", None)
+        rec = json.loads(json.dumps(rec))  # same floats as a row read back from a journal
+        if key not in self.open_logs:
+            self.open_logs[key] = RunLog(_journal_path(self.out_dir, key))
+        self.open_logs[key].write(rec)
+        self.journals[key][item.polytope_id] = rec
+        self.done += 1
+        if self.row_done:
+            self.row_done(rec)
+        if self.progress:
+            self.progress(self.done, self.total)
+        if len(self.journals[key]) == len(self.pending[key]):
+            self._finish(key)
+
+    def _finish(self, key: str) -> None:
+        items = self.pending[key]
+        _finish_shard(
+            self.out_dir, self.manifest, self.plan, key, items, self.journals[key], self.open_logs
+        )
+        self.written.append(key)
+
+
+def _log_run(
+    result: BuildResult, sink: _RowSink, only: str | None, resume: bool, run: _Run,
+    manifest: Manifest,
+) -> None:  # fmt: skip
+    """Append this run's record to ``BENCH/runs.jsonl``."""
+    with RunLog(result.bench_dir / RUNS) as runs:
         runs.write(
             {
-                "atlas": plan.atlas,
-                "run_id": run_id,
+                "atlas": result.atlas,
+                "run_id": sink.run_id,
                 "only": only,
                 "resume": resume,
                 "workers": run.target.workers,
                 "where": run.target.describe(),
-                "wall_s": wall,
+                "wall_s": result.wall_s,
                 "rows_computed": result.rows_computed,
-                "rows_reused": reused,
-                "client_s": client_s,
-                "shards_written": len(written),
-                "shards_skipped": len(skipped),
+                "rows_reused": result.rows_reused,
+                "client_s": sink.client_s,
+                "shards_written": len(result.shards_written),
+                "shards_skipped": len(result.shards_skipped),
                 "complete": result.complete,
                 "load_avg": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
                 "env": env_summary(manifest.env or env_snapshot()),
             }
         )
-    return result
 
 
 # -- the row stream --------------------------------------------------------------------------

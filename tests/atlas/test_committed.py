@@ -17,7 +17,7 @@ from perflab.atlas.shards import MAX_SHARD_BYTES
 from perflab.atlas.verify import recompute_row, sample_rows
 from perflab.symplectic.generators import FAMILIES
 
-ATLASES = ("atlas-tiny", "atlas-small")
+ATLASES = ("atlas-tiny", "atlas-small", "atlas-medium")
 
 
 @pytest.mark.parametrize("atlas", ATLASES)

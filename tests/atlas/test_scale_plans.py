@@ -93,7 +93,8 @@ def test_the_projection_scales_the_measured_costs(tmp_path):
     assert res.complete
     scaling = {"rows": 6, "sample": "s", "runs": [
         {"workers": 1, "wall_s": 10.0, "rows_per_s": 0.6, "speedup": 1.0},
-        {"workers": 2, "wall_s": 6.25, "rows_per_s": 0.96, "speedup": 1.6},
+        {"workers": 2, "wall_s": 6.25, "rows_per_s": 0.96, "speedup": 1.6,
+         "client_s_per_row": 0.004},
     ]}  # fmt: skip
     (bench / "scaling.json").write_text(json.dumps(scaling))
     target_dict = measured.to_dict()
@@ -107,8 +108,7 @@ def test_the_projection_scales_the_measured_costs(tmp_path):
     assert p.rows == 60 and p.rows_by_family_mean == 0
     assert p.compute_s == pytest.approx(10 * measured_s)
     assert p.efficiency == pytest.approx(0.8)
-    run = json.loads((bench / "runs.jsonl").read_text().splitlines()[-1])
-    assert p.client_s_per_row == pytest.approx(run["client_s"] / 6)
+    assert p.client_s_per_row == 0.004
     assert p.wall_s(4) == pytest.approx(max(10 * measured_s / 3.2, 60 * p.client_s_per_row))
     assert p.core_hours(4) == pytest.approx(4 * p.wall_s(4) / 3600)
 
@@ -117,7 +117,8 @@ def test_a_family_the_measured_build_lacks_is_refused(tmp_path):
     measured = _tiny()
     bench = tmp_path / "bench"
     build(measured, tmp_path / "ds", bench_dir=bench)
-    (bench / "scaling.json").write_text(json.dumps({"runs": [{"workers": 2, "speedup": 2}]}))
+    two = {"workers": 2, "speedup": 2, "client_s_per_row": 0.001}
+    (bench / "scaling.json").write_text(json.dumps({"runs": [two]}))
     other = BuildPlan.from_dict(
         {"format": 1, "atlas": "o", "families": [{"family": "cube", "grid": {}, "seeds": [0]}]}
     )

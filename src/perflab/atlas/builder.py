@@ -16,9 +16,13 @@ How a crash at any moment is survived (``kill -9`` included):
 1. The manifest is saved before any work, so a build folder without a manifest holds no
    work worth keeping; a fresh build clears it (``data/``, ``.work/``, the timing and run
    logs).
-2. Each finished row is appended, fsynced, to its shard's journal (:class:`RunLog`; a torn
-   last line is dropped on reopening) *after* its timing records, so a row is never lost;
-   a row computed twice leaves two timing records and the report keeps the latest.
+2. Each finished row is appended to its shard's journal (:class:`RunLog`; a torn last line
+   is dropped on reopening) *after* its timing records, both flushed to the kernel at once,
+   so a killed build loses no finished row; they are fsynced (timings first) at least every
+   ``SYNC_INTERVAL_S`` and before a shard is written, so a power cut costs at most that much
+   of the rows, which a resume recomputes to the same bytes (an fsync per record made the
+   client spend 35 ms per row, measured on atlas-medium). A row computed twice leaves two
+   timing records and the report keeps the latest.
 3. When a shard's rows are all in, its parquet file is written atomically from the rows in
    plan order, the manifest records it (with its SHA-256) atomically, then the journal is
    removed. A rerun skips shards the manifest records whose file still has that hash,
@@ -73,6 +77,7 @@ WORK_DIR = ".work"
 MANIFEST = "manifest.json"
 TIMINGS = "timings.jsonl"
 RUNS = "runs.jsonl"
+SYNC_INTERVAL_S = 1.0  # the longest a computed row waits in the kernel before an fsync
 
 
 @dataclass
@@ -89,6 +94,7 @@ class BuildResult:
     shards_skipped: list[str] = field(default_factory=list)
     wall_s: float = 0.0
     summary: dict[str, Any] = field(default_factory=dict)
+    client_s: float = 0.0  # this process's own time on computed rows (journals, shards)
 
     @property
     def manifest_path(self) -> Path:
@@ -203,6 +209,7 @@ def _build(
         shards_skipped=skipped,
         wall_s=time.perf_counter() - t_start,
         summary=manifest.extra,
+        client_s=sink.client_s,
     )
     _log_run(result, sink, only, resume, run, manifest)
     return result
@@ -268,37 +275,45 @@ class _RowSink:
     def consume(self, stream: Iterator[tuple[str, PlanItem, dict[str, Any]]]) -> None:
         """Finish the shards complete in their journals, then take every streamed row."""
         self.bench.mkdir(parents=True, exist_ok=True)
-        timings = RunLog(self.bench / TIMINGS)
+        self.timings = RunLog(self.bench / TIMINGS)
+        self.synced = time.monotonic()
         try:
             for key, items in self.pending.items():
                 if len(self.journals[key]) == len(items):
                     self._finish(key)
             for key, item, rec in stream:
                 t_row = time.perf_counter()
-                self._take(timings, key, item, rec)
+                self._take(key, item, rec)
                 self.client_s += time.perf_counter() - t_row
+            self._sync()
         finally:
-            timings.close()
+            self.timings.close()
             for log in self.open_logs.values():
                 log.close()
 
-    def _take(self, timings: RunLog, key: str, item: PlanItem, rec: dict[str, Any]) -> None:
-        for t in rec.pop("timings"):
-            timings.write(
-                {
-                    "atlas": self.plan.atlas,
-                    "run_id": self.run_id,
-                    "polytope_id": item.polytope_id,
-                    "family": item.family,
-                    **rec.get("shape", {}),
-                    **t,
-                }
-            )
+    def _sync(self) -> None:
+        """fsync the timing log, then the open journals (a journalled row has its timings)."""
+        self.timings.sync()
+        for log in self.open_logs.values():
+            log.sync()
+        self.synced = time.monotonic()
+
+    def _take(self, key: str, item: PlanItem, rec: dict[str, Any]) -> None:
+        head = {
+            "atlas": self.plan.atlas,
+            "run_id": self.run_id,
+            "polytope_id": item.polytope_id,
+            "family": item.family,
+            **rec.get("shape", {}),
+        }
+        self.timings.write_many([{**head, **t} for t in rec.pop("timings")], sync=False)
         rec.pop("shape", None)
         rec = json.loads(json.dumps(rec))  # same floats as a row read back from a journal
         if key not in self.open_logs:
             self.open_logs[key] = RunLog(_journal_path(self.out_dir, key))
-        self.open_logs[key].write(rec)
+        self.open_logs[key].write(rec, sync=False)
+        if time.monotonic() - self.synced >= SYNC_INTERVAL_S:
+            self._sync()
         self.journals[key][item.polytope_id] = rec
         self.done += 1
         if self.row_done:
@@ -309,6 +324,7 @@ class _RowSink:
             self._finish(key)
 
     def _finish(self, key: str) -> None:
+        self.timings.sync()  # the shard's timing records outlive its journal
         items = self.pending[key]
         _finish_shard(
             self.out_dir, self.manifest, self.plan, key, items, self.journals[key], self.open_logs

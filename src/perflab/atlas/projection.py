@@ -11,8 +11,8 @@ The plan's compute is ``C = sum(rows x cost)``. On ``N`` workers the build takes
 where ``e`` is the parallel efficiency measured from 1 to 2 workers
 (:mod:`perflab.atlas.scaling`), assumed to hold for ``N`` workers (it does not capture a
 shared file system or a scheduler at 10^5 tasks), ``R`` the plan's rows and ``c`` the client's
-own time per row in the measured build (journal append + fsync, shards, manifest: the part
-that does not parallelise). The cost is ``N * T(N)`` worker core-hours.
+own time per row in the 2-worker scaling build (journal and timing appends, shards,
+manifest: the part that does not parallelise). The cost is ``N * T(N)`` worker core-hours.
 """
 
 from __future__ import annotations
@@ -135,7 +135,7 @@ def project(
         compute_s=total,
         rows_by_family_mean=fallback,
         efficiency=two["speedup"] / 2,
-        client_s_per_row=run["client_s"] / run["rows_computed"],
+        client_s_per_row=two["client_s_per_row"],
         measured_build=run,
         scaling=scaling,
         by_family=by_family,

@@ -69,6 +69,7 @@ class ScalingRun:
     startup_s: float
     rows: int
     rows_per_s: float
+    client_s_per_row: float = 0.0
     speedup: float = 1.0
     shards_sha256: str = ""
 
@@ -128,6 +129,7 @@ def measure_scaling(
                     startup_s=max(0.0, total - res.wall_s),
                     rows=res.rows_computed,
                     rows_per_s=res.rows_computed / res.wall_s,
+                    client_s_per_row=res.client_s / max(res.rows_computed, 1),
                     shards_sha256=_digest(out),
                 )
             )

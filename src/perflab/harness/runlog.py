@@ -12,7 +12,8 @@ from perflab.harness.jsonutil import json_default
 
 
 class RunLog:
-    """Append JSON records, one per line, each flushed and fsynced before ``write`` returns.
+    """Append JSON records, one per line, each flushed (and by default fsynced) before
+    ``write`` returns.
 
     Reopening a log after a crash is safe: a torn last line (a record whose write was cut
     short, so it has no trailing newline and was never acknowledged) is cut off when the log
@@ -37,12 +38,28 @@ class RunLog:
             fh.flush()
             os.fsync(fh.fileno())
 
-    def write(self, record: dict[str, Any]) -> None:
-        """Append one record (a JSON-serialisable dict) durably."""
-        if not isinstance(record, dict):
-            raise TypeError(f"record must be a dict, got {type(record).__name__}")
-        line = json.dumps(record, sort_keys=True, default=json_default)
-        self._fh.write(line.encode("utf-8") + b"\n")
+    def write(self, record: dict[str, Any], *, sync: bool = True) -> None:
+        """Append one record (a JSON-serialisable dict): flushed to the kernel before this
+        returns (a killed process loses nothing), and fsynced unless ``sync=False`` (then
+        call :meth:`sync` when it must survive a power cut)."""
+        self.write_many([record], sync=sync)
+
+    def write_many(self, records: list[dict[str, Any]], *, sync: bool = True) -> None:
+        """Append several records with one write and at most one fsync."""
+        lines = []
+        for record in records:
+            if not isinstance(record, dict):
+                raise TypeError(f"record must be a dict, got {type(record).__name__}")
+            lines.append(json.dumps(record, sort_keys=True, default=json_default).encode())
+        if not lines:
+            return
+        self._fh.write(b"\n".join(lines) + b"\n")
+        self._fh.flush()
+        if sync:
+            os.fsync(self._fh.fileno())
+
+    def sync(self) -> None:
+        """fsync what was written so far."""
         self._fh.flush()
         os.fsync(self._fh.fileno())
 

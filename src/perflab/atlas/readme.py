@@ -17,11 +17,20 @@ from perflab.harness import atomic_write_text, markdown_table
 
 
 def dataset_readme(folder: str | os.PathLike[str]) -> str:
-    folder = Path(folder)
-    m = read_manifest(folder)
-    plan = m["params"]["plan"]
-    extra = m["extra"]
+    """The dataset card of the build in ``folder``, from its manifest alone: metadata for
+    ``datasets.load_dataset``, summary, how to load and rebuild, per-family counts, the
+    schema and every recorded failure."""
+    m = read_manifest(Path(folder))
+    plan, extra = m["params"]["plan"], m["extra"]
     atlas = plan["atlas"]
+    lines = _card_header(atlas) + _summary(plan, extra) + _usage(atlas)
+    lines += ["## Families", "", markdown_table(_family_rows(plan, extra))]
+    lines += ["## Schema", "", markdown_table(schema_description())]
+    lines += _failures(extra["failures"])
+    return "\n".join(lines) + "\n"
+
+
+def _family_rows(plan: dict[str, Any], extra: dict[str, Any]) -> list[dict[str, Any]]:
     fams = []
     for spec in plan["families"]:
         f = extra["families"][spec["family"]]
@@ -41,9 +50,11 @@ def dataset_readme(folder: str | os.PathLike[str]) -> str:
                 ),
             }
         )
-    tot = extra["totals"]
-    failures = extra["failures"]
-    lines = [
+    return fams
+
+
+def _card_header(atlas: str) -> list[str]:
+    return [
         # dataset card metadata: `datasets.load_dataset("<folder>")` reads its files from here
         "---",
         f"pretty_name: {atlas}",
@@ -59,6 +70,13 @@ def dataset_readme(folder: str | os.PathLike[str]) -> str:
         "",
         f"# {atlas}",
         "",
+    ]
+
+
+def _summary(plan: dict[str, Any], extra: dict[str, Any]) -> list[str]:
+    tot = extra["totals"]
+    atlas = plan["atlas"]
+    return [
         plan.get("description", ""),
         "",
         f"Schema version {SCHEMA_VERSION}. {tot['rows']} polytopes "
@@ -75,6 +93,11 @@ def dataset_readme(folder: str | os.PathLike[str]) -> str:
         f"for the default build); summary: `{atlas}_benchmark.md` in its reports folder "
         "(`reports/` by default).",
         "",
+    ]
+
+
+def _usage(atlas: str) -> list[str]:
+    return [
         "## Load",
         "",
         "```python",
@@ -99,25 +122,18 @@ def dataset_readme(folder: str | os.PathLike[str]) -> str:
         "A killed build (even `kill -9`) resumes where it stopped and writes the same bytes "
         "as an uninterrupted build.",
         "",
-        "## Families",
-        "",
-        markdown_table(fams),
-        "## Schema",
-        "",
-        markdown_table(schema_description()),
     ]
-    if failures:
-        lines += ["## Recorded failures and work-budget stops", ""]
-        lines.append(
-            markdown_table(
-                [
-                    {k: f.get(k) for k in ("polytope_id", "family", "quantity", "algorithm")}
-                    | {"status": f["status"], "message": f.get("message", "")[:120]}
-                    for f in failures
-                ]
-            )
-        )
-    return "\n".join(lines) + "\n"
+
+
+def _failures(failures: list[dict[str, Any]]) -> list[str]:
+    if not failures:
+        return []
+    rows = [
+        {k: f.get(k) for k in ("polytope_id", "family", "quantity", "algorithm")}
+        | {"status": f["status"], "message": f.get("message", "")[:120]}
+        for f in failures
+    ]
+    return ["## Recorded failures and work-budget stops", "", markdown_table(rows)]
 
 
 def write_dataset_readme(folder: str | os.PathLike[str]) -> Path:

@@ -32,6 +32,10 @@ from perflab.harness.progress import (
     reporter_from_args,
 )
 
+__all__ = [
+    "main",
+]
+
 LAST_BUILD = "last-build.json"
 SHOWN_FAILURES = 5
 

@@ -68,6 +68,22 @@ from perflab.harness.cluster import (
 from perflab.harness.lock import build_lock
 from perflab.harness.pool import ordered_results
 
+__all__ = [
+    "BuildResult",
+    "DATA_DIR",
+    "MANIFEST",
+    "Progress",
+    "RUNS",
+    "RowDone",
+    "RowFn",
+    "SYNC_INTERVAL_S",
+    "TIMINGS",
+    "WORK_DIR",
+    "build",
+    "default_bench_dir",
+    "summarise",
+]
+
 RowFn = Callable[[PlanItem, RowBudget], dict[str, Any]]
 Progress = Callable[[int, int], None]
 RowDone = Callable[[dict[str, Any]], None]
@@ -126,20 +142,64 @@ def build(
 ) -> BuildResult:
     """Build (or finish) the atlas of ``plan`` in ``out_dir``.
 
-    ``resume=True`` skips finished shards and reuses journalled rows; ``resume=False``
-    starts afresh (only the family ``only`` when given). ``only`` restricts the run to one
-    family. ``workers > 1`` computes rows in that many spawned processes;
-    ``scheduler="tcp://HOST:PORT"`` on the workers of a running Dask cluster, and
-    ``cluster="local"`` on an embedded Dask ``LocalCluster`` of ``workers`` processes
-    (:func:`perflab.harness.cluster.compute_target`). Wherever rows are computed, they are
-    consumed and written here in plan order, so the bytes are those of a one-process build.
-    ``progress(done, total)`` is called as rows arrive, and
-    ``row_done(record)`` with each computed row's record (its ``failures`` included).
-    ``row_fn(item, budget)`` computes a row (default :func:`perflab.atlas.compute.compute_row`).
+    Wherever rows are computed, they are consumed and written here in plan order, so the
+    bytes are those of a one-process build of the same plan.
 
-    One build per folder: a second build into ``out_dir`` while this one runs raises
-    :class:`perflab.harness.lock.BuildLocked` naming it (stale locks of killed builds are
-    released by the kernel).
+    Parameters
+    ----------
+    plan : BuildPlan
+        What to build (:func:`perflab.atlas.plan.get_plan`).
+    out_dir : path-like
+        The build folder (manifest, ``data/``, journals).
+    bench_dir : path-like, optional
+        Where the raw timing and run logs go (default :func:`default_bench_dir`).
+    only : str, optional
+        Restrict the run to one family.
+    resume : bool
+        Skip finished shards and reuse journalled rows; ``False`` starts afresh (only the
+        family ``only`` when given).
+    workers : int
+        Processes computing rows: a local pool, or the size of ``cluster``.
+    progress : callable, optional
+        ``progress(done, total)``, called as rows arrive.
+    row_fn : callable, optional
+        ``row_fn(item, budget)`` computes a row (default
+        :func:`perflab.atlas.compute.compute_row`).
+    row_done : callable, optional
+        ``row_done(record)`` with each computed row's record (its ``failures`` included).
+    scheduler : str, optional
+        ``tcp://HOST:PORT``: compute on the workers of a running Dask cluster.
+    cluster : str, optional
+        ``"local"`` (an embedded Dask ``LocalCluster``) or ``"slurm"`` (dask-jobqueue) of
+        ``workers`` workers (:func:`perflab.harness.cluster.compute_target`).
+
+    Returns
+    -------
+    BuildResult
+        Whether the build is complete, rows computed and reused, shards written, wall time.
+
+    Raises
+    ------
+    PlanError
+        An unknown family or parameter, before any file is touched.
+    perflab.harness.lock.BuildLocked
+        Another build holds ``out_dir`` (named; a killed build's lock is released by the
+        kernel).
+    perflab.harness.cluster.ClusterError
+        Conflicting cluster options, an unreachable scheduler (at once), a worker with
+        other software, or a row that kept killing workers.
+    perflab.atlas.compute.SafetyNetExceeded
+        A row reached the wall-clock safety net; finished rows are journalled.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from perflab.atlas.plan import get_plan
+    >>> plan = get_plan("atlas-tiny").restricted(families=["regular_polygon"], per_family=1)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     result = build(plan, tmp)
+    >>> result.complete, result.rows_computed
+    (True, 1)
     """
     target = compute_target(workers, scheduler=scheduler, cluster=cluster)
     if only is not None:

@@ -10,6 +10,18 @@ from typing import Any
 from perflab.atlas.schema import SCHEMA_VERSION, features
 from perflab.harness import ManifestError
 
+__all__ = [
+    "AtlasIncomplete",
+    "AtlasManifestError",
+    "AtlasNotFound",
+    "ENV_VAR",
+    "REPO_ROOT",
+    "check_build",
+    "dataset_dir",
+    "load",
+    "read_manifest",
+]
+
 #: The repository root (``src/perflab/atlas/load.py`` -> three folders up).
 REPO_ROOT = Path(__file__).resolve().parents[3]
 ENV_VAR = "PERFLAB_ARTEFACTS"
@@ -72,17 +84,51 @@ def load(
     with_timings: bool = False,
     allow_incomplete: bool = False,
 ) -> Any:
-    """The atlas ``name_or_path`` (``"atlas-tiny"``, ``"atlas-small"`` or a build folder) as
-    a ``datasets.Dataset`` with the features of :func:`perflab.atlas.schema.features`.
+    """A built atlas as a ``datasets.Dataset``, offline, checked against its manifest.
 
     Reads the parquet shards listed in the manifest, in plan order, and checks their
-    SHA-256 against it. No network and no cache folder are used. ``family`` keeps one
-    family. ``with_timings`` adds ``seconds_<quantity>[_<algorithm>]`` columns from the raw
-    timing log next to the build. Raises :class:`AtlasNotFound` when there is no build,
-    :class:`AtlasManifestError` (also a ``ManifestError``) naming an unreadable manifest,
-    :class:`AtlasIncomplete` for a short or inconsistent build (see :func:`check_build`)
-    unless ``allow_incomplete``, and :class:`AtlasNotFound` for a shard whose SHA-256
-    differs from the manifest (always).
+    SHA-256 against it. No network and no cache folder are used.
+
+    Parameters
+    ----------
+    name_or_path : str or path-like
+        ``"atlas-tiny"``, ``"atlas-small"``, ``"atlas-medium"`` (the published builds under
+        ``artefacts/datasets/``) or a build folder.
+    family : str, optional
+        Keep this generator family only.
+    with_timings : bool
+        Add ``seconds_<quantity>[_<algorithm>]`` columns from the raw timing log next to
+        the build.
+    allow_incomplete : bool
+        Return what a short or inconsistent build holds instead of raising.
+
+    Returns
+    -------
+    datasets.Dataset
+        One row per polytope, with the features of :func:`perflab.atlas.schema.features`.
+
+    Raises
+    ------
+    AtlasNotFound
+        No build there, or a shard whose SHA-256 differs from the manifest (always).
+    AtlasManifestError
+        An unreadable manifest (also a ``ManifestError``), named.
+    AtlasIncomplete
+        A short or inconsistent build (see :func:`check_build`), unless
+        ``allow_incomplete``.
+
+    References
+    ----------
+    Hugging Face ``datasets``: https://huggingface.co/docs/datasets
+
+    Examples
+    --------
+    >>> ds = load("atlas-tiny")
+    >>> ds.num_rows, ds[0]["family"]
+    (14, 'regular_polygon')
+    >>> pentagons = load("atlas-small", family="polygon_product")
+    >>> round(pentagons[0]["systolic_ratio"], 6)  # Haim-Kislev-Ostrover: above 1
+    1.047214
     """
     import hashlib
 

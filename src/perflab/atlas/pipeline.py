@@ -19,6 +19,19 @@ from perflab.atlas.plan import BuildPlan, get_plan
 from perflab.atlas.readme import write_dataset_readme
 from perflab.atlas.report import benchmark_report, report_is_current
 
+__all__ = [
+    "AtlasPaths",
+    "BarProgress",
+    "NotebookRun",
+    "build_and_report",
+    "describe",
+    "done_ids",
+    "notebook_build",
+    "notebook_open",
+    "notebook_options",
+    "paths_for",
+]
+
 
 @dataclass(frozen=True)
 class AtlasPaths:

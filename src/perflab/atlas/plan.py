@@ -33,6 +33,20 @@ from typing import Any
 
 from perflab.atlas.schema import CAPACITY_METHODS, canonical_json
 
+__all__ = [
+    "BuildPlan",
+    "FamilySpec",
+    "PLAN_FORMAT",
+    "PlanError",
+    "PlanItem",
+    "RowBudget",
+    "WORK_BUDGET_METHODS",
+    "get_plan",
+    "plan_names",
+    "polytope_id",
+    "shard_key",
+]
+
 PLAN_FORMAT = 1
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 
@@ -434,7 +448,32 @@ def plan_names() -> list[str]:
 
 
 def get_plan(name: str) -> BuildPlan:
-    """The shipped plan of atlas ``name`` (e.g. ``"atlas-small"``), or a plan file path."""
+    """The shipped plan of atlas ``name``, or the plan in a ``.json`` file.
+
+    Parameters
+    ----------
+    name : str
+        ``"atlas-tiny"``, ``"atlas-small"``, ``"atlas-medium"``, ``"atlas-large"`` (the plans
+        in ``perflab/atlas/plans/``) or the path of a plan file ending in ``.json``.
+
+    Returns
+    -------
+    BuildPlan
+        The checked plan (families, grids, seeds, work budgets, methods).
+
+    Raises
+    ------
+    PlanError
+        No such plan, or a plan file that is malformed (the message names the field).
+
+    Examples
+    --------
+    >>> plan = get_plan("atlas-tiny")
+    >>> plan.size, plan.family_names()[:2]
+    (14, ['regular_polygon', 'random_polygon'])
+    >>> get_plan("atlas-large").size
+    1017559
+    """
     p = Path(name)
     if p.suffix == ".json":
         if not p.exists():

@@ -140,38 +140,29 @@ def build(
     scheduler: str | None = None,
     cluster: str | None = None,
 ) -> BuildResult:
-    """Build (or finish) the atlas of ``plan`` in ``out_dir``.
-
-    Wherever rows are computed, they are consumed and written here in plan order, so the
-    bytes are those of a one-process build of the same plan.
+    """Build (or finish) the atlas of ``plan`` in ``out_dir``; wherever rows are computed,
+    they are written here in plan order, so the bytes are those of a one-process build.
 
     Parameters
     ----------
     plan : BuildPlan
         What to build (:func:`perflab.atlas.plan.get_plan`).
-    out_dir : path-like
-        The build folder (manifest, ``data/``, journals).
-    bench_dir : path-like, optional
-        Where the raw timing and run logs go (default :func:`default_bench_dir`).
+    out_dir, bench_dir : path-like
+        The build folder, and where the raw timing and run logs go (default
+        :func:`default_bench_dir`).
     only : str, optional
         Restrict the run to one family.
     resume : bool
-        Skip finished shards and reuse journalled rows; ``False`` starts afresh (only the
-        family ``only`` when given).
+        Skip finished shards, reuse journalled rows; ``False`` starts afresh (``only``).
     workers : int
         Processes computing rows: a local pool, or the size of ``cluster``.
-    progress : callable, optional
-        ``progress(done, total)``, called as rows arrive.
+    progress, row_done : callable, optional
+        ``progress(done, total)`` as rows arrive; ``row_done(record)`` per computed row.
     row_fn : callable, optional
-        ``row_fn(item, budget)`` computes a row (default
-        :func:`perflab.atlas.compute.compute_row`).
-    row_done : callable, optional
-        ``row_done(record)`` with each computed row's record (its ``failures`` included).
-    scheduler : str, optional
-        ``tcp://HOST:PORT``: compute on the workers of a running Dask cluster.
-    cluster : str, optional
-        ``"local"`` (an embedded Dask ``LocalCluster``) or ``"slurm"`` (dask-jobqueue) of
-        ``workers`` workers (:func:`perflab.harness.cluster.compute_target`).
+        ``row_fn(item, budget)`` (default :func:`perflab.atlas.compute.compute_row`).
+    scheduler, cluster : str, optional
+        ``tcp://HOST:PORT`` of a running Dask cluster; or ``"local"`` (an embedded Dask
+        ``LocalCluster``) or ``"slurm"`` (dask-jobqueue) of ``workers`` workers.
 
     Returns
     -------
@@ -183,11 +174,10 @@ def build(
     PlanError
         An unknown family or parameter, before any file is touched.
     perflab.harness.lock.BuildLocked
-        Another build holds ``out_dir`` (named; a killed build's lock is released by the
-        kernel).
+        Another build holds ``out_dir`` (named; a killed build's lock is released).
     perflab.harness.cluster.ClusterError
-        Conflicting cluster options, an unreachable scheduler (at once), a worker with
-        other software, or a row that kept killing workers.
+        Bad cluster options, an unreachable scheduler (at once), a worker with other
+        software, or a row that kept killing workers.
     perflab.atlas.compute.SafetyNetExceeded
         A row reached the wall-clock safety net; finished rows are journalled.
 
@@ -202,13 +192,7 @@ def build(
     (True, 1)
     """
     target = compute_target(workers, scheduler=scheduler, cluster=cluster)
-    if only is not None:
-        plan.spec(only)  # raises PlanError naming the known families
-    if row_fn is None:
-        from perflab.atlas.compute import check_plan, compute_row
-
-        check_plan(plan)  # families and parameters the core knows, before touching files
-        row_fn = compute_row
+    row_fn = _checked_row_fn(plan, only, row_fn)
     out_dir = Path(out_dir)
     bench = Path(bench_dir) if bench_dir is not None else default_bench_dir(out_dir, plan.atlas)
     check_reachable(target)  # an unreachable scheduler fails here, before any file is made
@@ -218,6 +202,19 @@ def build(
     ):
         run = _Run(target, executor)
         return _build(plan, out_dir, bench, only, resume, run, progress, row_fn, row_done)
+
+
+def _checked_row_fn(plan: BuildPlan, only: str | None, row_fn: RowFn | None) -> RowFn:
+    """``row_fn``, or :func:`~perflab.atlas.compute.compute_row` once the plan's families
+    and parameters are known to the core; raises PlanError before any file is touched."""
+    if only is not None:
+        plan.spec(only)  # raises PlanError naming the known families
+    if row_fn is not None:
+        return row_fn
+    from perflab.atlas.compute import check_plan, compute_row
+
+    check_plan(plan)
+    return compute_row
 
 
 @dataclass(frozen=True)

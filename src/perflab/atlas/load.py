@@ -84,10 +84,8 @@ def load(
     with_timings: bool = False,
     allow_incomplete: bool = False,
 ) -> Any:
-    """A built atlas as a ``datasets.Dataset``, offline, checked against its manifest.
-
-    Reads the parquet shards listed in the manifest, in plan order, and checks their
-    SHA-256 against it. No network and no cache folder are used.
+    """A built atlas as a ``datasets.Dataset``, offline (no network, no cache folder): the
+    shards the manifest lists, in plan order, each checked against its SHA-256.
 
     Parameters
     ----------
@@ -130,11 +128,7 @@ def load(
     >>> round(pentagons[0]["systolic_ratio"], 6)  # Haim-Kislev-Ostrover: above 1
     1.047214
     """
-    import hashlib
-
     import datasets
-    import pyarrow as pa
-    import pyarrow.parquet as pq
     from datasets.table import InMemoryTable
 
     folder = dataset_dir(name_or_path)
@@ -148,6 +142,28 @@ def load(
             "resume it or pass allow_incomplete=True"
         )
     feats = features()
+    table = _read_shards(folder, manifest, plan, family, feats)
+    if with_timings:
+        table = _join_timings(table, folder, plan.atlas)
+        feats = None
+    info = datasets.DatasetInfo(
+        description=f"{plan.atlas}: {plan.description}",
+        features=feats,
+        version=SCHEMA_VERSION,
+    )
+    return datasets.Dataset(InMemoryTable(table), info=info, split=datasets.Split.TRAIN)
+
+
+def _read_shards(
+    folder: Path, manifest: dict[str, Any], plan: Any, family: str | None, feats: Any
+) -> Any:
+    """The manifest's shards of ``family`` (all when None) in plan order as one arrow table
+    of the schema ``feats``, each checked against its recorded SHA-256."""
+    import hashlib
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     tables = []
     for key in plan.shards(family):
         info = manifest["done"].get(key)
@@ -163,16 +179,7 @@ def load(
     table = (
         pa.concat_tables(tables) if tables else feats.arrow_schema.empty_table()
     ).replace_schema_metadata(None)
-    table = table.cast(feats.arrow_schema)
-    if with_timings:
-        table = _join_timings(table, folder, plan.atlas)
-        feats = None
-    info = datasets.DatasetInfo(
-        description=f"{plan.atlas}: {plan.description}",
-        features=feats,
-        version=SCHEMA_VERSION,
-    )
-    return datasets.Dataset(InMemoryTable(table), info=info, split=datasets.Split.TRAIN)
+    return table.cast(feats.arrow_schema)
 
 
 def _plan_of(folder: Path, manifest: dict[str, Any]) -> Any:

@@ -189,3 +189,23 @@ def test_bad_cluster_options_are_refused(kwargs, match):
     workers = kwargs.pop("workers", 1)
     with pytest.raises(ClusterError, match=match):
         compute_target(workers, **kwargs)
+
+
+@pytest.mark.deep  # a notebook process plus an embedded cluster: ~20 s
+def test_a_notebook_takes_the_cluster_flags(tmp_path):
+    """``python notebooks/atlas_tiny.py --smoke --cluster local --workers 2`` builds on an
+    embedded Dask cluster and writes the bytes of a one-process build of the same plan."""
+    root = Path(__file__).resolve().parents[2]
+    out = tmp_path / "nb"
+    r = subprocess.run(
+        [sys.executable, str(root / "notebooks/atlas_tiny.py"), "--smoke", "--out", str(out),
+         "--cluster", "local", "--workers", "2"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    runs = (out / "benchmarks" / "atlas-tiny-smoke" / "runs.jsonl").read_text()
+    assert "local Dask cluster of 2 workers" in runs
+    plan = get_plan("atlas-tiny")
+    smoke = plan.restricted(families=plan.family_names()[:3], per_family=1)
+    build(smoke, tmp_path / "inline")
+    assert _data(out / "datasets" / "atlas-tiny-smoke") == _data(tmp_path / "inline")

@@ -93,9 +93,8 @@ def test_the_projection_scales_the_measured_costs(tmp_path):
     assert res.complete
     scaling = {"rows": 6, "sample": "s", "runs": [
         {"workers": 1, "wall_s": 10.0, "rows_per_s": 0.6, "speedup": 1.0},
-        {"workers": 2, "wall_s": 6.25, "rows_per_s": 0.96, "speedup": 1.6,
-         "client_s_per_row": 0.004},
-    ]}  # fmt: skip
+        {"workers": 2, "wall_s": 6.25, "rows_per_s": 0.96, "speedup": 1.6},
+    ], "client": {"client_s_per_row": 0.004}}  # fmt: skip
     (bench / "scaling.json").write_text(json.dumps(scaling))
     target_dict = measured.to_dict()
     target_dict["atlas"] = "tiny-target"
@@ -117,8 +116,8 @@ def test_a_family_the_measured_build_lacks_is_refused(tmp_path):
     measured = _tiny()
     bench = tmp_path / "bench"
     build(measured, tmp_path / "ds", bench_dir=bench)
-    two = {"workers": 2, "speedup": 2, "client_s_per_row": 0.001}
-    (bench / "scaling.json").write_text(json.dumps({"runs": [two]}))
+    scaling = {"runs": [{"workers": 2, "speedup": 2}], "client": {"client_s_per_row": 0.001}}
+    (bench / "scaling.json").write_text(json.dumps(scaling))
     other = BuildPlan.from_dict(
         {"format": 1, "atlas": "o", "families": [{"family": "cube", "grid": {}, "seeds": [0]}]}
     )
@@ -132,3 +131,13 @@ def test_scaling_builds_the_sample_with_one_and_two_workers_to_the_same_bytes():
     assert result.identical and [r.workers for r in result.runs] == [1, 2]
     assert all(r.rows == 6 for r in result.runs)
     assert result.runs[0].speedup == 1.0
+
+
+def test_replaying_a_build_gives_its_bytes_and_the_client_cost(tmp_path):
+    from perflab.atlas.scaling import measure_client
+
+    plan = _tiny()
+    build(plan, tmp_path / "ds", bench_dir=tmp_path / "bench")
+    client = measure_client(plan, tmp_path / "ds", tmp_path / "bench")
+    assert client["rows"] == 6 and client["identical_to_committed"]
+    assert 0 < client["client_s_per_row"] <= client["s_per_row"]

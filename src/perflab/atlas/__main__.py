@@ -80,7 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("plan")
     r.add_argument("--out", default=None)
     s = sub.add_parser(
-        "scaling", help="measure the speed-up from 1 to 2 Dask workers on a sample of a plan"
+        "scaling",
+        help="measure the speed-up from 1 to 2 Dask workers on a sample of a built plan, "
+        "and the client's own time per row by replaying the build",
     )
     s.add_argument("plan")
     s.add_argument("--stride", type=_positive_int, default=50, help="every STRIDE-th seed")
@@ -169,12 +171,20 @@ def _run(args: argparse.Namespace) -> int:
 
 def _scaling(plan: Any, args: argparse.Namespace) -> int:
     """Measure 1 and 2 workers on a sample; write ``BENCH/scaling.json``; print the figures."""
-    from perflab.atlas.scaling import measure_scaling, scaling_dict
+    from perflab.atlas.scaling import measure_client, measure_scaling, scaling_dict
 
+    paths = paths_for(plan.atlas, args.out)
+    client = measure_client(plan, paths.dataset, paths.bench)
+    print(
+        f"{plan.atlas} client replay ({client['rows']} rows, no computation): "
+        f"{1000 * client['s_per_row']:.2f} ms per row, same shards as committed: "
+        f"{client['identical_to_committed']}"
+    )
     result = measure_scaling(plan, stride=args.stride, workers=(1, 2))
-    path = paths_for(plan.atlas, args.out).bench / "scaling.json"
+    path = paths.bench / "scaling.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, json.dumps(scaling_dict(result), indent=2) + "\n")
+    data = {**scaling_dict(result), "client": client}
+    atomic_write_text(path, json.dumps(data, indent=2) + "\n")
     for r in result.runs:
         print(
             f"{plan.atlas} sample ({result.rows} rows): {r.workers} worker(s) {r.wall_s:.1f} s, "

@@ -11,8 +11,10 @@ The plan's compute is ``C = sum(rows x cost)``. On ``N`` workers the build takes
 where ``e`` is the parallel efficiency measured from 1 to 2 workers
 (:mod:`perflab.atlas.scaling`), assumed to hold for ``N`` workers (it does not capture a
 shared file system or a scheduler at 10^5 tasks), ``R`` the plan's rows and ``c`` the client's
-own time per row in the 2-worker scaling build (journal and timing appends, shards,
-manifest: the part that does not parallelise). The cost is ``N * T(N)`` worker core-hours.
+own time per row (timing and journal appends, shards, manifest: the part that does not
+parallelise), measured by replaying the measured build's rows through the builder with no
+computation (:func:`perflab.atlas.scaling.measure_client`). The cost is ``N * T(N)``
+worker core-hours.
 """
 
 from __future__ import annotations
@@ -135,11 +137,18 @@ def project(
         compute_s=total,
         rows_by_family_mean=fallback,
         efficiency=two["speedup"] / 2,
-        client_s_per_row=two["client_s_per_row"],
+        client_s_per_row=scaling["client"]["client_s_per_row"],
         measured_build=run,
         scaling=scaling,
         by_family=by_family,
     )
+
+
+def _load(scaling: dict[str, Any]) -> str:
+    start, end = scaling.get("load_avg_start"), scaling.get("load_avg")
+    if start and end:
+        return f"{start[0]:.1f} at the start, {end[0]:.1f} at the end"
+    return f"{end[0]:.1f} at the end" if end else "not recorded"
 
 
 def _hours(seconds: float) -> str:
@@ -179,12 +188,14 @@ def projection_markdown(p: Projection) -> str:
             f"1 worker {one['wall_s']:.1f} s ({one['rows_per_s']:.2f} rows/s), 2 workers "
             f"{two['wall_s']:.1f} s ({two['rows_per_s']:.2f} rows/s): speed-up "
             f"**{two['speedup']:.2f}x**, parallel efficiency {p.efficiency:.2f}; both builds "
-            f"wrote the same bytes.",
+            f"wrote the same bytes (load average {_load(sc)}).",
             "",
             f"**{p.target} projected** from those records ({p.rows:,} rows; "
             f"{p.rows_by_family_mean:,} costed at their family's mean): "
             f"{p.compute_s / 3600:,.1f} worker-hours of compute (largest shares: {heavy}), "
-            f"{1000 * p.client_s_per_row:.2f} ms of client time per row.",
+            f"{1000 * p.client_s_per_row:.2f} ms of client time per row (replaying "
+            f"{sc['client']['rows']:,} rows of {p.measured} with no computation; shards "
+            f"identical to the committed ones: {sc['client']['identical_to_committed']}).",
             "",
             markdown_table(rows),
             "",

@@ -10,6 +10,12 @@ result is what :mod:`perflab.atlas.projection` extrapolates from (its parallel e
 
 Wall times count the build itself (rows computed, journals, shards, manifest), not the
 cluster's start-up, which is recorded apart.
+
+:func:`measure_client` measures the part that does not parallelise: the client's own time
+per row (timing records, journal, shards, manifest), by replaying a built atlas's rows
+through the builder in this process with no computation (each row's record is rebuilt from
+the committed shards, timing log and manifest), at the plan's real shard size. Its shards
+must come out byte-identical to the committed ones, which it checks.
 """
 
 from __future__ import annotations
@@ -26,7 +32,14 @@ from perflab.atlas.builder import DATA_DIR, build
 from perflab.atlas.plan import BuildPlan, FamilySpec
 from perflab.harness import env_snapshot, env_summary
 
-__all__ = ["ScalingRun", "ScalingResult", "measure_scaling", "sample_plan"]
+__all__ = [
+    "ScalingResult",
+    "ScalingRun",
+    "measure_client",
+    "measure_scaling",
+    "sample_plan",
+    "scaling_dict",
+]
 
 
 def sample_plan(plan: BuildPlan, stride: int) -> BuildPlan:
@@ -85,7 +98,8 @@ class ScalingResult:
     runs: list[ScalingRun]
     identical: bool
     env: str
-    load_avg: list[float] | None = None
+    load_avg: list[float] | None = None  # at the end
+    load_avg_start: list[float] | None = None
     notes: list[str] = field(default_factory=list)
 
     def efficiency(self, workers: int) -> float:
@@ -115,6 +129,7 @@ def measure_scaling(
         depends on its plan only).
     """
     sample = sample_plan(plan, stride)
+    load_start = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
     runs: list[ScalingRun] = []
     with tempfile.TemporaryDirectory(prefix=f"{sample.atlas}-") as tmp:
         for n in workers:
@@ -148,6 +163,7 @@ def measure_scaling(
         identical=identical,
         env=env_summary(env_snapshot()),
         load_avg=list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        load_avg_start=load_start,
     )
 
 
@@ -156,3 +172,59 @@ def scaling_dict(result: ScalingResult) -> dict[str, Any]:
     from dataclasses import asdict
 
     return asdict(result)
+
+
+def _replay_records(plan: BuildPlan, dataset: Path, bench: Path) -> dict[str, dict[str, Any]]:
+    """Each polytope's builder record (row, timings, failures) rebuilt from a finished build."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from perflab.atlas.load import read_manifest
+    from perflab.harness import RunLog
+
+    manifest = read_manifest(dataset)
+    records: dict[str, dict[str, Any]] = {}
+    for info in manifest["done"].values():
+        rows = pq.read_table(dataset / info["path"]).to_pylist() if info["rows"] else []
+        for row in rows:
+            records[row["polytope_id"]] = {"row": row, "timings": [], "failures": []}
+        for f in info["failures"]:
+            rest = {k: v for k, v in f.items() if k not in ("polytope_id", "family")}
+            records[f["polytope_id"]]["failures"].append(rest)
+    head = {"atlas", "run_id", "polytope_id", "family", "dimension", "num_facets", "num_vertices"}
+    for rec in RunLog.iter(bench / "timings.jsonl"):
+        if rec["polytope_id"] in records:
+            t = {k: v for k, v in rec.items() if k not in head}
+            records[rec["polytope_id"]]["timings"].append(t)
+    missing = [it.polytope_id for it in plan.items() if it.polytope_id not in records]
+    if missing:
+        raise ValueError(f"{dataset}: no row for {len(missing)} planned polytopes")
+    return json.loads(json.dumps(records))
+
+
+def measure_client(plan: BuildPlan, dataset: Path, bench: Path) -> dict[str, Any]:
+    """Replay the finished build of ``plan`` in ``dataset`` (timings in ``bench``) through
+    the builder with no computation; return its rows, wall and client seconds per row, and
+    whether every shard came out with the committed SHA-256."""
+    import copy
+
+    from perflab.atlas.load import read_manifest
+
+    records = _replay_records(plan, Path(dataset), Path(bench))
+    committed = {k: v["sha256"] for k, v in read_manifest(dataset)["done"].items()}
+
+    def replay(item: Any, budget: Any) -> dict[str, Any]:
+        return copy.deepcopy(records[item.polytope_id])
+
+    with tempfile.TemporaryDirectory(prefix=f"{plan.atlas}-replay-") as tmp:
+        res = build(plan, Path(tmp) / "ds", bench_dir=Path(tmp) / "bench", row_fn=replay)
+        replayed = {k: v["sha256"] for k, v in read_manifest(Path(tmp) / "ds")["done"].items()}
+    return {
+        "rows": res.rows_computed,
+        "wall_s": res.wall_s,
+        "s_per_row": res.wall_s / res.rows_computed,
+        "client_s_per_row": res.client_s / res.rows_computed,
+        "identical_to_committed": replayed == committed,
+        "load_avg": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+    }

@@ -209,3 +209,29 @@ def test_a_notebook_takes_the_cluster_flags(tmp_path):
     smoke = plan.restricted(families=plan.family_names()[:3], per_family=1)
     build(smoke, tmp_path / "inline")
     assert _data(out / "datasets" / "atlas-tiny-smoke") == _data(tmp_path / "inline")
+
+
+@pytest.mark.deep  # an embedded cluster started twice: ~20 s
+def test_a_client_killed_mid_build_leaves_no_worker_and_resumes(plan_and_local, tmp_path):
+    """SIGKILL the client of a ``--cluster local`` build once rows are journalled: its Dask
+    worker processes go with it, and a re-run resumes to the bytes of a local build."""
+    import psutil
+
+    plan_path, local = plan_and_local
+    cmd = [sys.executable, "-m", "perflab.atlas", "build", str(plan_path), "--out",
+           str(tmp_path), "--cluster", "local", "--workers", "2", "--quiet",
+           "--no-charts"]  # fmt: skip
+    client = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    work = tmp_path / "datasets" / get_plan(str(plan_path)).atlas / ".work"
+    deadline = time.monotonic() + 120
+    while not any(p.stat().st_size for p in work.glob("*.jsonl")) and client.poll() is None:
+        assert time.monotonic() < deadline, "no row was journalled"
+        time.sleep(0.02)
+    children = psutil.Process(client.pid).children(recursive=True)
+    client.kill()
+    client.wait()
+    gone, alive = psutil.wait_procs(children, timeout=30)
+    assert alive == [], f"Dask processes outlived their client: {alive}"
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert _data(tmp_path / "datasets" / get_plan(str(plan_path)).atlas) == local

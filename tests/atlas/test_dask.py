@@ -227,7 +227,9 @@ def test_a_client_killed_mid_build_leaves_no_worker_and_resumes(plan_and_local, 
     while not any(p.stat().st_size for p in work.glob("*.jsonl")) and client.poll() is None:
         assert time.monotonic() < deadline, "no row was journalled"
         time.sleep(0.02)
+    assert client.poll() is None, "the build finished before it could be killed"
     children = psutil.Process(client.pid).children(recursive=True)
+    assert children  # the embedded cluster's processes
     client.kill()
     client.wait()
     gone, alive = psutil.wait_procs(children, timeout=30)

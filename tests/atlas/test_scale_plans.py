@@ -141,3 +141,10 @@ def test_replaying_a_build_gives_its_bytes_and_the_client_cost(tmp_path):
     client = measure_client(plan, tmp_path / "ds", tmp_path / "bench")
     assert client["rows"] == 6 and client["identical_to_committed"]
     assert 0 < client["client_s_per_row"] <= client["s_per_row"]
+
+
+def test_shard_keys_are_the_keys_of_shards():
+    for name in ("atlas-tiny", "atlas-medium"):
+        plan = get_plan(name)
+        assert plan.shard_keys() == list(plan.shards())
+        assert plan.shard_keys("perturbed") == list(plan.shards("perturbed"))

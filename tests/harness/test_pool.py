@@ -67,3 +67,26 @@ def test_workers_die_with_a_killed_parent():
         parent.wait(timeout=30)
     gone, alive = psutil.wait_procs(children, timeout=15)
     assert not alive, f"orphans left: {[p.pid for p in alive]}"
+
+
+def _slow_first(i: int) -> int:
+    time.sleep(1.0 if i == 0 else 0.0)
+    return i
+
+
+def test_completed_results_do_not_wait_for_a_slow_head():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from perflab.harness.pool import completed_results
+
+    with ThreadPoolExecutor(2) as ex:
+        got = list(completed_results(ex, _slow_first, [(i,) for i in range(20)], window=4))
+    assert sorted(got) == [(i, i) for i in range(20)]
+    assert [i for i, _ in got].index(0) > 0  # the others went past the slow one
+
+
+def test_completed_results_raise_a_task_error_and_cancel_the_rest():
+    from perflab.harness.pool import completed_results
+
+    with process_pool(2) as pool, pytest.raises(BrokenProcessPool):
+        list(completed_results(pool, _die, [(i,) for i in range(6)], window=3))

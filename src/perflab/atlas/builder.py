@@ -66,7 +66,7 @@ from perflab.harness.cluster import (
     open_executor,
 )
 from perflab.harness.lock import build_lock
-from perflab.harness.pool import ordered_results
+from perflab.harness.pool import completed_results
 
 __all__ = [
     "BuildResult",
@@ -448,14 +448,18 @@ def _safe_row(row_fn: RowFn, item: PlanItem, budget: RowBudget) -> dict[str, Any
 def _stream(
     todo: list[tuple[str, PlanItem]], row_fn: RowFn, plan: BuildPlan, run: _Run
 ) -> Iterator[tuple[str, PlanItem, dict[str, Any]]]:
-    """Yield ``(shard, item, record)`` in ``todo`` order, computed where ``run`` says.
+    """Yield ``(shard, item, record)`` for every row of ``todo``, computed where ``run``
+    says: in plan order in this process, else in the order they finish.
 
-    One task per row (a row costs 20 ms or more, a Dask task about 2 ms). At most a window
-    of tasks is in flight, so a plan of a million rows does not sit in the scheduler at once.
-    A local pool's worker that dies raises ``BrokenProcessPool`` here instead of leaving the
-    build waiting; on Dask the scheduler reruns a dead worker's rows elsewhere, and a row
-    that killed ``allowed-failures`` workers stops the build with :class:`ClusterError`.
-    Leaving early cancels the rows not yet consumed.
+    Rows of a shard may reach its journal in any order: the shard's file is written from
+    the plan's order once they are all in, so the bytes do not depend on it. One task per
+    row (a row costs 20 ms or more, a Dask task about 2 ms), at most a window of them in
+    flight, so a plan of a million rows does not sit in the scheduler at once, and a slow
+    row does not idle the other workers. A local pool's worker that dies raises
+    ``BrokenProcessPool`` here instead of leaving the build waiting; on Dask the scheduler
+    reruns a dead worker's rows elsewhere, and a row that killed ``allowed-failures``
+    workers stops the build with :class:`ClusterError`. Leaving early cancels the rows in
+    flight.
     """
     if run.executor is None or len(todo) < 2:
         for key, item in todo:
@@ -463,9 +467,10 @@ def _stream(
         return
     tasks = ((row_fn, item, plan.row_budget(item.family)) for _, item in todo)
     n = run.executor.n_workers() if run.target.is_dask else run.target.workers
-    results = ordered_results(run.executor, _safe_row, tasks, window=max(64, 8 * n))
+    results = completed_results(run.executor, _safe_row, tasks, window=max(64, 8 * n))
     try:
-        for (key, item), rec in zip(todo, results, strict=True):
+        for i, rec in results:
+            key, item = todo[i]
             yield key, item, rec
     except Exception as exc:
         if type(exc).__name__ != "KilledWorker":
@@ -544,6 +549,7 @@ def _finish_shard(
         "status_counts": status_counts,
         "failures": failures,
     }
+    manifest.done = _in_plan_order(plan, manifest.done)  # whatever order shards finish in
     manifest.extra = summarise(plan, manifest.done)
     manifest.save()
     log = open_logs.pop(key, None)
@@ -552,13 +558,21 @@ def _finish_shard(
     _journal_path(out_dir, key).unlink(missing_ok=True)
 
 
+def _in_plan_order(plan: BuildPlan, done: dict[str, Any]) -> dict[str, Any]:
+    """``done`` with its shard keys in the plan's order (family, then shard number), so a
+    manifest's bytes do not depend on the order shards finished in, or on a resume."""
+    rank = {name: i for i, name in enumerate(plan.family_names())}
+    keys = sorted(done, key=lambda k: (rank.get(k.split("/", 1)[0], len(rank)), k))
+    return {k: done[k] for k in keys}
+
+
 def summarise(plan: BuildPlan, done: dict[str, Any]) -> dict[str, Any]:
     """Per-family counts, failures and totals of the shards recorded in ``done``."""
-    all_shards = plan.shards()
+    all_shards = plan.shard_keys()
     families: dict[str, dict[str, Any]] = {}
     failures: list[dict[str, Any]] = []
     for spec in plan.families:
-        keys = [k for k in all_shards if k.startswith(spec.family + "/")]
+        keys = plan.shard_keys(spec.family)
         fam = {
             "planned": spec.size,
             "shards": len(keys),

@@ -18,13 +18,20 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import multiprocessing
+import queue
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
 
-__all__ = ["kill_workers", "ordered_results", "process_pool", "worker_setup"]
+__all__ = [
+    "completed_results",
+    "kill_workers",
+    "ordered_results",
+    "process_pool",
+    "worker_setup",
+]
 
 
 def worker_setup() -> None:
@@ -100,4 +107,47 @@ def ordered_results(
             yield fut.result()
     finally:
         for fut in pending:
+            fut.cancel()
+
+
+def completed_results(
+    executor: Executor | Any,
+    fn: Callable[..., Any],
+    tasks: Iterable[tuple],
+    *,
+    window: int,
+) -> Iterator[tuple[int, Any]]:
+    """``(i, fn(*task_i))`` for every task, computed by ``executor``, yielded as they finish.
+
+    At most ``window`` tasks are in flight (submitted, not yet finished); each finished one
+    is replaced by the next task. Unlike :func:`ordered_results`, a slow task does not hold
+    back the others: with 1,000 workers and a 90 s task at the head, ordered consumption
+    would leave every other worker idle once the window is full. Works with any executor
+    whose futures have ``add_done_callback`` and ``result()`` (``concurrent.futures``, Dask).
+    A task's exception is raised here; leaving early cancels the tasks in flight.
+    """
+    if isinstance(window, bool) or int(window) < 1:
+        raise ValueError(f"window must be a positive integer, got {window!r}")
+    finished: queue.SimpleQueue[int] = queue.SimpleQueue()
+    live: dict[int, Any] = {}
+    source = enumerate(tasks)
+
+    def submit_next() -> None:
+        nxt = next(source, None)
+        if nxt is not None:
+            i, task = nxt
+            fut = executor.submit(fn, *task)
+            live[i] = fut
+            fut.add_done_callback(lambda _f, i=i: finished.put(i))
+
+    try:
+        for _ in range(int(window)):
+            submit_next()
+        while live:
+            i = finished.get()
+            result = live.pop(i).result()
+            submit_next()
+            yield i, result
+    finally:
+        for fut in live.values():
             fut.cancel()

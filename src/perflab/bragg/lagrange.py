@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import torch
 
+__all__ = ["lagrange_terms", "lagrange_weight_derivatives", "lagrange_weights"]
+
 
 def lagrange_terms(t: torch.Tensor) -> tuple[torch.Tensor, ...]:
     """The four weights ``(w_0, w_1, w_2, w_3)`` as separate tensors of ``t``'s shape (the

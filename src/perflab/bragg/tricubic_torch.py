@@ -28,6 +28,17 @@ import torch
 from perflab.bragg.grid import GridSpec, check_finite, in_range_mask, nearest_index
 from perflab.bragg.lagrange import lagrange_terms, lagrange_weight_derivatives, lagrange_weights
 
+__all__ = [
+    "DEFAULT_CHUNK",
+    "Prepared",
+    "backward",
+    "contract",
+    "forward",
+    "forward_chunk",
+    "prepare",
+    "row_table",
+]
+
 DEFAULT_CHUNK = 16_384
 
 

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+__all__ = ["CFLAGS", "SOURCE", "CLoopBuild", "CLoopUnavailable", "build", "run"]
+
 SOURCE = Path(__file__).with_name("csrc") / "polin3_loop.c"
 CFLAGS = ("-O",)  # nanoBragg.c's documented build: gcc -O -o nanoBragg nanoBragg.c -lm
 

@@ -12,6 +12,18 @@ from typing import Any
 
 from perflab.harness import atomic_write_text, env_summary, markdown_table, save_chart, write_report
 
+__all__ = [
+    "absorption_chart",
+    "charts",
+    "choices",
+    "cold_warm_chart",
+    "filter_results",
+    "interpretation",
+    "render_markdown",
+    "tricubic_chart",
+    "write_bench_report",
+]
+
 
 def _fmt_rate(x: float | None) -> str:
     return "n/a" if x is None else f"{x / 1e6:.2f} M/s"

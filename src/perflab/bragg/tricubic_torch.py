@@ -77,15 +77,6 @@ def _gather_block(spec: GridSpec, G: torch.Tensor, base: torch.Tensor) -> torch.
     return G.index_select(0, idx).view(-1, 4, 4, 4)
 
 
-def _outside_values(spec: GridSpec, h, k, l) -> torch.Tensor:
-    """Value for a point that fails the range check: nearest node or default_F."""
-    default = torch.full_like(h, spec.default_F)
-    if not spec.nearest:
-        return default
-    idx, on = nearest_index(spec, h, k, l)
-    return torch.where(on, spec.flat.take(idx).to(h.dtype), default)
-
-
 class Prepared(NamedTuple):
     """What the fused forward needs for every chunk, built once per call (per-axis
     constants as (3, 1) columns, to broadcast against (3, n) queries)."""

@@ -82,7 +82,7 @@ def _(cfg, mo, n_steps, out_dir, writes):
 
 @app.cell
 def _(mo, results):
-    from perflab.bragg.bench_report import choices
+    from perflab.bragg.bench.report import choices
 
     backend = mo.ui.dropdown(choices(results, "backend"), value="all", label="backend")
     dtype = mo.ui.dropdown(choices(results, "dtype"), value="all", label="dtype")
@@ -105,7 +105,7 @@ def _(mo, quick):
 
 @app.cell
 def _(backend, dtype, grid, mo, quick_rows, results):
-    from perflab.bragg.bench_report import charts, filter_results, interpretation
+    from perflab.bragg.bench.report import charts, filter_results, interpretation
 
     _all = {**results, "tricubic": results["tricubic"] + quick_rows}
     shown = filter_results(_all, backend=backend.value, dtype=dtype.value, grid=grid.value)
@@ -132,7 +132,7 @@ def _(backend, dtype, grid, mo, quick_rows, results):
 
 @app.cell
 def _(out_dir, results, writes):
-    from perflab.bragg.bench_report import write_bench_report
+    from perflab.bragg.bench.report import write_bench_report
 
     if writes:
         written = write_bench_report(results, out_dir)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import shutil
 
+import numpy as np
 import pytest
 import torch
 
-from perflab.bragg import bench
-from perflab.bragg.bench import BenchConfig, parse_args, run_bench
-from perflab.bragg.bench_report import write_bench_report
+from perflab.bragg.bench import BenchConfig, parse_args, planned_steps, run_bench
+from perflab.bragg.bench import cases as bench_cases
+from perflab.bragg.bench import runner as bench_runner
+from perflab.bragg.bench.report import write_bench_report
 
 HAVE_GCC = shutil.which("gcc") is not None
 
@@ -52,25 +54,33 @@ def test_results_have_dtypes_threads_and_rates(tiny_results):
 
 @pytest.mark.skipif(not HAVE_GCC, reason="gcc not found: the C baseline cannot be built")
 def test_c_loop_is_measured_and_is_the_target(monkeypatch):
-    monkeypatch.setattr(bench, "TARGET", {"points": 400, "grid": 9, "dtype": "float64",
-                                          "threads": 1})  # fmt: skip
+    monkeypatch.setattr(bench_cases, "TARGET", {"points": 400, "grid": 9, "dtype": "float64",
+                                                "threads": 1})  # fmt: skip
     cfg = BenchConfig(sizes=[8], points=[400], grids=[9], layers=[1], backends=["torch"],
-                      dtypes=["float64"], threads=[1], repeats=2, parity_points=100,
+                      dtypes=["float64"], threads=[1], repeats=3, parity_points=100,
                       fresh_caches=False, cold=False)  # fmt: skip
-    r = run_bench(cfg, progress=lambda msg: None)
+    events: list[str] = []
+    r = run_bench(cfg, progress=events.append)
+    assert len(events) == planned_steps(cfg) and events[-1].startswith("target: C loop")
     c = [row for row in r["tricubic"] if row["backend"] == "c_loop"]
-    assert len(c) == 1 and c[0]["threads"] == 1 and len(c[0]["warm_s"]) == 2
-    t = r["target"]
-    assert t["points_per_s"] == c[0]["points_per_s"] and "C loop" in t["source"]
-    torch_rate = next(x for x in r["tricubic"] if x["backend"] == "torch")["points_per_s"]
-    assert t["ratio_to_c_loop"]["torch"] == pytest.approx(torch_rate / c[0]["points_per_s"])
+    assert len(c) == 1 and c[0]["threads"] == 1 and len(c[0]["warm_s"]) == 3
+    # the target comes from the paired rounds: C loop then torch, back to back, 3 times
+    pairs, t = r["target_pairs"], r["target"]
+    assert pairs["rounds"] == 3 and len(pairs["c_loop_s"]) == len(pairs["backend_s"]["torch"]) == 3
+    c_s, b_s = pairs["c_loop_s"], pairs["backend_s"]["torch"]
+    per_round = [c / b for c, b in zip(c_s, b_s, strict=True)]
+    assert pairs["ratios"]["torch"] == pytest.approx(per_round)
+    assert t["method"] == "paired rounds" and "C loop" in t["source"]
+    assert t["ratio_to_c_loop"]["torch"] == pytest.approx(float(np.median(per_round)))
+    assert t["points_per_s"] == pytest.approx(400 / float(np.median(pairs["c_loop_s"])))
+    assert t["met_by"]["torch"] == (t["ratio_to_c_loop"]["torch"] >= 1)
     par = [p for p in r["parity"] if p["backend"] == "c_loop"]
     assert par and par[0]["passed"] and par[0]["max_rel_error"] < 1e-13
     assert "gcc -O" in r["cloop"]["command"]
 
 
 def test_cold_start_runs_in_a_fresh_process_and_is_bounded():
-    from perflab.bragg.bench_cold import cold_start
+    from perflab.bragg.bench.cold import cold_start
 
     row = cold_start("torch", "float64", grid=9, points=200, threads=1, budget_s=120,
                      cache_dir=None)  # fmt: skip
@@ -82,7 +92,7 @@ def test_cold_start_runs_in_a_fresh_process_and_is_bounded():
     # a backend whose cold start ran past its budget gets no warm rows, with the reason
     cfg = BenchConfig(points=[200], grids=[9], backends=["torch"], dtypes=["float64"],
                       threads=[1], repeats=1)  # fmt: skip
-    rows, skipped = bench.bench_tricubic(cfg, torch.device("cpu"), lambda m: None, [late])
+    rows, skipped = bench_runner.bench_tricubic(cfg, torch.device("cpu"), lambda m: None, [late])
     assert rows == [] and "budget" in skipped[0]["reason"]
 
 
@@ -133,7 +143,7 @@ def test_dashboard_filters_over_the_published_results():
     """The tricubic dashboard's backend/dtype/grid controls over reports/tricubic_baseline."""
     from pathlib import Path
 
-    from perflab.bragg.bench_report import charts, choices, filter_results
+    from perflab.bragg.bench.report import charts, choices, filter_results
 
     root = Path(__file__).resolve().parents[2]
     results = json.loads((root / "reports/tricubic_baseline/results.json").read_text())
@@ -151,7 +161,7 @@ def test_dashboard_filters_over_the_published_results():
 
 
 def test_quick_measurement_is_small_labelled_and_restores_threads():
-    from perflab.bragg.bench import quick_tricubic_rows
+    from perflab.bragg.bench.runner import quick_tricubic_rows
 
     before = torch.get_num_threads()
     rows = quick_tricubic_rows("float32", points=2_000, grid=11)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 import re
 
-from perflab.bragg.bench import main, parse_args, planned_steps
+from perflab.bragg.bench.__main__ import main
+from perflab.bragg.bench.pipeline import parse_args, planned_steps
 
 LINE = re.compile(
     r"^\[bragg bench\] (\d+)/(\d+) cases \(\d+\.\d%\) \| [\d.]+ cases/s \| now (.+) \| "

@@ -32,6 +32,8 @@ import torch
 from perflab.bragg.arrays import array_context, as_float_tensor
 from perflab.bragg.geometry import as_real, layer_count, layer_step
 
+__all__ = ["ABSORB_MODES", "absorb", "capture_fractions"]
+
 ABSORB_MODES = ("sum", "last", "running")
 
 
@@ -59,20 +61,46 @@ def capture_fractions(
     step_rule: str = "nanobragg",
     per_layer: bool = True,
 ):
-    """Capture fraction per layer and pixel, shape ``(layers,) + pixels``.
+    """Capture fraction per layer and pixel: ``c_t = exp(-t a) (1 - exp(-a))``, a = dz mu / rho_t.
 
-    ``per_layer=True`` (default, nanoBragg's arithmetic): ``parallax`` has shape
-    ``(layers,) + pixels`` (as ``parallax(layer_positions(...), odet)`` gives) and layer t
-    uses its own rho_t. ``per_layer=False``: ``parallax`` has shape ``pixels``, one rho per
-    pixel for every layer (not nanoBragg's number for a finite thickness).
+    Parameters
+    ----------
+    parallax : tensor or ndarray
+        ``per_layer=True`` (default, nanoBragg's arithmetic): shape ``(layers,) + pixels``, one
+        rho per layer (``parallax(layer_positions(...), odet)``). ``per_layer=False``: shape
+        ``pixels``, one rho per pixel for every layer (not nanoBragg's number).
+    thickness : float, sensor thickness (m); 0 means no absorption.
+    attenuation_length : float, 1 / mu (m); ``inf`` means no absorption.
+    steps : int, number of layers (at most :data:`perflab.bragg.geometry.MAX_STEPS`).
+    step_rule : {"nanobragg", "uniform"}, see :func:`perflab.bragg.layer_step`.
+    per_layer : bool, whether ``parallax`` holds one rho per layer.
 
-    ``thickness == 0`` or ``attenuation_length == inf`` return ones of shape
-    ``(1,) + pixels`` (no absorption, one layer, as nanoBragg); with ``per_layer=True`` the
-    parallax may then have 1 or ``steps`` layers. Raises ``ValueError`` for parallax <= 0,
-    > 1 or non-finite, a per-layer parallax whose leading axis is not the number of layers,
-    a negative or non-finite thickness, a non-positive or NaN attenuation length, or bad
-    steps/step_rule (steps is capped at ``perflab.bragg.geometry.MAX_STEPS``); each message
-    names the parameter. ``TypeError`` for a non-bool ``per_layer``.
+    Returns
+    -------
+    tensor or ndarray, shape ``(layers,) + pixels``
+        Ones of shape ``(1,) + pixels`` without absorption (as nanoBragg: one layer).
+
+    Raises
+    ------
+    ValueError
+        Parallax <= 0, > 1 or non-finite; a per-layer parallax whose leading axis is not the
+        number of layers; bad thickness, attenuation length, steps or step rule (named).
+    TypeError
+        A non-bool ``per_layer``.
+
+    References
+    ----------
+    J. Holton, nanoBragg.c (pixel loop, detector thickness); Beer-Lambert absorption.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> capture_fractions(np.ones((2, 1)), thickness=100e-6, attenuation_length=100e-6,
+    ...                   steps=2, step_rule="uniform").round(6).tolist()
+    [[0.393469], [0.238651]]
+    >>> capture_fractions(np.ones((1, 1)), thickness=100e-6, attenuation_length=np.inf,
+    ...                   steps=2).tolist()
+    [[1.0]]
     """
     if not isinstance(per_layer, bool):
         raise TypeError(f"per_layer must be True or False, got {per_layer!r}")
@@ -109,24 +137,43 @@ def capture_fractions(
 def absorb(layer_images_or_intensity: Any, capture_fraction: Any, mode: str = "sum"):
     """Combine intensities with per-layer capture fractions into a detector image.
 
-    ``layer_images_or_intensity`` is either per-layer images, shape ``(terms,) + pixels``
-    (the intensity computed at each layer's shifted pixel position), or one intensity of
-    shape ``pixels`` used for every term. ``capture_fraction`` has shape
-    ``(terms,) + pixels`` (from :func:`capture_fractions`; a term is a layer, or for
-    ``"running"`` one step of nanoBragg's loop, see below).
+    ``mode="sum"``: ``sum_t c_t I_t`` (the physical model). ``mode="last"``:
+    ``c_{last} * sum_t I_t``, nanoBragg.c without ``-oversample_thick`` (its default: the
+    sum over all layers is multiplied once, after the loop, by the last layer's capture,
+    computed at the pixel's first sub-pixel). ``mode="running"``: ``acc = (acc + I_t) c_t``
+    in order from 0, nanoBragg.c with ``-oversample_thick`` (``I *= capture_fraction`` after
+    every term: pass its terms layers outer, then subS, subF, each with its capture).
 
-    ``mode="sum"``: ``sum_t c_t I_t``, each layer's signal weighted by the fraction that
-    layer absorbs (the physical model).
-    ``mode="last"``: ``c_{last} * sum_t I_t``: nanoBragg.c without ``-oversample_thick`` (its
-    default): the contributions are accumulated over all layers and multiplied once, after
-    the loop, by the capture fraction left over from the last layer (computed at the
-    pixel's first sub-pixel, see :func:`perflab.bragg.detector_pixel_positions`).
-    ``mode="running"``: ``acc = (acc + I_t) * c_t`` for t in order, from ``acc = 0``:
-    nanoBragg.c with ``-oversample_thick``, which multiplies its running sum ``I`` by the
-    current capture fraction after every term it adds (``I *= capture_fraction``). The C
-    does this once per source, phi step and mosaic domain inside each sub-pixel of each
-    layer, so pass its terms in that order (layers outer, then subS, subF) with each
-    term's capture fraction.
+    Parameters
+    ----------
+    layer_images_or_intensity : tensor or ndarray
+        Per-term images, shape ``(terms,) + pixels``, or one intensity of shape ``pixels``
+        used for every term.
+    capture_fraction : tensor or ndarray, shape ``(terms,) + pixels``
+        From :func:`capture_fractions` (a term is a layer, or one step of the C's loop).
+    mode : {"sum", "last", "running"}
+
+    Returns
+    -------
+    tensor or ndarray, shape ``pixels``
+
+    Raises
+    ------
+    ValueError
+        Unknown mode, no leading layer axis, or shapes that do not match.
+
+    References
+    ----------
+    J. Holton, nanoBragg.c (pixel loop, ``-oversample_thick``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> images, cf = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[0.5, 0.5], [0.25, 0.25]])
+    >>> absorb(images, cf).tolist(), absorb(images, cf, mode="last").tolist()
+    ([1.25, 2.0], [1.0, 1.5])
+    >>> absorb(images, cf, mode="running").tolist()
+    [0.875, 1.25]
     """
     if mode not in ABSORB_MODES:
         raise ValueError(f"mode must be one of {ABSORB_MODES}, got {mode!r}")

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import torch
 
+__all__ = ["ArrayContext", "array_context", "as_float_tensor"]
+
 
 @dataclass(frozen=True)
 class ArrayContext:

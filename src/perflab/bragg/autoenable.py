@@ -2,16 +2,45 @@
 
 from __future__ import annotations
 
+__all__ = ["interpolation_enabled"]
+
 
 def interpolation_enabled(
     Na: int, Nb: int, Nc: int, *, requested: bool | None = None, has_hkl: bool = True
 ) -> bool:
     """Whether nanoBragg interpolates structure factors.
 
-    Without HKL data there is no grid to interpolate: off. An explicit user choice
-    (``requested`` True/False, nanoBragg's ``-interpolate`` / ``-nointerpolate``) wins.
-    Otherwise interpolation is on only for a small crystal, when any of the numbers of unit
-    cells Na, Nb, Nc is <= 2 (nanoBragg.c: "auto-selected tricubic interpolation").
+    Without HKL data there is no grid to interpolate: off. An explicit choice (``requested``,
+    nanoBragg's ``-interpolate`` / ``-nointerpolate``) wins. Otherwise interpolation is on
+    only for a small crystal: any of Na, Nb, Nc <= 2 ("auto-selected tricubic interpolation").
+
+    Parameters
+    ----------
+    Na, Nb, Nc : int, unit cells along a, b, c (>= 0).
+    requested : bool, optional, the user's explicit choice.
+    has_hkl : bool, whether structure factors were given.
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    ValueError
+        A negative number of unit cells (named).
+
+    References
+    ----------
+    J. Holton, nanoBragg.c (option parsing, "auto-selected tricubic interpolation").
+
+    Examples
+    --------
+    >>> interpolation_enabled(10, 10, 10), interpolation_enabled(1, 10, 10)
+    (False, True)
+    >>> interpolation_enabled(10, 10, 10, requested=True)
+    True
+    >>> interpolation_enabled(1, 1, 1, has_hkl=False)
+    False
     """
     for name, n in (("Na", Na), ("Nb", Nb), ("Nc", Nc)):
         if n < 0:

@@ -28,6 +28,8 @@ from perflab.bragg.workloads import tricubic_call
 from perflab.harness import atomic_write_text, env_snapshot
 from perflab.harness.escalation import escalation_verdict
 
+__all__ = ["RUNS", "hot_spot_share", "main", "measure_verdict"]
+
 RUNS = 10
 
 

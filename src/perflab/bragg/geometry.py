@@ -18,6 +18,18 @@ import torch
 
 from perflab.bragg.arrays import array_context, as_float_tensor
 
+__all__ = [
+    "MAX_STEPS",
+    "STEP_RULES",
+    "as_real",
+    "detector_pixel_positions",
+    "detector_subpixel_positions",
+    "layer_count",
+    "layer_positions",
+    "layer_step",
+    "parallax",
+]
+
 STEP_RULES = ("nanobragg", "uniform")
 #: Most sensor layers accepted (nanoBragg runs use a handful; the per-layer arrays grow as
 #: steps x pixels, and 10^7 layers took 19 s of allocation for three pixels)
@@ -52,12 +64,33 @@ def _check_steps(steps: Any) -> int:
 def layer_step(thickness: float, steps: int, step_rule: str = "nanobragg") -> float:
     """Depth between sensor layers.
 
-    ``"nanobragg"``: ``thickness / (steps - 1)`` (nanoBragg when thickness and the number of
-    steps are both given; the last layer then starts at ``thickness`` and ends past it;
-    nanoBragg raises ``steps=1`` to 2, here ``steps`` must be >= 2);
-    ``"uniform"``: ``thickness / steps`` (layers tile the sensor exactly).
-    Zero thickness gives 0 for any ``steps`` >= 1 (nanoBragg then uses a single layer).
-    ``steps`` is capped at :data:`MAX_STEPS`; a bad value raises ``ValueError`` naming it.
+    Parameters
+    ----------
+    thickness : float, sensor thickness (m), finite and >= 0.
+    steps : int, number of layers, 1..:data:`MAX_STEPS`.
+    step_rule : {"nanobragg", "uniform"}
+        ``"nanobragg"``: ``thickness / (steps - 1)`` (nanoBragg with thickness and steps
+        given; the last layer starts at ``thickness``; needs steps >= 2, where nanoBragg
+        raises 1 to 2). ``"uniform"``: ``thickness / steps`` (layers tile the sensor).
+
+    Returns
+    -------
+    float
+        0 for zero thickness, whatever ``steps`` (nanoBragg then uses one layer).
+
+    Raises
+    ------
+    ValueError
+        A bad thickness, steps or rule (the message names it).
+
+    References
+    ----------
+    J. Holton, nanoBragg.c (``detector_thickstep``).
+
+    Examples
+    --------
+    >>> layer_step(320e-6, 5), layer_step(320e-6, 4, "uniform"), layer_step(0.0, 3)
+    (8e-05, 8e-05, 0.0)
     """
     if step_rule not in STEP_RULES:
         raise ValueError(f"step_rule must be one of {STEP_RULES}, got {step_rule!r}")
@@ -116,12 +149,41 @@ def detector_pixel_positions(
 ):
     """Pixel positions, shape ``(slow, fast, 3)``.
 
-    By default the pixel centres, pix0 + (f+1/2) p fdet + (s+1/2) p sdet. With
-    ``subpixel=(subS, subF)`` and ``oversample=o``, the centre of that sub-pixel of every
-    pixel, as nanoBragg.c computes it: ``Fdet = (p/o) (f o + subF) + (p/o)/2`` (likewise
-    Sdet). nanoBragg without ``-oversample_thick`` takes each layer's capture fraction at
-    the first sub-pixel, ``subpixel=(0, 0)``; see :func:`detector_subpixel_positions` for
-    all of them.
+    By default the pixel centres, ``pix0 + (f + 1/2) p fdet + (s + 1/2) p sdet``. With
+    ``subpixel=(subS, subF)`` and ``oversample=o``, that sub-pixel's centre in every pixel,
+    as nanoBragg.c computes it: ``Fdet = (p/o) (f o + subF) + (p/o)/2`` (likewise Sdet).
+
+    Parameters
+    ----------
+    pix0, fdet, sdet : 3-vectors
+        Position of pixel (0, 0)'s corner, fast and slow unit axes (m).
+    shape : (slow, fast), positive.
+    pixel_size : float, p (m).
+    oversample : int, sub-pixels per pixel edge (>= 1).
+    subpixel : (subS, subF) in [0, oversample), optional.
+        nanoBragg without ``-oversample_thick`` takes each layer's capture fraction at
+        ``(0, 0)``; :func:`detector_subpixel_positions` gives all of them.
+
+    Returns
+    -------
+    tensor or ndarray, shape ``(slow, fast, 3)``
+
+    Raises
+    ------
+    ValueError
+        Vectors not of length 3, a non-positive shape, a bad oversample or sub-pixel.
+
+    References
+    ----------
+    J. Holton, nanoBragg.c (pixel and sub-pixel loops).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pos = detector_pixel_positions(np.array([0.1, -1e-4, -1e-4]), np.array([0.0, 0.0, 1.0]),
+    ...                                np.array([0.0, 1.0, 0.0]), (2, 2), 1e-4)
+    >>> pos.shape, pos[0, 0].tolist()
+    ((2, 2, 3), [0.1, -5e-05, -5e-05])
     """
     ctx, p0, f, s, ns, nf = _detector_axes(pix0, fdet, sdet, shape)
     o = _check_oversample(oversample)
@@ -146,8 +208,36 @@ def detector_pixel_positions(
 def detector_subpixel_positions(
     pix0: Any, fdet: Any, sdet: Any, shape: tuple[int, int], pixel_size: float, oversample: int
 ):
-    """Every sub-pixel centre, shape ``(slow, fast, o, o, 3)`` indexed ``[s, f, subS, subF]``
-    (nanoBragg.c's loop order inside a pixel: subS outer, subF inner)."""
+    """Every sub-pixel centre, shape ``(slow, fast, o, o, 3)`` indexed ``[s, f, subS, subF]``.
+
+    nanoBragg.c's loop order inside a pixel: subS outer, subF inner.
+
+    Parameters
+    ----------
+    pix0, fdet, sdet, shape, pixel_size : as :func:`detector_pixel_positions`.
+    oversample : int, o (>= 1).
+
+    Returns
+    -------
+    tensor or ndarray, shape ``(slow, fast, o, o, 3)``
+
+    Raises
+    ------
+    ValueError
+        As :func:`detector_pixel_positions`.
+
+    References
+    ----------
+    J. Holton, nanoBragg.c (sub-pixel loop).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sub = detector_subpixel_positions(np.zeros(3), np.array([0.0, 0.0, 1.0]),
+    ...                                   np.array([0.0, 1.0, 0.0]), (1, 1), 1e-4, 2)
+    >>> sub.shape, sub[0, 0, 0, :, 2].round(9).tolist()
+    ((1, 1, 2, 2, 3), [2.5e-05, 7.5e-05])
+    """
     ctx, p0, f, s, ns, nf = _detector_axes(pix0, fdet, sdet, shape)
     o = _check_oversample(oversample)
     sub = pixel_size / o
@@ -160,11 +250,36 @@ def detector_subpixel_positions(
 
 def layer_positions(positions: Any, normal: Any, *, thickness: float, steps: int,
                     step_rule: str = "nanobragg"):  # fmt: skip
-    """Positions shifted into each sensor layer: shape ``(steps,) + positions.shape``.
+    """Positions shifted into each sensor layer: ``positions + t dz normal`` for each layer t.
 
-    Layer t is at ``positions + t * dz * normal`` with dz from :func:`layer_step`. Zero
-    thickness gives one layer, the front face (as nanoBragg, and as
-    :func:`perflab.bragg.capture_fractions`, so the two shapes agree for ``absorb``).
+    Parameters
+    ----------
+    positions : tensor or ndarray, trailing axis of 3 (m).
+    normal : 3-vector, the detector normal (odet).
+    thickness, steps, step_rule : as :func:`layer_step`.
+
+    Returns
+    -------
+    tensor or ndarray, shape ``(layers,) + positions.shape``
+        One layer (the front face) for zero thickness, as nanoBragg and as
+        :func:`perflab.bragg.capture_fractions`, so the shapes agree for ``absorb``.
+
+    Raises
+    ------
+    ValueError
+        Bad shapes, thickness, steps or rule.
+
+    References
+    ----------
+    J. Holton, nanoBragg.c (``Odet = thick_tic * detector_thickstep``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lp = layer_positions(np.array([[0.1, 0.0, 0.0]]), np.array([1.0, 0.0, 0.0]),
+    ...                      thickness=300e-6, steps=4)
+    >>> lp.shape, lp[:, 0, 0].round(6).tolist()
+    ((4, 1, 3), [0.1, 0.1001, 0.1002, 0.1003])
     """
     ctx = array_context(positions, normal)
     pos = as_float_tensor(positions, "positions", ctx)
@@ -178,7 +293,33 @@ def layer_positions(positions: Any, normal: Any, *, thickness: float, steps: int
 
 
 def parallax(positions: Any, normal: Any):
-    """``rho = <positions / |positions|, unit(normal)>`` over the trailing axis of 3."""
+    """Parallax factor ``rho = <positions / |positions|, unit(normal)>`` over the trailing axis.
+
+    Parameters
+    ----------
+    positions : tensor or ndarray, trailing axis of 3 (m, from the sample).
+    normal : 3-vector, the detector normal.
+
+    Returns
+    -------
+    tensor or ndarray, ``positions.shape[:-1]``: the cosine between ray and normal.
+
+    Raises
+    ------
+    ValueError
+        Bad shapes, or a position at the sample (zero length).
+
+    References
+    ----------
+    J. Holton, nanoBragg.c (``parallax = dot_product(diffracted, odet)``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rho = parallax(np.array([[1.0, 0.0, 0.0], [1.0, 1.0, 0.0]]), np.array([2.0, 0.0, 0.0]))
+    >>> rho.round(6).tolist()
+    [1.0, 0.707107]
+    """
     ctx = array_context(positions, normal)
     pos = as_float_tensor(positions, "positions", ctx)
     n = as_float_tensor(normal, "normal", ctx).to(pos.dtype)

@@ -32,6 +32,18 @@ from typing import Any
 import numpy as np
 import torch
 
+__all__ = [
+    "DTYPES",
+    "TOL",
+    "check_absorption",
+    "check_sticky_and_gradients",
+    "check_tricubic",
+    "cuda_unavailable_reason",
+    "main",
+    "render",
+    "run_checks",
+]
+
 TOL = {"float64": 1e-12, "float32": 1e-5}
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 

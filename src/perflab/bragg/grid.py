@@ -23,6 +23,19 @@ from typing import Any
 import numpy as np
 import torch
 
+__all__ = [
+    "INDEX_MAX",
+    "INDEX_MIN",
+    "OUT_OF_RANGE_MODES",
+    "GridSpec",
+    "check_finite",
+    "check_out_of_range",
+    "in_range_mask",
+    "make_grid_spec",
+    "nearest_index",
+    "parse_hkl_min",
+]
+
 OUT_OF_RANGE_MODES = ("nearest", "default")
 INDEX_MIN, INDEX_MAX = -(2**31), 2**31 - 1
 

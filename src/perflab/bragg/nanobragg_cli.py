@@ -46,6 +46,8 @@ from typing import Any
 
 from perflab.bragg.geometry import layer_step
 
+__all__ = ["DetectorSettings", "nanobragg_detector_settings"]
+
 
 @dataclass(frozen=True)
 class DetectorSettings:
@@ -108,6 +110,35 @@ def _steps_and_rule(thick: float, n: int) -> tuple[int, str]:
     return max(n, 2), "nanobragg"  # thick / (n - 1) per layer
 
 
+def _validated(detector_thick_um: Any, detector_thicksteps: Any, oversample: Any):
+    """Thickness in m (0 when not given) and the number of steps (-1 when not given)."""
+    thick = 0.0 if detector_thick_um is None else float(detector_thick_um) * 1e-6
+    if not thick >= 0.0 or math.isinf(thick):
+        raise ValueError(f"detector_thick_um must be finite and >= 0, got {detector_thick_um!r}")
+    n = -1 if detector_thicksteps is None else detector_thicksteps
+    if isinstance(n, bool) or int(n) != n:
+        raise ValueError(f"detector_thicksteps must be an integer, got {detector_thicksteps!r}")
+    if isinstance(oversample, bool) or int(oversample) != oversample or oversample < 1:
+        raise ValueError(f"oversample must be a positive integer, got {oversample!r}")
+    return thick, int(n)
+
+
+def _after_abs(detector_abs_um: Any, thick: float, abs_before_thick: bool):
+    """Steps 1-2: (thickness, mu) once ``-detector_abs`` is read (mu -1: unset)."""
+    if detector_abs_um is None:
+        return thick, -1.0
+    value = _abs_value(detector_abs_um)
+    if value is not None:
+        return thick, value
+    if abs_before_thick and thick > 0.0:  # inf or 0 read before the thickness
+        raise ValueError(
+            "-detector_abs inf (or 0) before -detector_thick: nanoBragg keeps the "
+            "thickness with mu = 0, so every capture fraction is exp(0) - exp(0) = 0 "
+            "(a blank image); put -detector_abs after -detector_thick"
+        )
+    return 0.0, 0.0
+
+
 def nanobragg_detector_settings(
     *,
     detector_thick_um: float | None = None,
@@ -117,35 +148,43 @@ def nanobragg_detector_settings(
     oversample: int = 1,
     abs_before_thick: bool = False,
 ) -> DetectorSettings:
-    """The sensor settings nanoBragg.c derives from its command-line values (module doc).
+    """The sensor settings nanoBragg.c derives from its command-line values (module doc, steps 1-8).
 
-    ``None`` means the option was not given. ``abs_before_thick=True`` says that
-    ``-detector_abs`` came before ``-detector_thick`` on the command line (it matters only
-    for ``inf``/0). Raises ``ValueError`` for negative thickness, a non-integer number of
-    steps, an unreadable ``detector_abs_um``, and the two blank-image combinations.
+    Parameters
+    ----------
+    detector_thick_um : float, optional, ``-detector_thick`` (microns).
+    detector_thicksteps : int, optional, ``-detector_thicksteps`` / ``-thicksteps``.
+    detector_abs_um : float or str, optional, ``-detector_abs`` (microns, ``"inf"`` or 0: none).
+    oversample_thick : bool, ``-oversample_thick`` given.
+    oversample : int, ``-oversample`` (>= 1).
+    abs_before_thick : bool, ``-detector_abs`` came before ``-detector_thick`` (matters only
+        for ``inf``/0). ``None`` everywhere means the option was not given.
+
+    Returns
+    -------
+    DetectorSettings
+
+    Raises
+    ------
+    ValueError
+        Negative thickness, non-integer steps, an unreadable ``detector_abs_um``, and the two
+        combinations for which the C writes a blank image.
+
+    References
+    ----------
+    J. Holton, nanoBragg.c (option parsing and the detector-thickness set-up).
+
+    Examples
+    --------
+    >>> s = nanobragg_detector_settings(detector_thick_um=320, detector_thicksteps=5)
+    >>> s.steps, round(s.step, 12), round(s.attenuation_length, 12), s.absorb_mode
+    (5, 8e-05, 0.00032, 'last')
+    >>> nanobragg_detector_settings(detector_thick_um=320).step_rule  # no -thicksteps: 2 layers
+    'uniform'
     """
-    thick = 0.0 if detector_thick_um is None else float(detector_thick_um) * 1e-6
-    if not thick >= 0.0 or math.isinf(thick):
-        raise ValueError(f"detector_thick_um must be finite and >= 0, got {detector_thick_um!r}")
-    n = -1 if detector_thicksteps is None else detector_thicksteps
-    if isinstance(n, bool) or int(n) != n:
-        raise ValueError(f"detector_thicksteps must be an integer, got {detector_thicksteps!r}")
-    if isinstance(oversample, bool) or int(oversample) != oversample or oversample < 1:
-        raise ValueError(f"oversample must be a positive integer, got {oversample!r}")
-    mu = -1.0  # step 1: unset
-    if detector_abs_um is not None:
-        value = _abs_value(detector_abs_um)
-        if value is None:  # step 2: inf or 0
-            if abs_before_thick and thick > 0.0:
-                raise ValueError(
-                    "-detector_abs inf (or 0) before -detector_thick: nanoBragg keeps the "
-                    "thickness with mu = 0, so every capture fraction is exp(0) - exp(0) = 0 "
-                    "(a blank image); put -detector_abs after -detector_thick"
-                )
-            thick, mu = 0.0, 0.0
-        else:
-            mu = value
-    steps, rule = _steps_and_rule(thick, int(n))
+    thick, n = _validated(detector_thick_um, detector_thicksteps, oversample)
+    thick, mu = _after_abs(detector_abs_um, thick, abs_before_thick)  # steps 1-2
+    steps, rule = _steps_and_rule(thick, n)  # step 5
     if thick > 0.0 and mu < 0.0:  # step 6: attenuation length = thickness
         mu = 1.0 / thick
     if thick <= 0.0:  # step 7 (the step is then 0 as well)
@@ -155,11 +194,10 @@ def nanobragg_detector_settings(
                 "capture fraction as exp(0) - exp(0) = 0 at every sub-pixel (a blank image)"
             )
         thick, steps, rule = 0.0, 1, "uniform"
-    step = layer_step(thick, steps, rule)
     return DetectorSettings(
         thickness=thick,
         steps=steps,
-        step=step,
+        step=layer_step(thick, steps, rule),
         step_rule=rule,
         mu=mu if thick > 0.0 else 0.0,
         attenuation_length=1.0 / mu if thick > 0.0 else math.inf,

@@ -34,8 +34,10 @@ from typing import Any
 import torch
 
 from perflab.bragg import tricubic_compile, tricubic_torch, tricubic_warp
-from perflab.bragg.arrays import array_context, as_float_tensor
+from perflab.bragg.arrays import ArrayContext, array_context, as_float_tensor
 from perflab.bragg.grid import GridSpec, in_range_mask, make_grid_spec
+
+__all__ = ["BACKENDS", "INTERPOLATION_MODES", "resolve_backend", "tricubic_interpolate"]
 
 BACKENDS = ("auto", "warp", "torch", "compile")
 INTERPOLATION_MODES = ("per_point", "sticky")
@@ -45,9 +47,33 @@ _MODULES = {"warp": tricubic_warp, "torch": tricubic_torch, "compile": tricubic_
 def resolve_backend(backend: str, device: torch.device, dtype: torch.dtype) -> str:
     """The backend that runs for ``backend`` on ``device`` with ``dtype``.
 
-    ``"auto"`` picks Warp when it supports the pair, else eager torch (never ``"compile"``:
-    its first compilation takes minutes; see the module doc). An explicitly named backend
-    that cannot run raises ``ValueError`` (never a silent substitution).
+    Parameters
+    ----------
+    backend : {"auto", "warp", "torch", "compile"}
+    device : torch.device
+    dtype : torch.dtype
+
+    Returns
+    -------
+    str
+        ``"auto"`` gives Warp when it supports the pair, else eager torch (never
+        ``"compile"``: its first compilation takes minutes; see the module doc).
+
+    Raises
+    ------
+    ValueError
+        An unknown name, or an explicitly named backend that cannot run (never a silent
+        substitution).
+
+    References
+    ----------
+    docs/performance.md (the escalation verdict for the Warp kernel).
+
+    Examples
+    --------
+    >>> import torch
+    >>> resolve_backend("auto", torch.device("cpu"), torch.float16)  # Warp: float32/64 only
+    'torch'
     """
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
@@ -186,6 +212,59 @@ class _Tricubic(torch.autograd.Function):
         return gF, gh, gk, gl, None, None, None, None, None, None
 
 
+@dataclasses.dataclass(frozen=True)
+class _Queries:
+    """The validated inputs of one call: tensors on one device, dtypes, broadcast shape."""
+
+    ctx: ArrayContext
+    F: torch.Tensor
+    hkl: tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+    query_dtype: torch.dtype  # dtype of the result (promoted dtype of h, k, l)
+    dtype: torch.dtype  # compute/storage dtype (F and the queries promoted together)
+    shape: torch.Size  # broadcast shape of h, k, l
+    grad: bool  # some input requires a gradient (and grad mode is on)
+
+    def flat(self) -> list[torch.Tensor]:
+        """h, k, l broadcast, in ``dtype``, as flat contiguous tensors (materialised)."""
+        return [x.to(self.dtype).expand(self.shape).reshape(-1).contiguous() for x in self.hkl]
+
+
+def _check_options(interpolation: str, chunk_size: int | None) -> None:
+    if interpolation not in INTERPOLATION_MODES:
+        raise ValueError(
+            f"interpolation must be one of {INTERPOLATION_MODES}, got {interpolation!r}"
+        )
+    if chunk_size is not None and (int(chunk_size) != chunk_size or chunk_size < 1):
+        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
+
+
+def _queries(F: Any, h: Any, k: Any, l: Any) -> _Queries:
+    """Convert and check the inputs: one device, floating dtypes, broadcastable shapes."""
+    ctx = array_context(F, h, k, l)
+    Ft = as_float_tensor(F, "F", ctx)
+    hkl = tuple(as_float_tensor(x, name, ctx) for x, name in ((h, "h"), (k, "k"), (l, "l")))
+    query_dtype = torch.promote_types(torch.promote_types(hkl[0].dtype, hkl[1].dtype), hkl[2].dtype)
+    try:
+        shape = torch.broadcast_shapes(*(x.shape for x in hkl))
+    except RuntimeError as exc:
+        shapes = ", ".join(str(tuple(x.shape)) for x in hkl)
+        raise ValueError(f"h, k, l shapes {shapes} do not broadcast together") from exc
+    grad = torch.is_grad_enabled() and any(x.requires_grad for x in (Ft, *hkl))
+    dtype = torch.promote_types(Ft.dtype, query_dtype)
+    return _Queries(ctx, Ft, hkl, query_dtype, dtype, shape, grad)  # type: ignore[arg-type]
+
+
+def _run_plain(q: _Queries, hkl_min, default_F, out_of_range, name, chunk):
+    """No gradient, per-point rule: flat views when the queries are ready as they are,
+    else block by block (bounded memory)."""
+    spec = make_grid_spec(q.F.to(q.dtype), hkl_min, default_F=default_F, out_of_range=out_of_range)
+    ready = all(x.dtype == q.dtype and x.shape == q.shape and x.is_contiguous() for x in q.hkl)
+    with torch.no_grad():
+        if ready:  # flat views, no copy
+            return _forward(spec, *(x.view(-1) for x in q.hkl), name, chunk)
+        return _forward_blocks(spec, q.hkl, q.shape, q.dtype, q.query_dtype, name, chunk)
+
+
 def tricubic_interpolate(
     F: Any,
     hkl_min: Any,
@@ -200,82 +279,69 @@ def tricubic_interpolate(
     chunk_size: int | None = None,
     interpolation: str = "per_point",
 ):
-    """Interpolate F at fractional Miller indices (h, k, l), nanoBragg-exact.
+    """Interpolate F at fractional Miller indices (h, k, l), nanoBragg-exact: per point the
+    range test, then ``polin3`` (4-point Lagrange along l, k, h) in float64.
 
     Parameters
     ----------
     F : tensor or ndarray, shape (H, K, L)
-        Structure factors on integer indices: ``F[i, j, m] = F(h_min+i, k_min+j, l_min+m)``.
-    hkl_min : three integers (h_min, k_min, l_min).
-    h, k, l : tensors or ndarrays of any (broadcastable) shape, floating dtype.
-    default_F : value for out-of-range points without a usable nearest node.
-    out_of_range : ``"nearest"`` (standalone nanoBragg: nearest node ``ceil(x - 0.5)`` if on
-        the grid, else ``default_F``) or ``"default"`` (``default_F`` for that point).
-    return_mask : also return the boolean mask of points that were interpolated.
-    backend : ``"auto"``, ``"warp"``, ``"torch"`` or ``"compile"`` (see the module doc).
-    chunk_size : queries per chunk (backend default when None); bounds temporary memory.
-    interpolation : ``"per_point"`` (default): every point decided alone. ``"sticky"``:
-        nanoBragg.c's run-wide switch. The C sets ``interpolate=0`` at the first point that
-        fails the range check and never sets it back, so that point gets the
-        ``out_of_range`` rule and every later point the non-interpolating lookup (nearest
-        node ``ceil(x - 0.5)`` if on the grid, else ``default_F``), in range or not.
-        "Later" is row-major order of the broadcast shape of h, k, l: lay the queries out
-        in the C's loop order (slow pixel, fast pixel, layer, sub-pixels, source, phi,
-        mosaic domain) to reproduce an image. The switch lasts for this call only (no
-        state is kept between calls); the mask shows where it happened. The queries are
-        materialised as one flat array in this mode.
-
-    Arithmetic is float64 whatever the storage dtype (nanoBragg computes in double); values
-    are rounded to the output dtype once, at the end.
+        Structure factors: ``F[i, j, m] = F(h_min + i, k_min + j, l_min + m)``.
+    hkl_min : three integers ``(h_min, k_min, l_min)``.
+    h, k, l : tensors or ndarrays, floating, broadcastable: fractional Miller indices.
+    default_F : float, value for out-of-range points without a usable nearest node.
+    out_of_range : {"nearest", "default"}
+        ``"nearest"``: node ``ceil(x - 0.5)`` if on the grid, else ``default_F``
+        (standalone nanoBragg); ``"default"``: ``default_F``.
+    return_mask : bool, also return the mask of the points that were interpolated.
+    backend : {"auto", "warp", "torch", "compile"}
+        See the module doc; ``"auto"`` never picks ``"compile"``.
+    chunk_size : int, optional
+        Queries per chunk (backend default when None); bounds temporary memory.
+    interpolation : {"per_point", "sticky"}
+        ``"sticky"`` reproduces nanoBragg.c's run-wide switch: from the first point that
+        fails the range test on (row-major order of the broadcast queries), every point gets
+        the non-interpolating lookup; the queries are materialised as one flat array.
 
     Returns
     -------
-    Values with the broadcast shape of h, k, l, their (promoted) dtype, and the device of
-    the tensor inputs; numpy when every input was numpy. With ``return_mask``, a tuple
-    ``(values, mask)``.
+    values : tensor or ndarray
+        Broadcast shape of h, k, l, their promoted dtype, on their device (numpy when every
+        input was numpy). With ``return_mask``, ``(values, mask)``.
 
-    Raises ``ValueError`` for a malformed grid, bad ``hkl_min``/mode/backend, inputs on
-    different devices or NaN/inf queries; ``TypeError`` for non-floating inputs.
+    Raises
+    ------
+    ValueError
+        Malformed grid, bad ``hkl_min``, mode, backend or ``chunk_size``, inputs on
+        different devices, NaN or infinite queries.
+    TypeError
+        Non-floating inputs.
+
+    References
+    ----------
+    J. Holton, nanoBragg.c (``polin3``, ``polint``; also cctbx simtbx/nanoBragg).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> F = np.arange(6.0**3).reshape(6, 6, 6)  # F is linear in h, k, l
+    >>> float(tricubic_interpolate(F, (0, 0, 0), 2.5, 2.25, 2.0, backend="torch"))
+    105.5
+    >>> v, mask = tricubic_interpolate(F, (0, 0, 0), [2.5, 9.0], 2.0, 2.0, return_mask=True,
+    ...                                out_of_range="default", default_F=-1.0, backend="torch")
+    >>> v.tolist(), mask.tolist()
+    ([104.0, -1.0], [True, False])
     """
-    if interpolation not in INTERPOLATION_MODES:
-        raise ValueError(
-            f"interpolation must be one of {INTERPOLATION_MODES}, got {interpolation!r}"
-        )
-    if chunk_size is not None and (int(chunk_size) != chunk_size or chunk_size < 1):
-        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
-    ctx = array_context(F, h, k, l)
-    Ft = as_float_tensor(F, "F", ctx)
-    hh, kk, ll = (as_float_tensor(x, name, ctx) for x, name in ((h, "h"), (k, "k"), (l, "l")))
-    query_dtype = torch.promote_types(torch.promote_types(hh.dtype, kk.dtype), ll.dtype)
-    dtype = torch.promote_types(Ft.dtype, query_dtype)
-    try:
-        shape = torch.broadcast_shapes(hh.shape, kk.shape, ll.shape)
-    except RuntimeError as exc:
-        raise ValueError(
-            f"h, k, l shapes {tuple(hh.shape)}, {tuple(kk.shape)}, {tuple(ll.shape)} "
-            "do not broadcast together"
-        ) from exc
-    name = resolve_backend(backend, ctx.device, dtype)
-    grad = torch.is_grad_enabled() and any(x.requires_grad for x in (Ft, hh, kk, ll))
-    ready = all(x.dtype == dtype and x.shape == shape and x.is_contiguous() for x in (hh, kk, ll))
+    _check_options(interpolation, chunk_size)
+    q = _queries(F, h, k, l)
+    opts = (hkl_min, default_F, out_of_range, resolve_backend(backend, q.ctx.device, q.dtype),
+            chunk_size)  # fmt: skip
     if interpolation == "sticky":
-        flat = [x.to(dtype).expand(shape).reshape(-1).contiguous() for x in (hh, kk, ll)]
-        args = (hkl_min, default_F, out_of_range, name, chunk_size)
-        out, mask = _sticky(Ft.to(dtype), flat, args, grad)
-    elif grad:
-        flat = [x.to(dtype).expand(shape).reshape(-1).contiguous() for x in (hh, kk, ll)]
-        args = (Ft.to(dtype), *flat, hkl_min, default_F, out_of_range, name, chunk_size)
-        out, mask = _Tricubic.apply(*args)
+        out, mask = _sticky(q.F.to(q.dtype), q.flat(), opts, q.grad)
+    elif q.grad:
+        out, mask = _Tricubic.apply(q.F.to(q.dtype), *q.flat(), *opts)
     else:
-        spec = make_grid_spec(Ft.to(dtype), hkl_min, default_F=default_F, out_of_range=out_of_range)
-        with torch.no_grad():
-            if ready:  # flat views, no copy
-                out, mask = _forward(spec, *(x.view(-1) for x in (hh, kk, ll)), name, chunk_size)
-            else:
-                out, mask = _forward_blocks(
-                    spec, (hh, kk, ll), shape, dtype, query_dtype, name, chunk_size
-                )
-    out = ctx.out(out.reshape(shape).to(query_dtype))
+        out, mask = _run_plain(q, *opts)
+    out = q.ctx.out(out.reshape(q.shape).to(q.query_dtype))
     if return_mask:
-        return out, ctx.out(mask.reshape(shape))
+        return out, q.ctx.out(mask.reshape(q.shape))
     return out

@@ -15,6 +15,8 @@ import torch
 
 from perflab.bragg.grid import GridSpec, check_finite
 
+__all__ = ["DEFAULT_CHUNK", "available", "forward"]
+
 DEFAULT_CHUNK = 1 << 20
 
 

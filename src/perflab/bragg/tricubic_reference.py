@@ -17,6 +17,8 @@ import numpy as np
 
 from perflab.bragg.grid import check_out_of_range, parse_hkl_min
 
+__all__ = ["lagrange4", "tricubic_reference"]
+
 
 def lagrange4(nodes: tuple[float, float, float, float], values, x: float) -> float:
     """Cubic through (nodes[j], values[j]) at x, as the sum of four Lagrange terms."""
@@ -56,7 +58,35 @@ def tricubic_reference(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Values (float64) and in-range mask for the queries, computed point by point.
 
-    Inputs are array-likes (converted to float64 numpy); ``h, k, l`` broadcast together.
+    Parameters
+    ----------
+    F : array-like, shape (H, K, L), non-empty.
+    hkl_min : three integers.
+    h, k, l : array-likes, broadcastable (converted to float64 numpy).
+    default_F : float, value for out-of-range points without a usable nearest node.
+    out_of_range : {"nearest", "default"}, as :func:`perflab.bragg.tricubic_interpolate`.
+
+    Returns
+    -------
+    values : ndarray of float64, the broadcast shape.
+    mask : ndarray of bool, True where the point was interpolated.
+
+    Raises
+    ------
+    ValueError
+        A bad grid, ``hkl_min`` or mode, or a non-finite query.
+
+    References
+    ----------
+    J. Holton, nanoBragg.c (``polin3``, ``polint``); Press et al., Numerical Recipes, sec. 3.1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> v, mask = tricubic_reference(np.arange(216.0).reshape(6, 6, 6), (0, 0, 0), [2.5, 9.0],
+    ...                              2.0, 2.0, out_of_range="default")
+    >>> v.tolist(), mask.tolist()
+    ([104.0, 0.0], [True, False])
     """
     check_out_of_range(out_of_range)
     F = np.asarray(F, dtype=np.float64)

@@ -1,15 +1,16 @@
-"""Eager PyTorch tricubic kernels: one fused weighted gather per chunk of queries.
+"""Eager PyTorch tricubic kernels: a fused gather-and-combine per chunk of queries.
 
 Forward, per chunk (:func:`forward_chunk`): the range test, floors and Lagrange weights for
-the three axes at once on (3, n) tensors; then ``torch.nn.functional.embedding_bag`` in mode
-sum over a strided view of F whose row i is ``F.flat[i : i + 4]`` (no copy): for each point
-it reads the 16 rows of 4 l-values of its 4x4x4 neighbourhood and adds them weighted by
-``wh_a wk_b``, so the gather and 48 of the 64 multiply-adds happen in one C++ pass without a
-per-point block in memory; a 4-term dot product with ``wl`` finishes (mathematically
-nanoBragg's ``polin3``; the rounding differs from its l -> k -> h order by a few ulps).
-Queries that fail the range check are evaluated at a safe in-range point and replaced by
-the nearest node or ``default_F``, computed for those points only (per point; see
-:mod:`perflab.bragg.grid`).
+the three axes at once on (3, n) tensors; then :func:`contract` does nanoBragg's ``polin3``
+(4-point Lagrange along l for each of the 16 (h, k) node rows, then along k, then along h)
+in structure-of-arrays form, the points on the last (contiguous) axis of every array: for
+each l node c, one ``index_select`` gathers ``F[row + c]`` for the 16 rows of every point
+and one ``addcmul_`` adds them with weight ``wl_c``; four more multiply-adds on (4, n) and
+(n,) arrays finish along k and h. Each step is one vectorised pass; no per-point 4x4x4
+block and no per-point weight table is formed (two (16, n) buffers per chunk), and the
+addresses are 32-bit when the grid allows. Queries that fail the range check are evaluated
+at a safe in-range point and replaced by the nearest node or ``default_F``, computed for
+those points only (per point; see :mod:`perflab.bragg.grid`).
 
 Arithmetic is float64 for any storage dtype (as nanoBragg's double-precision C code); values
 and gradients are rounded to the storage dtype when stored. The backward pass (used for
@@ -23,10 +24,20 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import torch
-import torch.nn.functional as nnf
 
 from perflab.bragg.grid import GridSpec, check_finite, in_range_mask, nearest_index
-from perflab.bragg.lagrange import lagrange_weight_derivatives, lagrange_weights
+from perflab.bragg.lagrange import lagrange_terms, lagrange_weight_derivatives, lagrange_weights
+
+__all__ = [
+    "DEFAULT_CHUNK",
+    "Prepared",
+    "backward",
+    "contract",
+    "forward",
+    "forward_chunk",
+    "prepare",
+    "row_table",
+]
 
 DEFAULT_CHUNK = 16_384
 
@@ -37,16 +48,6 @@ def row_table(spec: GridSpec) -> torch.Tensor:
     if flat.numel() < 4:
         return flat.new_zeros((0, 4))
     return flat.unfold(0, 4, 1).contiguous()
-
-
-def row_view(spec: GridSpec) -> torch.Tensor:
-    """``flat.unfold(0, 4, 1)``: row i is ``flat[i : i + 4]``, a strided view (no copy) of
-    the float64 grid, shape (numel - 3, 4). The fused forward gathers from it, so its
-    working set is the grid itself (nanoBragg's ``Fhkl``), not a 4x larger table."""
-    flat = spec.flat.to(torch.float64)
-    if flat.numel() < 4:
-        return flat.new_zeros((0, 4))
-    return flat.unfold(0, 4, 1)
 
 
 def _block_geometry(spec: GridSpec, h, k, l, inside):
@@ -76,52 +77,36 @@ def _gather_block(spec: GridSpec, G: torch.Tensor, base: torch.Tensor) -> torch.
     return G.index_select(0, idx).view(-1, 4, 4, 4)
 
 
-def _outside_values(spec: GridSpec, h, k, l) -> torch.Tensor:
-    """Value for a point that fails the range check: nearest node or default_F."""
-    default = torch.full_like(h, spec.default_F)
-    if not spec.nearest:
-        return default
-    idx, on = nearest_index(spec, h, k, l)
-    return torch.where(on, spec.flat.take(idx).to(h.dtype), default)
-
-
-#: Lagrange weights on the nodes -1, 0, 1, 2 as cubics in t: w_j(t) = sum_p C[p, j] t^p
-#: (the polynomials of :mod:`perflab.bragg.lagrange`, expanded; at t = 0 exactly (0, 1, 0, 0))
-WEIGHT_COEFFS = (
-    (0.0, 1.0, 0.0, 0.0),
-    (-1.0 / 3.0, -0.5, 1.0, -1.0 / 6.0),
-    (0.5, -1.0, 0.5, 0.0),
-    (-1.0 / 6.0, 0.5, -0.5, 1.0 / 6.0),
-)
-
-
 class Prepared(NamedTuple):
     """What the fused forward needs for every chunk, built once per call (per-axis
     constants as (3, 1) columns, to broadcast against (3, n) queries)."""
 
-    rows: torch.Tensor  # row_view(spec)
+    flat: torch.Tensor  # the grid, flat, float64
+    shifted: tuple[torch.Tensor, ...]  # flat[c:] for c = 0..3 (views, no copy)
     lo: torch.Tensor  # (3, 1) float64 minima
     size: torch.Tensor  # (3, 1) float64 number of nodes
-    strides: torch.Tensor  # (3, 1) int64
-    offsets: torch.Tensor  # (16,) int64 row offsets of the (h, k) nodes
-    coeffs: torch.Tensor  # (4, 4, 1) float64 WEIGHT_COEFFS
+    strides: torch.Tensor  # (3, 1) int32 (int64 for grids of 2**31 nodes or more)
+    offsets: torch.Tensor  # (16, 1), same dtype: flat offsets of the (h, k) node rows, h major
 
 
 def prepare(spec: GridSpec, device) -> Prepared:
     """The per-call constants of :func:`forward_chunk` on ``device``."""
     f64 = {"dtype": torch.float64, "device": device}
+    flat = spec.flat.to(torch.float64)
+    # 32-bit addresses gather faster; the largest address is numel - 1
+    index = torch.int32 if flat.numel() <= torch.iinfo(torch.int32).max else torch.int64
     return Prepared(
-        rows=row_view(spec),
+        flat=flat,
+        shifted=tuple(flat[c:] for c in range(4)),
         lo=torch.tensor(spec.mins, **f64)[:, None],
         size=torch.tensor(spec.shape, **f64)[:, None],
-        strides=torch.tensor(spec.strides, dtype=torch.int64, device=device)[:, None],
-        offsets=_row_offsets(spec, device),
-        coeffs=torch.tensor(WEIGHT_COEFFS, **f64)[:, :, None],
+        strides=torch.tensor(spec.strides, dtype=index, device=device)[:, None],
+        offsets=_row_offsets(spec, device).to(index)[:, None],
     )
 
 
 def _nearest_or_default(spec: GridSpec, p: Prepared, x: torch.Tensor) -> torch.Tensor:
-    """Out-of-range points (3, n): F at ``ceil(x - 0.5)`` when on the grid and
+    """Out-of-range points (3, m): F at ``ceil(x - 0.5)`` when on the grid and
     ``spec.nearest``, else ``default_F`` (see :func:`perflab.bragg.grid.nearest_index`)."""
     default = torch.full(x.shape[1:], spec.default_F, dtype=torch.float64, device=x.device)
     if not spec.nearest:
@@ -129,20 +114,57 @@ def _nearest_or_default(spec: GridSpec, p: Prepared, x: torch.Tensor) -> torch.T
     x0 = torch.ceil(x - 0.5)
     on = ((x0 >= p.lo) & (x0 <= p.lo + p.size - 1)).all(0)
     idx = (torch.where(on, x0 - p.lo, 0.0).to(torch.int64) * p.strides).sum(0)
-    return torch.where(on, spec.flat.take(idx).to(torch.float64), default)
+    return torch.where(on, p.flat.index_select(0, idx), default)
+
+
+def _outside(spec: GridSpec, p: Prepared, x: torch.Tensor, inside: torch.Tensor, values):
+    """Replace the values of the points that failed the range check (nearest node or
+    ``default_F``); raises ``ValueError`` when one of them is NaN or infinite (such a point
+    always fails the test, so only these points need the check)."""
+    out = (~inside).nonzero().squeeze(1)
+    xo = x.index_select(1, out)
+    check_finite(*xo)
+    values[out] = _nearest_or_default(spec, p, xo)
+    return values
+
+
+def contract(p: Prepared, base: torch.Tensor, w: tuple[torch.Tensor, ...]) -> torch.Tensor:
+    """``sum_abc wh_a wk_b wl_c F[base + a s_h + b s_k + c]`` for each point, in nanoBragg's
+    order: along l for each of the 16 (h, k) node rows, then along k, then along h.
+
+    ``w[j]`` holds the weights of node j for the three axes, shape (3, n). Points are the
+    last (contiguous) axis of every array, so each step is one vectorised pass: the l
+    contraction gathers, for node c, the 16 row values ``F[base + offset + c]`` of every
+    point with one ``index_select`` and adds them with weight ``wl_c`` (``addcmul_``): at
+    most two (16, n) buffers live at once, never a per-point 4x4x4 block.
+    """
+    idx = (base + p.offsets).view(-1)  # (16 n,): row starts, h-major then k, point last
+    buf = torch.empty((16, base.numel()), dtype=torch.float64, device=base.device)
+    acc = torch.empty_like(buf)
+    for c in range(4):
+        torch.index_select(p.shifted[c], 0, idx, out=buf.view(-1))
+        if c == 0:
+            torch.mul(buf, w[0][2], out=acc)  # (16, n) * (n,): broadcast over the rows
+        else:
+            acc.addcmul_(buf, w[c][2])
+    acc = acc.view(4, 4, -1)  # [h node, k node, point]
+    along_k = acc[:, 0] * w[0][1]
+    for b in range(1, 4):
+        along_k.addcmul_(acc[:, b], w[b][1])
+    value = along_k[0] * w[0][0]
+    for a in range(1, 4):
+        value.addcmul_(along_k[a], w[a][0])
+    return value
 
 
 def forward_chunk(spec: GridSpec, p: Prepared, h, k, l):
     """Values (float64) and in-range mask for one chunk of flat queries.
 
-    The three axes are handled together as (3, n) tensors (contiguous along the points).
-    One weighted gather does the work of nanoBragg's 4x4x4 block: ``embedding_bag`` (mode
-    sum) reads, for each point, the 16 rows of 4 l-values around it from the strided row view
-    of F and adds them with the weights ``wh_a wk_b`` (gather and weighting in one pass; no
-    per-point block is materialised); a 4-term dot product with ``wl`` finishes. The weights
-    are the Lagrange cubics in Horner form (:data:`WEIGHT_COEFFS`). NaN and infinite indices
-    always fail the range test, so finiteness is checked only in chunks with points out of
-    range, whose values are computed for those points only.
+    The three axes are handled together as (3, n) tensors (contiguous along the points):
+    nanoBragg's range test, floors, Lagrange weights (:func:`perflab.bragg.lagrange.
+    lagrange_terms`) and the flat address of node (-1, -1, -1); then :func:`contract` does
+    the gather and the 64-term combination. Points out of range are evaluated at a safe
+    in-range point, then replaced by the nearest node or ``default_F`` (:func:`_outside`).
     """
     x = torch.stack((h, k, l)).to(torch.float64)  # (3, n)
     if not spec.interpolate:
@@ -150,23 +172,14 @@ def forward_chunk(spec: GridSpec, p: Prepared, h, k, l):
     else:  # nanoBragg's test, per axis: (x - x_min + 3) <= range and (x - 2) >= x_min
         inside = (((x - p.lo + 3) <= p.size) & ((x - 2) >= p.lo)).all(0)
     all_inside = bool(inside.all())
-    if not all_inside:
-        check_finite(h, k, l)
     if not spec.can_interpolate:
-        return _nearest_or_default(spec, p, x), inside
+        return _outside(spec, p, x, inside, torch.empty_like(x[0])), inside
     xs = x if all_inside else torch.where(inside, x, p.lo + 2)  # out of range: a safe point
     x0 = torch.floor(xs)
-    t = (xs - x0)[:, None, :]  # (3, 1, n)
-    c = p.coeffs
-    w = ((c[3] * t + c[2]) * t + c[1]) * t + c[0]  # (3, 4, n): axis, node, point
-    base = ((x0 - (p.lo + 1)).to(torch.int64) * p.strides).sum(0)
-    psw = (w[0][:, None, :] * w[1][None, :, :]).reshape(16, -1).T.contiguous()
-    rows = nnf.embedding_bag(base[:, None] + p.offsets, p.rows, per_sample_weights=psw,
-                             mode="sum")  # fmt: skip
-    interp = (rows * w[2].T).sum(-1)
+    base = ((x0 - (p.lo + 1)).to(p.offsets.dtype) * p.strides).sum(0, dtype=p.offsets.dtype)
+    interp = contract(p, base, lagrange_terms(xs - x0))
     if not all_inside:
-        out = (~inside).nonzero().squeeze(1)
-        interp[out] = _nearest_or_default(spec, p, x[:, out])
+        _outside(spec, p, x, inside, interp)
     return interp, inside
 
 

@@ -18,6 +18,8 @@ import torch
 
 from perflab.bragg.grid import GridSpec
 
+__all__ = ["DEFAULT_CHUNK", "SUPPORTED_DTYPES", "available", "forward", "warp_module"]
+
 SUPPORTED_DTYPES = (torch.float32, torch.float64)
 DEFAULT_CHUNK = 1 << 22
 
@@ -62,7 +64,8 @@ def available(device: torch.device, dtype: torch.dtype) -> bool:
 
 
 @functools.cache
-def _kernels():
+def _funcs():
+    """The kernel's device functions: Lagrange weight, range test, nearest node, polin3."""
     wp = _warp()
 
     @wp.func
@@ -92,6 +95,45 @@ def _kernels():
             return -1
         return int(x0) - lo
 
+    @wp.func
+    def polin3(F: wp.array(dtype=Any), xd: wp.float64, yd: wp.float64, zd: wp.float64, K: int,
+               L: int, hmin: int, kmin: int, lmin: int):  # fmt: skip
+        # arithmetic in float64 whatever the storage dtype, as nanoBragg (double)
+        xf = wp.floor(xd)
+        yf = wp.floor(yd)
+        zf = wp.floor(zd)
+        tx = xd - xf
+        ty = yd - yf
+        tz = zd - zf
+        base = ((int(xf) - 1 - hmin) * K + (int(yf) - 1 - kmin)) * L + (int(zf) - 1 - lmin)
+        wl0 = weight(tz, 0)
+        wl1 = weight(tz, 1)
+        wl2 = weight(tz, 2)
+        wl3 = weight(tz, 3)
+        acc = wp.float64(0.0)
+        for a in range(4):
+            acc_k = wp.float64(0.0)
+            for b in range(4):
+                o = base + (a * K + b) * L
+                s = (
+                    wp.float64(F[o]) * wl0
+                    + wp.float64(F[o + 1]) * wl1
+                    + wp.float64(F[o + 2]) * wl2
+                    + wp.float64(F[o + 3]) * wl3
+                )
+                acc_k = acc_k + weight(ty, b) * s
+            acc = acc + weight(tx, a) * acc_k
+        return acc
+
+    return inside, nearest_node, polin3
+
+
+@functools.cache
+def _kernels():
+    """The forward kernel (one thread per query), overloaded for float32 and float64."""
+    wp = _warp()
+    inside, nearest_node, polin3 = _funcs()
+
     @wp.kernel
     def tricubic_forward(
         F: wp.array(dtype=Any),
@@ -112,43 +154,16 @@ def _kernels():
     ):
         i = wp.tid()
         x = h[i]
-        y = k[i]
-        z = l[i]
         xd = wp.float64(x)
-        yd = wp.float64(y)
-        zd = wp.float64(z)
+        yd = wp.float64(k[i])
+        zd = wp.float64(l[i])
         if not (wp.isfinite(xd) and wp.isfinite(yd) and wp.isfinite(zd)):
             bad[0] = 1
             out[i] = type(x)(default_F)
             mask[i] = wp.uint8(0)
             return
         if inside(xd, hmin, H) and inside(yd, kmin, K) and inside(zd, lmin, L):
-            # arithmetic in float64 whatever the storage dtype, as nanoBragg (double)
-            xf = wp.floor(xd)
-            yf = wp.floor(yd)
-            zf = wp.floor(zd)
-            tx = xd - xf
-            ty = yd - yf
-            tz = zd - zf
-            base = ((int(xf) - 1 - hmin) * K + (int(yf) - 1 - kmin)) * L + (int(zf) - 1 - lmin)
-            wl0 = weight(tz, 0)
-            wl1 = weight(tz, 1)
-            wl2 = weight(tz, 2)
-            wl3 = weight(tz, 3)
-            acc = wp.float64(0.0)
-            for a in range(4):
-                acc_k = wp.float64(0.0)
-                for b in range(4):
-                    o = base + (a * K + b) * L
-                    s = (
-                        wp.float64(F[o]) * wl0
-                        + wp.float64(F[o + 1]) * wl1
-                        + wp.float64(F[o + 2]) * wl2
-                        + wp.float64(F[o + 3]) * wl3
-                    )
-                    acc_k = acc_k + weight(ty, b) * s
-                acc = acc + weight(tx, a) * acc_k
-            out[i] = type(x)(acc)
+            out[i] = type(x)(polin3(F, xd, yd, zd, K, L, hmin, kmin, lmin))
             mask[i] = wp.uint8(1)
             return
         mask[i] = wp.uint8(0)

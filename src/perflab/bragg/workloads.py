@@ -14,6 +14,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+__all__ = [
+    "GRID",
+    "PROFILE_TARGETS",
+    "Factory",
+    "absorption_512",
+    "absorption_call",
+    "tricubic_1e5",
+    "tricubic_1e6",
+    "tricubic_call",
+]
+
 Factory = Callable[[], Callable[[], Any]]
 
 GRID = 41

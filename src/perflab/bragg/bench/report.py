@@ -12,6 +12,18 @@ from typing import Any
 
 from perflab.harness import atomic_write_text, env_summary, markdown_table, save_chart, write_report
 
+__all__ = [
+    "absorption_chart",
+    "charts",
+    "choices",
+    "cold_warm_chart",
+    "filter_results",
+    "interpretation",
+    "render_markdown",
+    "tricubic_chart",
+    "write_bench_report",
+]
+
 
 def _fmt_rate(x: float | None) -> str:
     return "n/a" if x is None else f"{x / 1e6:.2f} M/s"
@@ -127,14 +139,34 @@ def _target_lines(results: dict[str, Any]) -> list[str]:
     if t["points_per_s"] is None:
         return [f"Target ({size}): {t['source']}."]
     lines = [f"Target ({size}): {_fmt_rate(t['points_per_s'])}, the source being {t['source']}."]
+    ratios = (results.get("target_pairs") or {}).get("ratios", {})
     for backend, ratio in sorted(t["ratio_to_c_loop"].items(), key=lambda kv: -kv[1]):
         verdict = "meets" if ratio >= 1 else "does NOT meet"
         note = " (the default, `auto`)" if backend == t["auto_backend_on_cpu"] else ""
+        spread = ""
+        if backend in ratios:
+            r = ratios[backend]
+            spread = f" (rounds: {min(r):.2f}x to {max(r):.2f}x)"
         lines.append(
             f"`{backend}`{note}: {_fmt_rate(t['measured'][backend])} = {ratio:.2f}x the C "
-            f"loop: {verdict} the target."
+            f"loop{spread}: {verdict} the target."
         )
     return lines
+
+
+def _pairs_rows(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per paired round: the C loop's seconds, then each backend's and its ratio."""
+    pairs = results.get("target_pairs")
+    if not pairs:
+        return []
+    rows = []
+    for i, c in enumerate(pairs["c_loop_s"]):
+        row: dict[str, Any] = {"round": i + 1, "c_loop_s": c}
+        for b, secs in pairs["backend_s"].items():
+            row[f"{b}_s"] = secs[i]
+            row[f"{b}_ratio"] = f"{pairs['ratios'][b][i]:.2f}"
+        rows.append(row)
+    return rows
 
 
 def _cold_lines(results: dict[str, Any]) -> list[str]:
@@ -250,6 +282,9 @@ def render_markdown(results: dict[str, Any], chart_files: list[str]) -> str:
     if results.get("cloop"):
         c = results["cloop"]
         md += [f"C baseline: `{c['source']}`, built with `{c['command']}` ({c['compiler']}).", ""]
+    if _pairs_rows(results):
+        md += ["## Target in paired rounds (C loop, then each backend, back to back)", ""]
+        md += [markdown_table(_pairs_rows(results)), ""]
     md += ["## Cold starts (fresh process per backend and dtype, empty caches)", ""]
     md += [markdown_table(_cold_rows(results))] if results["cold"] else ["- not run (--no-cold)"]
     md += ["", "## Tricubic interpolation (warm = median of repeats)", ""]

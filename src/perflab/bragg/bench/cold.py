@@ -19,6 +19,8 @@ import sys
 import time
 from typing import Any
 
+__all__ = ["CHILD", "cold_start"]
+
 CHILD = r"""
 import time
 t0 = time.perf_counter()

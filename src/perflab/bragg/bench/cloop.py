@@ -1,6 +1,6 @@
 """The C baseline of the tricubic benchmark: nanoBragg's polin3 loop, compiled with gcc here.
 
-``cloop/polin3_loop.c`` is perflab's transcription of nanoBragg.c's per-point F lookup
+``csrc/polin3_loop.c`` is perflab's transcription of nanoBragg.c's per-point F lookup
 (range test, 4x4x4 block copied into a ``double***`` through nanoBragg's ``Fhkl[h][k][l]``
 row pointers, ``polin3`` -> ``polin2`` -> ``polint`` as separate functions; per-point
 out-of-range rule). It is compiled with nanoBragg's own documented build line
@@ -21,7 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-SOURCE = Path(__file__).with_name("cloop") / "polin3_loop.c"
+__all__ = ["CFLAGS", "SOURCE", "CLoopBuild", "CLoopUnavailable", "build", "run"]
+
+SOURCE = Path(__file__).with_name("csrc") / "polin3_loop.c"
 CFLAGS = ("-O",)  # nanoBragg.c's documented build: gcc -O -o nanoBragg nanoBragg.c -lm
 
 

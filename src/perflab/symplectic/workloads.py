@@ -1,8 +1,8 @@
-"""Profile targets of the symplectic core (``python -m perflab.harness.profile symplectic.X``).
+"""Profile targets of the symplectic core (``python -m perflab.devtools.profile symplectic.X``).
 
 Each entry of :data:`PROFILE_TARGETS` maps a name to a zero-argument *factory*: calling it
 builds the input polytope from a fixed seed (set-up, never profiled) and returns the
-zero-argument callable that is profiled (see :mod:`perflab.harness.profile`). They are the
+zero-argument callable that is profiled (see :mod:`perflab.devtools.profile`). They are the
 workloads of ``benchmarks/symplectic/``; each call takes well under a second here (2-core
 machine), so a profile with ``--repeat 3`` stays a few seconds. Every target is also
 benchmarked in the deep tier by ``benchmarks/harness/test_bench_workloads.py``.

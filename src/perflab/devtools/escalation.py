@@ -12,7 +12,7 @@ measured in one run, so a pull request that adds native code can show the verdic
 4. **same dtype and device**: the outputs have the same dtype and live on the same device
    (``.device`` of a torch tensor / warp array, ``"cpu"`` for numpy);
 5. **a profile shows the hot spot**: the replaced code's share of the profiled workload's
-   wall time (from ``python -m perflab.harness.profile``) is at least ``MIN_HOT_SHARE``
+   wall time (from ``python -m perflab.devtools.profile``) is at least ``MIN_HOT_SHARE``
    (50 %): below that, even an infinitely fast kernel gains less than 2x end to end
    (Amdahl: ``1 / (1 - share)``).
 """

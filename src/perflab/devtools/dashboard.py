@@ -20,7 +20,7 @@ checking a dashboard needs a browser. :func:`check_notebook` does what a person 
 
 Command line (writes ``reports/screenshots/<notebook>.png`` by default)::
 
-    python -m perflab.harness.dashboard notebooks/*.py [--out reports/screenshots]
+    python -m perflab.devtools.dashboard notebooks/*.py [--out reports/screenshots]
 """
 
 from __future__ import annotations
@@ -524,7 +524,7 @@ def check_notebook(
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m perflab.harness.dashboard",
+        prog="python -m perflab.devtools.dashboard",
         description="Serve each notebook with marimo run and check it in headless Chromium.",
     )
     p.add_argument("notebooks", nargs="+", type=Path)

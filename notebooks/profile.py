@@ -35,8 +35,8 @@ def _():
 def _(mo):
     from pathlib import Path
 
-    from perflab.harness import notebook_args
     from perflab.devtools.history import default_history_path
+    from perflab.harness import notebook_args
     from perflab.harness.nbargs import may_write
 
     args = notebook_args()

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from perflab.devtools.history import (
-    benchmark_domain,
     COLUMNS,
     HistoryError,
     HistoryRow,
     append_history,
+    benchmark_domain,
     classify,
     code_dirty,
     compare_runs,

@@ -25,8 +25,8 @@ from typing import Any
 import torch
 
 from perflab.bragg.workloads import tricubic_call
-from perflab.harness import atomic_write_text, env_snapshot
 from perflab.devtools.escalation import escalation_verdict
+from perflab.harness import atomic_write_text, env_snapshot
 
 RUNS = 10
 

@@ -41,6 +41,28 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+__all__ = [
+    "CHROMEDRIVER",
+    "CHROMIUM",
+    "CHROMIUM_FLAGS",
+    "DEFAULT_SCREENSHOTS",
+    "MAX_SCREENSHOT_HEIGHT",
+    "REPO_ROOT",
+    "VEGA_MIME",
+    "BrowserUnavailable",
+    "DashboardCheck",
+    "DashboardError",
+    "KernelState",
+    "Step",
+    "StepResult",
+    "browser_missing_reason",
+    "check_notebook",
+    "free_port",
+    "inspect_page",
+    "main",
+    "serve_notebook",
+]
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 CHROMIUM_FLAGS = (

@@ -27,6 +27,15 @@ import numpy as np
 
 from perflab.harness.timing import SampleStats
 
+__all__ = [
+    "MAX_CV",
+    "MIN_HOT_SHARE",
+    "MIN_RUNS",
+    "MIN_SPEEDUP",
+    "EscalationVerdict",
+    "escalation_verdict",
+]
+
 MIN_SPEEDUP = 3.0
 MIN_RUNS = 10
 MAX_CV = 0.10

@@ -53,6 +53,28 @@ from typing import Any
 from perflab._stdlib_guard import ensure_stdlib_profile
 from perflab.harness.atomic import atomic_write_text
 
+__all__ = [
+    "DEFAULT_OUT",
+    "KNOWN_PACKAGES",
+    "TOOL_PACKAGES",
+    "BenchmarkRunError",
+    "Discovery",
+    "Factory",
+    "ProfileResult",
+    "Target",
+    "UnknownTargetError",
+    "discover",
+    "format_top",
+    "get_target",
+    "is_benchmark_node",
+    "main",
+    "profile_benchmark",
+    "profile_target",
+    "register",
+    "top_functions",
+    "top_functions_chart",
+]
+
 Factory = Callable[[], Callable[[], Any]]
 
 #: Packages searched for ``workloads.PROFILE_TARGETS`` (the harness first, then the domains).

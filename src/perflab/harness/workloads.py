@@ -15,6 +15,15 @@ from typing import Any
 
 import numpy as np
 
+__all__ = [
+    "PROFILE_TARGETS",
+    "Factory",
+    "convex_hull_4d",
+    "linprog_highs",
+    "numpy_sort",
+    "python_pairwise",
+]
+
 Factory = Callable[[], Callable[[], Any]]
 
 

@@ -23,6 +23,13 @@ from perflab.soap.radial import HyperparameterError, RadialBasis
 from perflab.soap.system import SystemBatch, make_batch
 from perflab.soap.threads import check_threads, torch_threads
 
+__all__ = [
+    "BACKENDS",
+    "MAX_ANGULAR_LIMIT",
+    "AniSOAP",
+    "ReferenceLayoutWarning",
+]
+
 BACKENDS = ("numpy", "torch")
 
 

@@ -14,6 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+__all__ = [
+    "PROFILE_TARGETS",
+    "SYSTEM",
+    "Factory",
+    "expansion_numpy",
+    "expansion_torch",
+]
+
 Factory = Callable[[], Callable[[], Any]]
 
 SYSTEM = "golden_bench_2sp"

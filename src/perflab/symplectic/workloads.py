@@ -21,6 +21,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+__all__ = [
+    "PROFILE_TARGETS",
+    "RANDOM_10_FACETS_SEED",
+    "Factory",
+    "billiards_16gon",
+    "billiards_pentagon",
+    "h_to_v_4d",
+    "haim_kislev_pentagon",
+    "haim_kislev_random10",
+    "pentagon_product",
+    "random_10_facets",
+    "reeb_circumscribed30",
+    "reeb_random10",
+    "sphere_hull_4d",
+    "v_to_h_4d",
+    "volume_4d",
+]
+
 Factory = Callable[[], Callable[[], Any]]
 
 #: seed of the random 10-facet 4D halfspace polytope (checked to keep all 10 halfspaces)

@@ -15,6 +15,13 @@ from perflab.warpgen.errors import GeneratorError
 from perflab.warpgen.exprs import Gen
 from perflab.warpgen.spec import KernelSpec
 
+__all__ = [
+    "CATEGORY_NAMES",
+    "GENERATOR_VERSION",
+    "category_of",
+    "generate_kernel",
+]
+
 CATEGORY_NAMES: tuple[str, ...] = tuple(CATEGORIES)
 
 # Bumped whenever the text generated for some (seed, index) changes, so that a build cannot

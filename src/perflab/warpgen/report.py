@@ -13,6 +13,16 @@ import re
 from pathlib import Path
 from typing import Any
 
+__all__ = [
+    "MB",
+    "MIB",
+    "OTHER_REPORTS_HEADING",
+    "function_excerpt",
+    "pick_example",
+    "render_chief_report",
+    "summarise_reports",
+]
+
 OTHER_REPORTS_HEADING = "## Other reports in `reports/`"
 MB = 1_000_000  # 10^6 bytes
 MIB = 1_048_576  # 2^20 bytes

@@ -22,6 +22,14 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
+__all__ = [
+    "PROFILE_TARGETS",
+    "SEED",
+    "Factory",
+    "codegen",
+    "generate",
+]
+
 Factory = Callable[[], Callable[[], Any]]
 
 SEED = 0

@@ -158,6 +158,43 @@ def config_from_args(
     ``DIR/warp_dataset_stats.json``; without it they go to the repository defaults.
     ``--smoke`` builds ~0.6 MB per backend (about 30 modules, at least one per category)
     and validates every kernel.
+
+    Parameters
+    ----------
+    target_mb : float, optional
+        Per backend, at least this many MB and MiB (default 200; smoke 0.6).
+    smoke : bool
+        A tiny build with every kernel validated.
+    out : path, optional
+        Folder for ``warp-kernels/`` and ``warp_dataset_stats.json``.
+    seed : int
+        Seed of the kernel stream; same seed, same bytes.
+    workers : int
+        Worker processes (0: all cores).
+    shard_kernels : int, optional
+        Kernels per shard.
+    sample_rate : float, optional
+        Fraction of kernels compiled and run (default 0.02; smoke 1).
+
+    Returns
+    -------
+    BuildConfig
+        The validated configuration.
+
+    Raises
+    ------
+    BuildConfigError
+        A parameter out of range; the message names it.
+
+    Examples
+    --------
+    >>> cfg = config_from_args(smoke=True, out="build/warp-smoke")
+    >>> cfg.root.as_posix(), cfg.target_mb, cfg.sample_rate
+    ('build/warp-smoke/warp-kernels', 0.6, 1.0)
+    >>> config_from_args(target_mb=-1)
+    Traceback (most recent call last):
+    ...
+    perflab.warpgen.errors.BuildConfigError: target_mb must be a finite number > 0, got -1
     """
     root, stats = DEFAULT_DATASET_DIR, DEFAULT_STATS_PATH
     if out:
@@ -304,7 +341,44 @@ def run_build(cfg: BuildConfig, progress: ProgressFn | None = None) -> dict[str,
     """Build (or resume) the dataset described by ``cfg``; write samples and stats; return stats.
 
     One build per folder: a second build into ``cfg.root`` while this one runs raises
-    :class:`perflab.harness.lock.BuildLocked` naming it."""
+    :class:`perflab.harness.lock.BuildLocked` naming it. The phases: open the manifest and
+    drop uncommitted shards (``_open``), build shards in worker processes and commit them in
+    order until every backend reaches the target (``_drive``), record the run, then write
+    samples and stats.
+
+    Parameters
+    ----------
+    cfg : BuildConfig
+        What to build (:func:`config_from_args`).
+    progress : callable, optional
+        Called after every committed shard with a dict (``shard``, ``bytes``,
+        ``target_bytes``, ``elapsed_s``, ``kernels``).
+
+    Returns
+    -------
+    dict
+        The stats written to ``cfg.stats_path`` (:func:`perflab.warpgen.stats.build_stats`).
+
+    Raises
+    ------
+    perflab.harness.lock.BuildLocked
+        Another build holds ``cfg.root``.
+    perflab.harness.ManifestError
+        The folder holds a build of other parameters.
+    StorageError
+        A hung worker, a corrupt shard, or ``max_kernels`` reached before the target.
+    CodegenError
+        The installed warp-lang is not the pinned release.
+
+    Examples
+    --------
+    The smallest build takes tens of seconds, so this example builds only a configuration;
+    ``tests/warpgen/test_build.py`` runs real builds.
+
+    >>> cfg = config_from_args(smoke=True, out="build/warp-smoke", workers=1)
+    >>> cfg.n_workers
+    1
+    """
     with build_lock(Path(cfg.root), what="warp dataset build"):
         return _run_build(cfg, progress)
 

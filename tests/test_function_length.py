@@ -22,24 +22,24 @@ ALLOWED = {
 }
 
 
+def _walk(node: ast.AST, prefix: str, rel: str, out: dict[str, int]) -> None:
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+            name = prefix + child.name
+            out[f"{rel}::{name}"] = child.end_lineno - child.lineno + 1
+            _walk(child, name + ".", rel, out)
+        elif isinstance(child, ast.ClassDef):
+            _walk(child, prefix + child.name + ".", rel, out)
+        else:
+            _walk(child, prefix, rel, out)
+
+
 def function_lengths(root: Path = SRC) -> dict[str, int]:
     """``{"<path>::<qualified name>": lines}`` of every function under ``root``."""
     out: dict[str, int] = {}
     for path in sorted(root.rglob("*.py")):
-        rel = path.relative_to(root).as_posix()
-
-        def walk(node: ast.AST, prefix: str) -> None:
-            for child in ast.iter_child_nodes(node):
-                if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
-                    name = prefix + child.name
-                    out[f"{rel}::{name}"] = child.end_lineno - child.lineno + 1
-                    walk(child, name + ".")
-                elif isinstance(child, ast.ClassDef):
-                    walk(child, prefix + child.name + ".")
-                else:
-                    walk(child, prefix)
-
-        walk(ast.parse(path.read_text(encoding="utf-8"), str(path)), "")
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        _walk(tree, "", path.relative_to(root).as_posix(), out)
     return out
 
 

@@ -7,26 +7,12 @@ missing is skipped with the reason (``--doctest-ignore-import-errors``), never a
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-
 # atlas and bragg gain their examples on other branches; the lead adds them here at merge
 DOMAINS = ("symplectic", "soap", "warpgen", "harness", "devtools")
 
 
-def test_smoke_tier_collects_doctests_of_every_domain():
-    r = subprocess.run(
-        [sys.executable, "-m", "pytest", "-m", "smoke", "--collect-only", "-q", "src/perflab"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+def test_smoke_tier_collects_doctests_of_every_domain(run_cli):
+    r = run_cli("pytest", "-m", "smoke", "--collect-only", "-q", "src/perflab")
     items = [line for line in r.stdout.splitlines() if line.startswith("src/perflab/")]
     per_domain = {d: [i for i in items if i.startswith(f"src/perflab/{d}/")] for d in DOMAINS}
     assert all(per_domain.values()), {d: len(v) for d, v in per_domain.items()}

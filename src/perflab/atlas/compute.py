@@ -46,6 +46,19 @@ from perflab.atlas.schema import (
 )
 from perflab.harness import TimeBudgetExceeded, WorkBudgetExceeded, plain, time_budget
 
+__all__ = [
+    "SafetyNetExceeded",
+    "UnknownFamily",
+    "applies",
+    "auto_choice",
+    "check_plan",
+    "compute_row",
+    "generator_for",
+    "generator_name",
+    "is_not_applicable",
+    "make_polytope",
+]
+
 
 class SafetyNetExceeded(RuntimeError):
     """A row step ran past the plan's wall-clock safety net: the build stops (and resumes on

@@ -10,6 +10,18 @@ from typing import Any
 from perflab.atlas.schema import SCHEMA_VERSION, features
 from perflab.harness import ManifestError
 
+__all__ = [
+    "ENV_VAR",
+    "REPO_ROOT",
+    "AtlasIncomplete",
+    "AtlasManifestError",
+    "AtlasNotFound",
+    "check_build",
+    "dataset_dir",
+    "load",
+    "read_manifest",
+]
+
 #: The repository root (``src/perflab/atlas/load.py`` -> three folders up).
 REPO_ROOT = Path(__file__).resolve().parents[3]
 ENV_VAR = "PERFLAB_ARTEFACTS"

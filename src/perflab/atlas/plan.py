@@ -33,6 +33,20 @@ from typing import Any
 
 from perflab.atlas.schema import CAPACITY_METHODS, canonical_json
 
+__all__ = [
+    "PLAN_FORMAT",
+    "WORK_BUDGET_METHODS",
+    "BuildPlan",
+    "FamilySpec",
+    "PlanError",
+    "PlanItem",
+    "RowBudget",
+    "get_plan",
+    "plan_names",
+    "polytope_id",
+    "shard_key",
+]
+
 PLAN_FORMAT = 1
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 

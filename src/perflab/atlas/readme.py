@@ -15,6 +15,11 @@ from perflab.atlas.plan import WORK_BUDGET_METHODS
 from perflab.atlas.schema import CAPACITY_METHODS, SCHEMA_VERSION, schema_description
 from perflab.harness import atomic_write_text, markdown_table
 
+__all__ = [
+    "dataset_readme",
+    "write_dataset_readme",
+]
+
 
 def dataset_readme(folder: str | os.PathLike[str]) -> str:
     folder = Path(folder)

@@ -23,6 +23,17 @@ import numpy as np
 from perflab.atlas.schema import Status
 from perflab.harness import RunLog, markdown_table, save_chart, write_report
 
+__all__ = [
+    "RUNS",
+    "TIMINGS",
+    "benchmark_report",
+    "capacity_by_facets",
+    "latest_timings",
+    "report_is_current",
+    "slowest",
+    "timing_table",
+]
+
 TIMINGS = "timings.jsonl"
 RUNS = "runs.jsonl"
 

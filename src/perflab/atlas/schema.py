@@ -35,6 +35,27 @@ import json
 from enum import StrEnum
 from typing import Any
 
+__all__ = [
+    "CAPACITY_METHODS",
+    "COLUMNS",
+    "ERROR_PREFIX",
+    "QUANTITIES",
+    "SCHEMA_VERSION",
+    "STATUS_NOT_APPLICABLE",
+    "STATUS_NOT_RUN",
+    "STATUS_OK",
+    "STATUS_WORK_BUDGET",
+    "Status",
+    "arrow_schema",
+    "canonical_json",
+    "capacity_column",
+    "column_types",
+    "features",
+    "schema_description",
+    "status_column",
+    "status_error",
+]
+
 SCHEMA_VERSION = "1.2.0"
 
 #: The exact EHZ-capacity algorithms of :mod:`perflab.symplectic`, in tie-break order.

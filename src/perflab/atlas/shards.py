@@ -18,6 +18,14 @@ from typing import Any
 from perflab.atlas.schema import COLUMNS, arrow_schema
 from perflab.harness import atomic_write_bytes
 
+__all__ = [
+    "MAX_SHARD_BYTES",
+    "ShardError",
+    "read_rows",
+    "shard_bytes",
+    "write_shard",
+]
+
 #: Hard cap on a shard file (the issue asks for shards under 100 MB).
 MAX_SHARD_BYTES = 100_000_000
 

@@ -15,6 +15,12 @@ from typing import Any
 
 import numpy as np
 
+__all__ = [
+    "Deviation",
+    "recompute_row",
+    "sample_rows",
+]
+
 
 @dataclass
 class Deviation:

@@ -12,6 +12,28 @@ from typing import Any
 
 import numpy as np
 
+__all__ = [
+    "FACET_RANGES",
+    "TABLE_COLUMNS",
+    "agreement",
+    "capacity_vs_volume",
+    "coordinate_names",
+    "cycle_chart",
+    "cycle_projection_frame",
+    "filter_controls",
+    "filter_family",
+    "filter_rows",
+    "frame",
+    "methods",
+    "projection_pairs",
+    "row_by_id",
+    "selected_id",
+    "summary_line",
+    "systolic_by_family",
+    "systolic_histogram",
+    "top_systolic",
+]
+
 #: Scalar columns shown in tables (the arrays stay in the dataset).
 TABLE_COLUMNS = (
     "polytope_id",

@@ -19,6 +19,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+__all__ = [
+    "PLAN",
+    "PROFILE_TARGETS",
+    "Factory",
+    "build_tiny_halfspace_polytope_4d",
+    "build_tiny_polygon_product",
+    "family_build",
+]
+
 Factory = Callable[[], Callable[[], Any]]
 
 PLAN = "atlas-tiny"

@@ -55,12 +55,12 @@ bench: $(STAMP)
 		--benchmark-enable --benchmark-only --benchmark-autosave \
 		--benchmark-json=.benchmarks/last-run.json --benchmark-sort=fullname \
 		--benchmark-columns=median,iqr,rounds,iterations --durations=5
-	$(BIN)/python -m perflab.harness.history append .benchmarks/last-run.json --csv $(HISTORY)
+	$(BIN)/python -m perflab.devtools.history append .benchmarks/last-run.json --csv $(HISTORY)
 
 ## The latest run of this machine against its previous run (noise rule: docs/performance.md);
 ## on a machine's first run, against the committed reference (not judged across machines).
 bench-compare: $(STAMP)
-	$(BIN)/python -m perflab.harness.history compare --csv $(HISTORY) --reference $(REFERENCE)
+	$(BIN)/python -m perflab.devtools.history compare --csv $(HISTORY) --reference $(REFERENCE)
 
 ## Chromium + chromedriver from Debian for the browser tests (CI runs as root with apt).
 ## When they cannot be installed this warns, and the browser tests skip with that reason.

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from perflab.devtools.history import code_dirty
 from perflab.harness import env_snapshot
-from perflab.harness.history import code_dirty
 from perflab.harness.tiers import apply_default_tier, tier_of
 
 

@@ -4,7 +4,7 @@ Run as a script:   python notebooks/profile.py -- --smoke --out /tmp/profile
 Edit:              marimo edit notebooks/profile.py
 Serve read-only:   marimo run notebooks/profile.py
 
-Picks a registered workload (``perflab.harness.profile``: the harness's own and every
+Picks a registered workload (``perflab.devtools.profile``: the harness's own and every
 domain's ``perflab.<domain>.workloads.PROFILE_TARGETS``), profiles it with pyinstrument and
 cProfile, shows the top functions and the call tree, and plots
 ``artefacts/benchmarks/history.csv`` (median per benchmark over runs, with the IQR band).
@@ -35,8 +35,8 @@ def _():
 def _(mo):
     from pathlib import Path
 
+    from perflab.devtools.history import default_history_path
     from perflab.harness import notebook_args
-    from perflab.harness.history import default_history_path
     from perflab.harness.nbargs import may_write
 
     args = notebook_args()
@@ -76,7 +76,7 @@ def _(mo):
 
 @app.cell
 def _(default_target, mo):
-    from perflab.harness.profile import discover
+    from perflab.devtools.profile import discover
 
     discovery = discover()
     if default_target not in discovery.targets:
@@ -96,7 +96,7 @@ def _(default_target, mo):
 
 @app.cell
 def _(discovery, mo, picker, profile_dir, repeat):
-    from perflab.harness.profile import profile_target
+    from perflab.devtools.profile import profile_target
 
     with mo.status.spinner(title=f"Profiling {picker.value} ..."):
         result = profile_target(
@@ -123,7 +123,7 @@ def _(discovery, mo, picker, profile_dir, repeat):
 def _(mo, result):
     import polars as pl
 
-    from perflab.harness.profile import top_functions_chart
+    from perflab.devtools.profile import top_functions_chart
 
     top_df = pl.DataFrame(result.top)
     top_chart = top_functions_chart(result.top, title=f"{result.target}: top functions")
@@ -144,7 +144,7 @@ def _(mo, result):
 
 @app.cell
 def _(history_path, machine_arg, mo):
-    from perflab.harness.history import latest_machine, read_history
+    from perflab.devtools.history import latest_machine, read_history
 
     history = read_history(history_path)
     machine = machine_arg or latest_machine(history)
@@ -156,7 +156,7 @@ def _(history_path, machine_arg, mo):
 
 @app.cell
 def _(group_picker, history, history_path, machine, mo):
-    from perflab.harness.history import (
+    from perflab.devtools.history import (
         HistoryError,
         compare_runs,
         format_comparison,
@@ -205,8 +205,8 @@ def _(history, machine, mo):
 def _(bench_picker, history, machine, mo):
     import polars as _pl
 
-    from perflab.harness.history import history_chart as _chart
-    from perflab.harness.history import history_records as _records
+    from perflab.devtools.history import history_chart as _chart
+    from perflab.devtools.history import history_records as _records
 
     _recs = [r for r in _records(history, machine) if r["benchmark"] == bench_picker.value]
     _one = [r for r in history if r.machine_id == machine and r.name == bench_picker.value]

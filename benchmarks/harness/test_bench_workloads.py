@@ -1,6 +1,6 @@
 """Every registered profile target is also a benchmark (one workload definition, two uses).
 
-Targets come from :func:`perflab.harness.profile.discover`: the harness's own workloads are
+Targets come from :func:`perflab.devtools.profile.discover`: the harness's own workloads are
 ``smoke``; those of the domains (``perflab.<domain>.workloads.PROFILE_TARGETS``) are
 ``deep`` here, because a domain benchmarks its hot paths at smoke sizes in its own
 ``benchmarks/<domain>/`` suite.
@@ -8,7 +8,7 @@ Targets come from :func:`perflab.harness.profile.discover`: the harness's own wo
 
 import pytest
 
-from perflab.harness.profile import discover
+from perflab.devtools.profile import discover
 
 _DISCOVERY = discover()
 _PARAMS = [

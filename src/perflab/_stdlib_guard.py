@@ -14,6 +14,10 @@ import sys
 import sysconfig
 from pathlib import Path
 
+__all__ = [
+    "ensure_stdlib_profile",
+]
+
 
 def ensure_stdlib_profile() -> None:
     """Register the stdlib ``profile`` module if ``import profile`` would find another file."""

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from perflab.harness.dashboard import Step, browser_missing_reason, check_notebook
+from perflab.devtools.dashboard import Step, browser_missing_reason, check_notebook
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.py"))
@@ -105,7 +105,7 @@ def _steps(nb: str) -> list[Step]:
 def _profile_steps() -> list[Step]:
     """Pick the last benchmark (by name) of the latest machine in the committed history
     (the picker opens on the first): its run count must show."""
-    from perflab.harness.history import default_history_path, latest_machine, read_history
+    from perflab.devtools.history import default_history_path, latest_machine, read_history
 
     hist = read_history(default_history_path())
     m = latest_machine(hist)

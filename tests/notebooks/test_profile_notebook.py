@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from perflab.harness.history import HistoryRow, append_history, read_history
+from perflab.devtools.history import HistoryRow, append_history, read_history
 
 ROOT = Path(__file__).resolve().parents[2]
 

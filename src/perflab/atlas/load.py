@@ -11,11 +11,11 @@ from perflab.atlas.schema import SCHEMA_VERSION, features
 from perflab.harness import ManifestError
 
 __all__ = [
+    "ENV_VAR",
+    "REPO_ROOT",
     "AtlasIncomplete",
     "AtlasManifestError",
     "AtlasNotFound",
-    "ENV_VAR",
-    "REPO_ROOT",
     "check_build",
     "dataset_dir",
     "load",

@@ -34,13 +34,13 @@ from typing import Any
 from perflab.atlas.schema import CAPACITY_METHODS, canonical_json
 
 __all__ = [
+    "PLAN_FORMAT",
+    "WORK_BUDGET_METHODS",
     "BuildPlan",
     "FamilySpec",
-    "PLAN_FORMAT",
     "PlanError",
     "PlanItem",
     "RowBudget",
-    "WORK_BUDGET_METHODS",
     "get_plan",
     "plan_names",
     "polytope_id",

@@ -1,8 +1,8 @@
-"""Profile targets of the atlas builder (``python -m perflab.harness.profile atlas.X``).
+"""Profile targets of the atlas builder (``python -m perflab.devtools.profile atlas.X``).
 
 Each entry of :data:`PROFILE_TARGETS` maps a name to a zero-argument *factory*: calling it
 makes a temporary folder (removed when the process exits) and returns the zero-argument
-callable that is profiled (see :mod:`perflab.harness.profile`): :func:`perflab.atlas.build`
+callable that is profiled (see :mod:`perflab.devtools.profile`): :func:`perflab.atlas.build`
 of one family of the shipped plan ``atlas-tiny``, from scratch (``resume=False``), into that
 folder. A call covers everything a build does for its rows: generation, volume, every
 applicable capacity method under the plan's time budget, systolic ratio, journal, parquet
@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
-    "Factory",
     "PLAN",
     "PROFILE_TARGETS",
+    "Factory",
     "build_tiny_halfspace_polytope_4d",
     "build_tiny_polygon_product",
     "family_build",

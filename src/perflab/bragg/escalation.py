@@ -7,7 +7,7 @@ eager ``torch``; both on the CPU, float64, one thread, on the ``bragg.tricubic_1
 workload (10^6 random points on a 41^3 grid; :mod:`perflab.bragg.workloads`). Ten timed
 runs of each, alternated, after one untimed call; outputs compared element for element; the
 hot-spot share is the eager forward kernel's (``tricubic_torch.forward``) cumulative share
-of the profiled workload under cProfile. :func:`perflab.harness.escalation.escalation_verdict`
+of the profiled workload under cProfile. :func:`perflab.devtools.escalation.escalation_verdict`
 names every criterion that fails.
 """
 
@@ -25,8 +25,8 @@ from typing import Any
 import torch
 
 from perflab.bragg.workloads import tricubic_call
+from perflab.devtools.escalation import escalation_verdict
 from perflab.harness import atomic_write_text, env_snapshot
-from perflab.harness.escalation import escalation_verdict
 
 __all__ = ["RUNS", "hot_spot_share", "main", "measure_verdict"]
 

@@ -1,8 +1,8 @@
-"""Profile targets of the bragg kernels (``python -m perflab.harness.profile bragg.X``).
+"""Profile targets of the bragg kernels (``python -m perflab.devtools.profile bragg.X``).
 
 Each entry of :data:`PROFILE_TARGETS` maps a name to a zero-argument *factory*: calling it
 builds the inputs from a fixed seed (set-up, never profiled) and returns the zero-argument
-callable that is profiled (see :mod:`perflab.harness.profile`). The same workloads as
+callable that is profiled (see :mod:`perflab.devtools.profile`). The same workloads as
 ``benchmarks/bragg/`` and :mod:`perflab.bragg.bench`: tricubic interpolation of a random
 41^3 structure-factor grid at 1e5 and 1e6 query points (float64, CPU, ``backend="auto"``:
 Warp where it runs, else eager torch), and detector absorption (capture fractions from the

@@ -9,10 +9,13 @@
 - :func:`write_report`, :func:`save_chart`: Markdown + JSON reports, offline charts.
 - :func:`notebook_args`: a notebook's flags under marimo and under Jupyter.
 - :func:`plain`: numpy values (scalars, arrays, nested in dicts and lists) as plain JSON.
+- :mod:`perflab.harness.pool`: the one process pool of every domain (ordered results,
+  workers that die with their parent; import ``process_pool`` from there).
 
-Modules imported on demand (not re-exported): :mod:`perflab.harness.history` (benchmark
-history CSV), :mod:`perflab.harness.profile` (profile targets), :mod:`perflab.harness.tiers`,
-:mod:`perflab.harness.workloads`, :mod:`perflab.harness.dashboard` (browser checks).
+Modules imported on demand (not re-exported): :mod:`perflab.harness.pool`,
+:mod:`perflab.harness.lock`, :mod:`perflab.harness.progress`, :mod:`perflab.harness.tiers`,
+:mod:`perflab.harness.workloads`. Developer tools (browser checks, profiler CLI, benchmark
+history, escalation verdicts) live in :mod:`perflab.devtools`, not here.
 """
 
 from perflab.harness.atomic import atomic_write_bytes, atomic_write_text

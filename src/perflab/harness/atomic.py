@@ -6,6 +6,11 @@ import os
 import tempfile
 from pathlib import Path
 
+__all__ = [
+    "atomic_write_bytes",
+    "atomic_write_text",
+]
+
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically.

@@ -36,6 +36,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+__all__ = [
+    "DEFAULT_SECONDS",
+    "ENV_VAR",
+    "REPEAT_SECONDS",
+    "RETRY_SECONDS",
+    "TimeBudgetExceeded",
+    "WorkBudgetExceeded",
+    "default_budget",
+    "time_budget",
+]
+
 ENV_VAR = "PERFLAB_SOLVER_TIMEOUT"
 DEFAULT_SECONDS = 30.0
 RETRY_SECONDS = 0.01

@@ -11,6 +11,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+__all__ = [
+    "env_snapshot",
+    "env_summary",
+    "git_dirty",
+]
+
 
 def _git(args: list[str], cwd: str | os.PathLike[str] | None = None) -> str | None:
     """Stdout of ``git ARGS`` run in ``cwd`` (default: this package's folder), or None when

@@ -11,6 +11,11 @@ from typing import Any
 from perflab.harness.atomic import atomic_write_text
 from perflab.harness.env import env_snapshot
 
+__all__ = [
+    "Manifest",
+    "ManifestError",
+]
+
 
 class ManifestError(ValueError):
     """A manifest file is unreadable or belongs to another schema version."""

@@ -15,6 +15,13 @@ import os
 import shlex
 from typing import Any
 
+__all__ = [
+    "ENV_VAR",
+    "may_write",
+    "notebook_args",
+    "parse_flags",
+]
+
 ENV_VAR = "PERFLAB_NOTEBOOK_ARGS"
 
 

@@ -27,6 +27,16 @@ import time
 from collections.abc import Callable
 from typing import Any, TextIO
 
+__all__ = [
+    "DEFAULT_INTERVAL_S",
+    "MODES",
+    "ProgressReporter",
+    "add_output_flags",
+    "emit_result",
+    "format_duration",
+    "reporter_from_args",
+]
+
 MODES = ("auto", "bar", "lines", "quiet")
 DEFAULT_INTERVAL_S = 5.0
 

@@ -10,6 +10,12 @@ from typing import Any
 from perflab.harness.atomic import atomic_write_bytes, atomic_write_text
 from perflab.harness.jsonutil import json_default
 
+__all__ = [
+    "markdown_table",
+    "save_chart",
+    "write_report",
+]
+
 
 def write_report(
     path: str | os.PathLike[str], markdown: str, data: dict[str, Any]

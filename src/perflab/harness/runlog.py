@@ -10,6 +10,10 @@ from typing import Any
 
 from perflab.harness.jsonutil import json_default
 
+__all__ = [
+    "RunLog",
+]
+
 
 class RunLog:
     """Append JSON records, one per line, each flushed (and by default fsynced) before

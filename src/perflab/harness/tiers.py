@@ -16,6 +16,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+__all__ = [
+    "BENCH_TIER_OPTIONS",
+    "TIERS",
+    "apply_default_tier",
+    "tier_of",
+]
+
 TIERS = ("smoke", "deep", "longhaul")
 
 BENCH_TIER_OPTIONS: dict[str, dict[str, Any]] = {

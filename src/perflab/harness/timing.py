@@ -10,6 +10,13 @@ from typing import Any
 
 import numpy as np
 
+__all__ = [
+    "Measurement",
+    "SampleStats",
+    "Timer",
+    "measure",
+]
+
 
 @dataclass(frozen=True)
 class SampleStats:

@@ -4,7 +4,7 @@ Each entry of :data:`PROFILE_TARGETS` maps a name to a zero-argument *factory*. 
 factory does the set-up (random inputs from a fixed seed) and returns the zero-argument
 callable that is timed or profiled, so set-up never shows in a profile. The same convention
 is used by every domain's ``perflab.<domain>.workloads`` module (see
-:mod:`perflab.harness.profile`), and ``benchmarks/harness/test_bench_workloads.py``
+:mod:`perflab.devtools.profile`), and ``benchmarks/harness/test_bench_workloads.py``
 benchmarks each one.
 """
 
@@ -14,6 +14,15 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+__all__ = [
+    "PROFILE_TARGETS",
+    "Factory",
+    "convex_hull_4d",
+    "linprog_highs",
+    "numpy_sort",
+    "python_pairwise",
+]
 
 Factory = Callable[[], Callable[[], Any]]
 

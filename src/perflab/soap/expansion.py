@@ -37,6 +37,16 @@ import numpy as np
 from perflab.soap.radial import RadialBasis
 from perflab.soap.system import SystemBatch
 
+__all__ = [
+    "DEFAULT_LAYOUT",
+    "LAYOUTS",
+    "DensityExpansion",
+    "assemble",
+    "orthonormalized_columns",
+    "paired_species",
+    "property_labels",
+]
+
 LAYOUTS = ("species_major", "reference")
 DEFAULT_LAYOUT = "species_major"
 

@@ -23,6 +23,17 @@ from typing import Any
 
 import numpy as np
 
+__all__ = [
+    "MAX_SPECIES_LABEL",
+    "QUATERNION_NORM_TOL",
+    "Frame",
+    "FrameError",
+    "as_frame",
+    "as_frames",
+    "frames_from_arrays",
+    "quaternion_to_matrix",
+]
+
 #: how far a quaternion's norm may be from 1 before it is rejected
 QUATERNION_NORM_TOL = 1e-6
 #: species labels are stored as int32 in the sample and property labels

@@ -20,6 +20,15 @@ from functools import lru_cache
 
 import numpy as np
 
+__all__ = [
+    "RecurrencePlan",
+    "gaussian_moments",
+    "monomial_index",
+    "monomials",
+    "recurrence_plan",
+    "recurrence_steps",
+]
+
 
 @lru_cache(maxsize=32)
 def monomials(max_degree: int) -> tuple[tuple[int, int, int], ...]:

@@ -14,6 +14,12 @@ from vesin import NeighborList
 
 from perflab.soap.frames import Frame
 
+__all__ = [
+    "PairList",
+    "build_pairs",
+    "frame_pairs",
+]
+
 
 @dataclass(frozen=True)
 class PairList:

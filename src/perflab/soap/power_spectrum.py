@@ -17,6 +17,13 @@ import numpy as np
 
 from perflab.soap.expansion import DensityExpansion
 
+__all__ = [
+    "coupling_l0",
+    "per_center_invariants",
+    "power_spectrum",
+    "slot_sizes",
+]
+
 
 def coupling_l0(l: int) -> float:
     """Real Clebsch-Gordan coefficient ``<l m; l m | 0 0>`` (the same for every ``m``)."""

@@ -25,6 +25,11 @@ from perflab.soap.radial import RadialBasis, gaussian_product_parameters
 from perflab.soap.solid_harmonics import projection_matrix
 from perflab.soap.system import SystemBatch
 
+__all__ = [
+    "projection_matrices",
+    "raw_coefficients_numpy",
+]
+
 
 def projection_matrices(basis: RadialBasis) -> list[np.ndarray]:
     """``W[l]`` of shape (2l+1, num_radial[l], n_monomials): moments -> raw coefficients."""

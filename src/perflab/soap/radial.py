@@ -25,6 +25,18 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import gammaln
 
+__all__ = [
+    "RADIAL_BASES",
+    "HyperparameterError",
+    "RadialBasis",
+    "default_num_radial",
+    "gaussian_product_parameters",
+    "gto_square_norm",
+    "inverse_sqrt_spd",
+    "monomial_square_norm",
+    "resolve_num_radial",
+]
+
 RADIAL_BASES = ("gto", "monomial")
 
 

@@ -25,6 +25,15 @@ import numpy as np
 
 from perflab.soap.moments import monomial_index
 
+__all__ = [
+    "Poly",
+    "poly_add",
+    "poly_mul",
+    "projection_matrix",
+    "r2_power",
+    "real_solid_harmonic",
+]
+
 Poly = dict[tuple[int, int, int], float]
 
 

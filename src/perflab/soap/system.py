@@ -9,6 +9,11 @@ import numpy as np
 from perflab.soap.frames import Frame
 from perflab.soap.neighbours import PairList, build_pairs
 
+__all__ = [
+    "SystemBatch",
+    "make_batch",
+]
+
 
 @dataclass(frozen=True)
 class SystemBatch:

@@ -21,6 +21,17 @@ from scipy.spatial.transform import Rotation
 
 from perflab.soap.frames import Frame, frames_from_arrays
 
+__all__ = [
+    "GOLDEN_DENSITY",
+    "RING_DIAMETERS",
+    "RING_RADIUS",
+    "benzene_like_frames",
+    "default_golden_dir",
+    "ellipsoid_fluid",
+    "golden_frames",
+    "ring_sites",
+]
+
 #: number density of the golden benchmark system (40 particles in a 12^3 box)
 GOLDEN_DENSITY = 40 / 12.0**3
 #: ring radius and the ellipsoid diameters (in-plane tangential, radial, normal) of a ring site

@@ -27,6 +27,15 @@ import torch
 
 from perflab.soap.radial import HyperparameterError
 
+__all__ = [
+    "AUTO_MAX_THREADS",
+    "AUTO_MIN_PAIRS",
+    "auto_threads",
+    "check_threads",
+    "idle_cores",
+    "torch_threads",
+]
+
 #: below this many neighbour pairs in a call, "auto" uses one thread
 AUTO_MIN_PAIRS = 200_000
 #: "auto" never uses more intra-op threads than this

@@ -27,6 +27,16 @@ from perflab.soap.projection import projection_matrices
 from perflab.soap.radial import HyperparameterError, RadialBasis, gaussian_product_parameters
 from perflab.soap.system import SystemBatch
 
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "DTYPES",
+    "batched_moments",
+    "cached_plan",
+    "raw_coefficients_torch",
+    "resolve_device",
+    "resolve_dtype",
+]
+
 DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
 #: default number of pairs per batch (memory ~ batch_size * 300 * itemsize bytes)

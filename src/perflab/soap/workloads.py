@@ -1,9 +1,9 @@
-"""Profile targets of AniSOAP (``python -m perflab.harness.profile soap.X``).
+"""Profile targets of AniSOAP (``python -m perflab.devtools.profile soap.X``).
 
 Each entry of :data:`PROFILE_TARGETS` maps a name to a zero-argument *factory*: calling it
 loads the acceptance system ``golden_bench_2sp`` (two species, from the golden files),
 builds the calculator with the golden hyperparameters (:data:`perflab.soap.bench.cases.HYPERS`)
-and returns the zero-argument callable that is profiled (see :mod:`perflab.harness.profile`):
+and returns the zero-argument callable that is profiled (see :mod:`perflab.devtools.profile`):
 ``calc.expansion(frames)``, the density expansion, as benchmarked in
 ``benchmarks/soap/test_bench_soap.py``. Neighbour lists and plans are built by the first
 call (the profiler's warm-up), as in the benchmark.
@@ -13,6 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+
+__all__ = [
+    "PROFILE_TARGETS",
+    "SYSTEM",
+    "Factory",
+    "expansion_numpy",
+    "expansion_torch",
+]
 
 Factory = Callable[[], Callable[[], Any]]
 

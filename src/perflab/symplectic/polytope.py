@@ -131,7 +131,30 @@ class Polytope:
         """The convex hull of the rows of ``V`` (an (m, d) array, d >= 2, m >= d + 1).
 
         The hull is computed on the unit-frame copy of the points (O(m log m) in the plane
-        and R^3), and its vertices are the given rows, exactly."""
+        and R^3), and its vertices are the given rows, exactly.
+
+        Parameters
+        ----------
+        V : array_like, shape (m, d)
+            Points in R^d; interior points are dropped.
+
+        Returns
+        -------
+        Polytope
+            Their convex hull, with facet normals and offsets.
+
+        Raises
+        ------
+        InvalidPolytope
+            Fewer than d + 1 points, points that are not finite or out of float range, or
+            points in a proper affine subspace (no interior).
+
+        Examples
+        --------
+        >>> P = Polytope.from_vertices([[0, 0], [1, 0], [0, 1], [1, 1], [0.5, 0.5]])
+        >>> P.dim, P.num_facets, len(P.vertices)
+        (2, 4, 4)
+        """
         V = _as_float_matrix(V, "vertices", min_cols=2)
         m, d = V.shape
         if m < d + 1:

@@ -18,7 +18,39 @@ def systolic_ratio(P: Polytope, *, method: str = "auto", capacity: float | None 
 
     Scale-invariant, so computed in the unit frame of ``P = s U + c``:
     c(U)^n / (n! vol(U)) with c(U) = c(P) / s^2 (exact for a power of two ``s``): finite
-    for every polytope, however large or small."""
+    for every polytope, however large or small.
+
+    Parameters
+    ----------
+    P : Polytope
+        A polytope in R^{2n}.
+    method : str
+        The capacity method when ``capacity`` is None (see :func:`ehz_capacity`).
+    capacity : float, optional
+        c_EHZ(P) when already known.
+
+    Returns
+    -------
+    float
+        The systolic ratio c_EHZ(P)^n / (n! vol(P)): 1 for a ball. Viterbo's conjecture
+        (at most 1 for every convex body) is false: Haim-Kislev and Ostrover found a
+        polytope in R^4 with a ratio above 1.
+
+    Raises
+    ------
+    ValueError
+        A ``capacity`` that is not positive and finite, or does not fit the body's size.
+
+    References
+    ----------
+    P. Haim-Kislev, Y. Ostrover, "A counterexample to Viterbo's conjecture", 2024.
+
+    Examples
+    --------
+    >>> from perflab.symplectic import generators
+    >>> round(systolic_ratio(generators.cube(0)[0]), 12)
+    0.5
+    """
     n = require_symplectic(P, "systolic_ratio")
     vol_u, s = unit_volume(P)
     if capacity is None:

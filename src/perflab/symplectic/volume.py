@@ -32,8 +32,32 @@ def unit_volume(P: Polytope) -> tuple[float, float]:
 
 
 def volume(P: Polytope) -> float:
-    """The d-dimensional volume of ``P`` (its area when d = 2); ``inf`` past the float64
-    range, :class:`OutOfFloatRange` below its normal range."""
+    """The d-dimensional volume of ``P`` (its area when d = 2).
+
+    Computed on the unit-frame copy ``U`` of ``P = s U + c`` (Qhull's facet volumes) and
+    scaled back by s^d.
+
+    Parameters
+    ----------
+    P : Polytope
+        Any polytope in R^d, d >= 2.
+
+    Returns
+    -------
+    float
+        vol(P); ``inf`` past the float64 range.
+
+    Raises
+    ------
+    OutOfFloatRange
+        A volume below float64's normal range (use :func:`log_volume`).
+
+    Examples
+    --------
+    >>> from perflab.symplectic import Polytope
+    >>> volume(Polytope.from_vertices([[0, 0], [2, 0], [2, 1], [0, 1]]))
+    2.0
+    """
     v, s = unit_volume(P)
     return scale_back(v, s, P.dim, "the volume")
 

@@ -1,8 +1,8 @@
-"""Profile targets of the symplectic core (``python -m perflab.harness.profile symplectic.X``).
+"""Profile targets of the symplectic core (``python -m perflab.devtools.profile symplectic.X``).
 
 Each entry of :data:`PROFILE_TARGETS` maps a name to a zero-argument *factory*: calling it
 builds the input polytope from a fixed seed (set-up, never profiled) and returns the
-zero-argument callable that is profiled (see :mod:`perflab.harness.profile`). They are the
+zero-argument callable that is profiled (see :mod:`perflab.devtools.profile`). They are the
 workloads of ``benchmarks/symplectic/``; each call takes well under a second here (2-core
 machine), so a profile with ``--repeat 3`` stays a few seconds. Every target is also
 benchmarked in the deep tier by ``benchmarks/harness/test_bench_workloads.py``.
@@ -20,6 +20,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+
+__all__ = [
+    "PROFILE_TARGETS",
+    "RANDOM_10_FACETS_SEED",
+    "Factory",
+    "billiards_16gon",
+    "billiards_pentagon",
+    "h_to_v_4d",
+    "haim_kislev_pentagon",
+    "haim_kislev_random10",
+    "pentagon_product",
+    "random_10_facets",
+    "reeb_circumscribed30",
+    "reeb_random10",
+    "sphere_hull_4d",
+    "v_to_h_4d",
+    "volume_4d",
+]
 
 Factory = Callable[[], Callable[[], Any]]
 

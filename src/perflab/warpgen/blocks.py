@@ -19,6 +19,22 @@ from dataclasses import dataclass
 
 from perflab.warpgen.exprs import Gen
 
+__all__ = [
+    "CONVERT",
+    "INTBITS",
+    "RANDOM",
+    "ROTATION",
+    "S",
+    "SCALAR",
+    "VECTOR",
+    "WP_TYPE",
+    "Step",
+    "compose_kernel",
+    "dataflow",
+    "prologue_vars",
+    "reduce_to",
+]
+
 WP_TYPE = {
     "f": "float",
     "i": "int",

@@ -25,7 +25,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import TimeoutError as FuturesTimeout
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,24 @@ from perflab.warpgen.storage import (
     write_shard,
 )
 from perflab.warpgen.worker import ShardResult, build_shard, init_worker
+
+__all__ = [
+    "DEFAULT_DATASET_DIR",
+    "DEFAULT_STATS_PATH",
+    "MB",
+    "MIB",
+    "NOTEBOOK_FLAGS",
+    "SHARD_TIMEOUT_S",
+    "SMOKE_SHARD_KERNELS",
+    "SMOKE_TARGET_MB",
+    "BuildConfig",
+    "ProgressFn",
+    "config_from_args",
+    "config_from_flags",
+    "main",
+    "run_build",
+    "summary",
+]
 
 MB = 1_000_000  # 10^6 bytes
 MIB = 1_048_576  # 2^20 bytes
@@ -140,6 +158,43 @@ def config_from_args(
     ``DIR/warp_dataset_stats.json``; without it they go to the repository defaults.
     ``--smoke`` builds ~0.6 MB per backend (about 30 modules, at least one per category)
     and validates every kernel.
+
+    Parameters
+    ----------
+    target_mb : float, optional
+        Per backend, at least this many MB and MiB (default 200; smoke 0.6).
+    smoke : bool
+        A tiny build with every kernel validated.
+    out : path, optional
+        Folder for ``warp-kernels/`` and ``warp_dataset_stats.json``.
+    seed : int
+        Seed of the kernel stream; same seed, same bytes.
+    workers : int
+        Worker processes (0: all cores).
+    shard_kernels : int, optional
+        Kernels per shard.
+    sample_rate : float, optional
+        Fraction of kernels compiled and run (default 0.02; smoke 1).
+
+    Returns
+    -------
+    BuildConfig
+        The validated configuration.
+
+    Raises
+    ------
+    BuildConfigError
+        A parameter out of range; the message names it.
+
+    Examples
+    --------
+    >>> cfg = config_from_args(smoke=True, out="build/warp-smoke")
+    >>> cfg.root.as_posix(), cfg.target_mb, cfg.sample_rate
+    ('build/warp-smoke/warp-kernels', 0.6, 1.0)
+    >>> config_from_args(target_mb=-1)
+    Traceback (most recent call last):
+    ...
+    perflab.warpgen.errors.BuildConfigError: target_mb must be a finite number > 0, got -1
     """
     root, stats = DEFAULT_DATASET_DIR, DEFAULT_STATS_PATH
     if out:
@@ -286,9 +341,86 @@ def run_build(cfg: BuildConfig, progress: ProgressFn | None = None) -> dict[str,
     """Build (or resume) the dataset described by ``cfg``; write samples and stats; return stats.
 
     One build per folder: a second build into ``cfg.root`` while this one runs raises
-    :class:`perflab.harness.lock.BuildLocked` naming it."""
+    :class:`perflab.harness.lock.BuildLocked` naming it. The phases: open the manifest and
+    drop uncommitted shards (``_open``), build shards in worker processes and commit them in
+    order until every backend reaches the target (``_drive``), record the run, then write
+    samples and stats.
+
+    Parameters
+    ----------
+    cfg : BuildConfig
+        What to build (:func:`config_from_args`).
+    progress : callable, optional
+        Called after every committed shard with a dict (``shard``, ``bytes``,
+        ``target_bytes``, ``elapsed_s``, ``kernels``).
+
+    Returns
+    -------
+    dict
+        The stats written to ``cfg.stats_path`` (:func:`perflab.warpgen.stats.build_stats`).
+
+    Raises
+    ------
+    perflab.harness.lock.BuildLocked
+        Another build holds ``cfg.root``.
+    perflab.harness.ManifestError
+        The folder holds a build of other parameters.
+    StorageError
+        A hung worker, a corrupt shard, or ``max_kernels`` reached before the target.
+    CodegenError
+        The installed warp-lang is not the pinned release.
+
+    Examples
+    --------
+    The smallest build takes tens of seconds, so this example builds only a configuration;
+    ``tests/warpgen/test_build.py`` runs real builds.
+
+    >>> cfg = config_from_args(smoke=True, out="build/warp-smoke", workers=1)
+    >>> cfg.n_workers
+    1
+    """
     with build_lock(Path(cfg.root), what="warp dataset build"):
         return _run_build(cfg, progress)
+
+
+@dataclass
+class _Driver:
+    """The state of one build run: what is committed so far and this run's record."""
+
+    cfg: BuildConfig
+    layout: Layout
+    manifest: Manifest
+    progress: ProgressFn | None
+    seen: set
+    skeletons: collections.Counter
+    totals: dict[str, int]
+    run: dict[str, Any]
+    t_start: float = field(default_factory=time.perf_counter)
+
+    def reached(self) -> bool:
+        return all(self.totals[b] >= self.cfg.target_bytes for b in BACKENDS)
+
+    def absorb(self, res: ShardResult) -> None:
+        """Commit shard ``res`` (:func:`_commit`), count it and report progress."""
+        info = _commit(
+            self.layout, self.manifest, res, self.seen, self.skeletons, self.cfg.skeleton_cap
+        )
+        for b in BACKENDS:
+            self.totals[b] += info[b]["bytes"]
+        self.run["shards_built"] += 1
+        self.run["kernels_processed"] += len(res.kernels)
+        for k, v in res.seconds.items():
+            self.run["seconds"][k] = self.run["seconds"].get(k, 0.0) + v
+        if self.progress is not None:
+            self.progress(
+                {
+                    "shard": res.shard,
+                    "bytes": dict(self.totals),
+                    "target_bytes": self.cfg.target_bytes,
+                    "elapsed_s": time.perf_counter() - self.t_start,
+                    "kernels": self.run["kernels_processed"],
+                }
+            )
 
 
 def _run_build(cfg: BuildConfig, progress: ProgressFn | None) -> dict[str, Any]:
@@ -296,6 +428,28 @@ def _run_build(cfg: BuildConfig, progress: ProgressFn | None) -> dict[str, Any]:
     from perflab.warpgen.stats import build_stats, write_stats
 
     codegen.check_warp_version()
+    d, env = _open(cfg, progress)
+    if not d.reached():
+        _drive(d)
+    d.run["wall_s"] = time.perf_counter() - d.t_start
+    d.run["bytes_written"] = {b: d.totals[b] for b in BACKENDS}
+    if d.run["shards_built"] or d.run["removed_uncommitted"]:  # a run that found the build
+        d.manifest.extra.setdefault("runs", []).append(d.run)  # complete leaves no trace
+        d.manifest.save()
+    remove_tree(d.layout.work_dir)
+    if not d.reached():
+        raise StorageError(
+            f"stopped at max_kernels={cfg.max_kernels} before reaching "
+            f"{cfg.target_mb} MB per backend"
+        )
+    write_samples(d.layout)
+    stats = build_stats(d.layout, d.manifest, cfg, env)
+    write_stats(Path(cfg.stats_path), stats)
+    return stats
+
+
+def _open(cfg: BuildConfig, progress: ProgressFn | None) -> tuple[_Driver, dict[str, Any]]:
+    """Open (or create) the manifest, drop uncommitted shards, read the committed state."""
     layout = Layout(Path(cfg.root))
     layout.root.mkdir(parents=True, exist_ok=True)
     manifest = Manifest.load_or_create(
@@ -307,7 +461,6 @@ def _run_build(cfg: BuildConfig, progress: ProgressFn | None) -> dict[str, Any]:
         manifest.save()
     removed = remove_uncommitted(layout, {int(k) for k in manifest.done})
     seen, skeletons, totals, next_shard = _committed_state(layout, manifest)
-    t_start = time.perf_counter()
     run = {
         "started_shard": next_shard,
         "removed_uncommitted": len(removed),
@@ -317,86 +470,54 @@ def _run_build(cfg: BuildConfig, progress: ProgressFn | None) -> dict[str, Any]:
         "kernels_processed": 0,
         "seconds": {"generate": 0.0, "codegen": 0.0, "validate": 0.0},
     }
+    return _Driver(cfg, layout, manifest, progress, seen, skeletons, totals, run), env
 
-    def reached() -> bool:
-        return all(totals[b] >= cfg.target_bytes for b in BACKENDS)
 
-    def report(done_shard: int) -> None:
-        if progress is not None:
-            progress(
-                {
-                    "shard": done_shard,
-                    "bytes": dict(totals),
-                    "target_bytes": cfg.target_bytes,
-                    "elapsed_s": time.perf_counter() - t_start,
-                    "kernels": run["kernels_processed"],
-                }
-            )
+def _drive(d: _Driver) -> None:
+    """Build shards in worker processes and commit them in order until the target is met.
 
-    if not reached():
-        # ProcessPoolExecutor, not multiprocessing.Pool: Pool.terminate() kills workers that
-        # may be half-way through sending a (multi-MB) result while holding the result
-        # queue's lock, and then deadlocks on that lock. Here shards in flight when the
-        # target is reached are left to finish, queued ones are cancelled, and only a hung
-        # worker is killed.
-        pool = process_pool(  # workers die with this process (no orphan after kill -9)
-            cfg.n_workers, init_worker, (str(layout.work_dir),)
-        )
-        pending: collections.deque = collections.deque()
-        hung = False
-        try:
-            nxt = next_shard
+    ProcessPoolExecutor, not multiprocessing.Pool: Pool.terminate() kills workers that may
+    be half-way through sending a (multi-MB) result while holding the result queue's lock,
+    and then deadlocks on that lock. Here shards in flight when the target is reached are
+    left to finish, queued ones are cancelled, and only a hung worker is killed.
+    """
+    cfg = d.cfg
+    pool = process_pool(  # workers die with this process (no orphan after kill -9)
+        cfg.n_workers, init_worker, (str(d.layout.work_dir),)
+    )
+    pending: collections.deque = collections.deque()
+    hung = False
+    nxt = d.run["started_shard"]
 
-            def submit() -> None:
-                nonlocal nxt
-                start = nxt * cfg.shard_kernels
-                if start >= cfg.max_kernels:
-                    return
-                stop = min(start + cfg.shard_kernels, cfg.max_kernels)
-                args = (cfg.seed, nxt, start, stop, cfg.sample_rate, cfg.ptx_arch)
-                pending.append(pool.submit(build_shard, *args))
-                nxt += 1
+    def submit() -> None:
+        nonlocal nxt
+        start = nxt * cfg.shard_kernels
+        if start >= cfg.max_kernels:
+            return
+        stop = min(start + cfg.shard_kernels, cfg.max_kernels)
+        args = (cfg.seed, nxt, start, stop, cfg.sample_rate, cfg.ptx_arch)
+        pending.append(pool.submit(build_shard, *args))
+        nxt += 1
 
-            for _ in range(2 * cfg.n_workers):
+    try:
+        for _ in range(2 * cfg.n_workers):
+            submit()
+        while pending and not d.reached():
+            try:
+                res: ShardResult = pending.popleft().result(timeout=SHARD_TIMEOUT_S)
+            except FuturesTimeout:
+                hung = True
+                raise StorageError(
+                    f"a shard took over {SHARD_TIMEOUT_S:g} s: a worker hung; rerun to resume"
+                ) from None
+            d.absorb(res)
+            if not d.reached():
                 submit()
-            while pending and not reached():
-                try:
-                    res: ShardResult = pending.popleft().result(timeout=SHARD_TIMEOUT_S)
-                except FuturesTimeout:
-                    hung = True
-                    raise StorageError(
-                        f"a shard took over {SHARD_TIMEOUT_S:g} s: a worker hung; rerun to resume"
-                    ) from None
-                info = _commit(layout, manifest, res, seen, skeletons, cfg.skeleton_cap)
-                for b in BACKENDS:
-                    totals[b] += info[b]["bytes"]
-                run["shards_built"] += 1
-                run["kernels_processed"] += len(res.kernels)
-                for k, v in res.seconds.items():
-                    run["seconds"][k] = run["seconds"].get(k, 0.0) + v
-                report(res.shard)
-                if not reached():
-                    submit()
-        finally:
-            if hung:  # the only case where a worker is killed
-                kill_workers(pool)
-            # cancel the queued shards and wait for those in flight
-            pool.shutdown(wait=True, cancel_futures=True)
-    run["wall_s"] = time.perf_counter() - t_start
-    run["bytes_written"] = {b: totals[b] for b in BACKENDS}
-    if run["shards_built"] or run["removed_uncommitted"]:  # a run that found the build complete
-        manifest.extra.setdefault("runs", []).append(run)  # leaves no trace
-        manifest.save()
-    remove_tree(layout.work_dir)
-    if not reached():
-        raise StorageError(
-            f"stopped at max_kernels={cfg.max_kernels} before reaching "
-            f"{cfg.target_mb} MB per backend"
-        )
-    write_samples(layout)
-    stats = build_stats(layout, manifest, cfg, env)
-    write_stats(Path(cfg.stats_path), stats)
-    return stats
+    finally:
+        if hung:  # the only case where a worker is killed
+            kill_workers(pool)
+        # cancel the queued shards and wait for those in flight
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:

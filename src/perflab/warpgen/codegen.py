@@ -29,6 +29,27 @@ import warp as wp
 
 from perflab.warpgen.errors import CodegenError
 
+__all__ = [
+    "DEFAULT_PTX_ARCH",
+    "MATHDX_OPTIONS",
+    "PINNED_WARP_VERSION",
+    "VIRTUAL_FILENAME",
+    "WARP_VERSION",
+    "GeneratedCode",
+    "builtin_names",
+    "check_warp_version",
+    "compile_cpu",
+    "compile_options",
+    "compile_ptx",
+    "cuda_device_count",
+    "generate_code",
+    "init_warp",
+    "load_source",
+    "module_of",
+    "type_names",
+    "unload",
+]
+
 WARP_VERSION: str = wp.config.version
 PINNED_WARP_VERSION = "1.19.0"
 VIRTUAL_FILENAME = "kernel.py"

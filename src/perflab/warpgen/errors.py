@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+__all__ = [
+    "BuildConfigError",
+    "CodegenError",
+    "GeneratorError",
+    "StorageError",
+    "WarpgenError",
+]
+
 
 class WarpgenError(Exception):
     """Base class of every error raised by :mod:`perflab.warpgen`."""

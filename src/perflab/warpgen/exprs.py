@@ -19,6 +19,13 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+__all__ = [
+    "BINARY_F",
+    "BINARY_F_LIT",
+    "UNARY_F",
+    "Gen",
+]
+
 # float -> float, each with one placeholder
 UNARY_F = (
     "wp.sin({a})",

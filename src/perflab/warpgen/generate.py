@@ -15,6 +15,13 @@ from perflab.warpgen.errors import GeneratorError
 from perflab.warpgen.exprs import Gen
 from perflab.warpgen.spec import KernelSpec
 
+__all__ = [
+    "CATEGORY_NAMES",
+    "GENERATOR_VERSION",
+    "category_of",
+    "generate_kernel",
+]
+
 CATEGORY_NAMES: tuple[str, ...] = tuple(CATEGORIES)
 
 # Bumped whenever the text generated for some (seed, index) changes, so that a build cannot
@@ -33,6 +40,39 @@ def generate_kernel(seed: int, index: int, category: str | None = None) -> Kerne
     """Generate kernel ``index`` of the stream seeded by ``seed``.
 
     ``category`` overrides the round-robin category (used by tests that sweep one category).
+    The generator of kernel ``index`` is seeded by ``(seed, index, category)`` alone, so a
+    kernel does not depend on the kernels before it: shards build in any order and in any
+    process, and the same seed gives the same text.
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the stream, >= 0.
+    index : int
+        Position of the kernel in the stream, >= 0.
+    category : str, optional
+        One of :data:`CATEGORY_NAMES`; default ``category_of(index)``.
+
+    Returns
+    -------
+    KernelSpec
+        The kernel (and any helper functions, structs or extra kernels of its module);
+        ``python_source`` is the module's text.
+
+    Raises
+    ------
+    GeneratorError
+        A negative or non-integer ``seed`` or ``index``, or an unknown category.
+
+    Examples
+    --------
+    >>> k = generate_kernel(0, 3)
+    >>> k.category, k.kernel_name
+    ('matrices', 'affine_mat3_k3')
+    >>> k.python_source == generate_kernel(0, 3).python_source
+    True
+    >>> print(k.python_source.splitlines()[3])
+    @wp.kernel
     """
     if not isinstance(seed, int | np.integer) or seed < 0:
         raise GeneratorError(f"seed must be a non-negative integer, got {seed!r}")

@@ -21,6 +21,15 @@ import ast
 import hashlib
 import re
 
+__all__ = [
+    "PREAMBLE_END",
+    "assert_normalized",
+    "normalize_generated",
+    "normalize_python",
+    "python_key",
+    "split_preamble",
+]
+
 _PATH_COMMENT = re.compile(r"^(\s*//\s*)(\S*[/\\])([^/\\\s]+\.py:\d+)\s*$", re.MULTILINE)
 _ABS_PATH = re.compile(r"(?<![\w.])/(?:tmp|home|root|usr|work|var|opt)/[\w./-]+")
 

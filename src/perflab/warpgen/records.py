@@ -34,6 +34,22 @@ import hashlib
 import json
 from typing import Any
 
+__all__ = [
+    "BACKENDS",
+    "FAILED",
+    "FIELDS",
+    "LICENCE",
+    "NOT_RUN",
+    "PASSED",
+    "SCHEMA_VERSION",
+    "SPLITS",
+    "decode",
+    "encode",
+    "make_record",
+    "record_id",
+    "split_of",
+]
+
 # 2: validation checks are "passed"/"failed"/"not_run", never null
 # 3: preamble stored once per backend; licence, synthetic, tokens, skeleton_id, split,
 #    compile_options, launches, kernel_names; equivalence and output checksum in validation

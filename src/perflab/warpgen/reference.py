@@ -31,6 +31,19 @@ import numpy as np
 from perflab.warpgen.records import FAILED, NOT_RUN, PASSED
 from perflab.warpgen.spec import KernelSpec
 
+__all__ = [
+    "ATOL",
+    "F32",
+    "RTOL",
+    "SUPPORTED",
+    "Mat",
+    "NumpyWarp",
+    "RefArray",
+    "check_equivalence",
+    "run_reference",
+    "unsupported",
+]
+
 RTOL = 2e-3
 ATOL = 2e-3
 F32 = np.float32

@@ -13,6 +13,16 @@ import re
 from pathlib import Path
 from typing import Any
 
+__all__ = [
+    "MB",
+    "MIB",
+    "OTHER_REPORTS_HEADING",
+    "function_excerpt",
+    "pick_example",
+    "render_chief_report",
+    "summarise_reports",
+]
+
 OTHER_REPORTS_HEADING = "## Other reports in `reports/`"
 MB = 1_000_000  # 10^6 bytes
 MIB = 1_048_576  # 2^20 bytes
@@ -189,12 +199,47 @@ def render_chief_report(
     others: list[dict[str, Any]],
     stats_path: str = "reports/warp_dataset_stats.json",
 ) -> str:
-    """The report (Markdown). Every number is read from ``stats``."""
+    """The report (Markdown). Every number is read from ``stats``.
+
+    Parameters
+    ----------
+    stats : dict
+        The build's stats (``reports/warp_dataset_stats.json``, :mod:`perflab.warpgen.stats`).
+    example : (dict, dict) or None
+        A CPU record and its CUDA twin to show (:func:`pick_example`), or None.
+    others : list of dict
+        Other reports to list at the end (:func:`summarise_reports`).
+    stats_path : str
+        Where the report says its figures come from.
+
+    Returns
+    -------
+    str
+        Markdown, one section per phase: summary, JIT primer with the example, dataset,
+        limitations, how to reproduce, other reports.
+
+    Raises
+    ------
+    KeyError
+        When ``stats`` lacks a field the report needs.
+    """
+    lines = [
+        *_summary_section(stats),
+        *_primer_section(example),
+        *_dataset_section(stats),
+        *_limitations_section(stats),
+        *_reproduce_section(stats, stats_path),
+        *_others_section(others),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _summary_section(stats: dict[str, Any]) -> list[str]:
+    """The title and the one-paragraph summary."""
     ds, build, thr, cfg = stats["dataset"], stats["build"], stats["throughput"], stats["config"]
     cpu, cuda = ds["cpu"], ds["cuda"]
     cats = sorted(set(cpu["categories"]) | set(cuda["categories"]))
     vc = cpu["validation"]["checks"]
-    gpu_runs = vc["cuda_launched"]["tried"]
     env = stats.get("env", {})
     lines: list[str] = []
     add = lines.append
@@ -216,6 +261,13 @@ def render_chief_report(
         f"{build['params']['warp_version']}."
     )
     add("")
+    return lines
+
+
+def _primer_section(example: tuple[dict, dict] | None) -> list[str]:
+    """JIT, IR and Warp in brief, with a real example from the dataset."""
+    lines: list[str] = []
+    add = lines.append
     add("## JIT, IR and Warp in brief")
     add("")
     add(
@@ -250,6 +302,16 @@ def render_chief_report(
         add("```cpp")
         add(function_excerpt(g["generated_code"], f"{c['kernel_name']}_cuda_kernel_forward", 11))
         add("```")
+    return lines
+
+
+def _dataset_section(stats: dict[str, Any]) -> list[str]:
+    """Sizes, quality, validation and throughput of the dataset."""
+    ds, build, thr, cfg = stats["dataset"], stats["build"], stats["throughput"], stats["config"]
+    cpu, cuda = ds["cpu"], ds["cuda"]
+    vc = cpu["validation"]["checks"]
+    lines: list[str] = []
+    add = lines.append
     add("")
     add("## The dataset")
     add("")
@@ -299,6 +361,17 @@ def render_chief_report(
         f"{thr['kernels_per_s']:.1f} modules/s, {thr['mb_per_s_both_backends']:.2f} MB/s "
         f"(both backends){_load(thr)}."
     )
+    return lines
+
+
+def _limitations_section(stats: dict[str, Any]) -> list[str]:
+    """What the dataset does not show."""
+    ds, build, cfg = stats["dataset"], stats["build"], stats["config"]
+    cpu, cuda = ds["cpu"], ds["cuda"]
+    vc = cpu["validation"]["checks"]
+    gpu_runs = vc["cuda_launched"]["tried"]
+    lines: list[str] = []
+    add = lines.append
     add("")
     add("## Limitations")
     add("")
@@ -323,6 +396,14 @@ def render_chief_report(
         f"- One Warp release ({build['params']['warp_version']}), pinned: generated code "
         "changes between releases."
     )
+    return lines
+
+
+def _reproduce_section(stats: dict[str, Any], stats_path: str) -> list[str]:
+    """The commands that rebuild the dataset and the report."""
+    cfg = stats["config"]
+    lines: list[str] = []
+    add = lines.append
     add("")
     add("## How to reproduce")
     add("")
@@ -342,6 +423,13 @@ def render_chief_report(
         'cpu/*.jsonl", "cuda": "artefacts/datasets/warp-kernels/cuda/*.jsonl"})`. '
         f"All figures above are read from `{stats_path}`."
     )
+    return lines
+
+
+def _others_section(others: list[dict[str, Any]]) -> list[str]:
+    """The other reports, one line each."""
+    lines: list[str] = []
+    add = lines.append
     add("")
     add(OTHER_REPORTS_HEADING)
     add("")
@@ -350,4 +438,4 @@ def render_chief_report(
     for o in others:
         hl = re.sub(r"\s+", " ", o["highlight"]).strip()
         add(f"- **{o['title']}** (`{o['file']}`){': ' + hl if hl else ''}")
-    return "\n".join(lines) + "\n"
+    return lines

@@ -9,6 +9,14 @@ from perflab.warpgen.generate import CATEGORY_NAMES
 from perflab.warpgen.records import BACKENDS, encode
 from perflab.warpgen.storage import Layout, iter_backend, iter_records
 
+__all__ = [
+    "MAX_SAMPLES",
+    "read_samples",
+    "read_samples_dir",
+    "select_samples",
+    "write_samples",
+]
+
 MAX_SAMPLES = 100
 
 

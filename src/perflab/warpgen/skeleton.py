@@ -29,6 +29,19 @@ import ast
 import hashlib
 from dataclasses import dataclass, field
 
+__all__ = [
+    "BINOPS",
+    "CONSTRUCTORS",
+    "INPLACE",
+    "KEEP_NAMES",
+    "PY_BUILTINS",
+    "UNARYOPS",
+    "ModuleFacts",
+    "analyse",
+    "skeleton_id",
+    "skeleton_text",
+]
+
 KEEP_NAMES = frozenset(
     {"wp", "int", "float", "bool", "min", "max", "abs", "range", "len", "reversed", "True"}
     | {"False", "None", "print"}

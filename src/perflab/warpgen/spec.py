@@ -10,6 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+__all__ = [
+    "DTYPES",
+    "INITS",
+    "ArgSpec",
+    "FieldSpec",
+    "KernelSpec",
+    "arr",
+    "array_annotation",
+    "obj",
+    "scalar",
+]
+
 # dtype key -> (numpy dtype, trailing shape, is_float)
 DTYPES: dict[str, tuple[str, tuple[int, ...], bool]] = {
     "float": ("float32", (), True),

@@ -20,6 +20,20 @@ from perflab.harness import atomic_write_text, env_snapshot
 from perflab.warpgen.records import BACKENDS, NOT_RUN, PASSED
 from perflab.warpgen.storage import Layout, iter_backend, iter_records
 
+__all__ = [
+    "MB",
+    "MIB",
+    "VALIDATION_CHECKS",
+    "backend_stats",
+    "build_stats",
+    "corpus_stats",
+    "dataset_stats",
+    "manifest_stats",
+    "read_stats",
+    "record_sizes",
+    "write_stats",
+]
+
 VALIDATION_CHECKS = (
     "cpu_compiled",
     "launched",

@@ -27,6 +27,20 @@ from perflab.harness import atomic_write_bytes
 from perflab.warpgen.errors import StorageError
 from perflab.warpgen.records import BACKENDS, decode
 
+__all__ = [
+    "Layout",
+    "iter_backend",
+    "iter_records",
+    "read_preamble",
+    "remove_tree",
+    "remove_uncommitted",
+    "shard_key",
+    "shard_name",
+    "verify_shard",
+    "write_preamble",
+    "write_shard",
+]
+
 
 def shard_name(shard: int) -> str:
     return f"shard-{shard:05d}.jsonl"

@@ -13,6 +13,12 @@ from __future__ import annotations
 
 import re
 
+__all__ = [
+    "TOKENIZER",
+    "count_tokens",
+    "tokenize",
+]
+
 TOKENIZER = "perflab-code-v1"
 _TOKEN = re.compile(
     r"[A-Za-z_]\w*"

@@ -30,6 +30,18 @@ from perflab.warpgen import codegen
 from perflab.warpgen.records import FAILED, NOT_RUN, PASSED
 from perflab.warpgen.spec import DTYPES, ArgSpec, KernelSpec
 
+__all__ = [
+    "NOT_EXECUTED_NO_GPU",
+    "NOT_SAMPLED",
+    "Validation",
+    "launch_all",
+    "launch_and_check",
+    "make_inputs",
+    "outcome",
+    "output_checksum",
+    "validate_kernel",
+]
+
 NOT_EXECUTED_NO_GPU = "CUDA code not executed: no CUDA device on the build machine"
 NOT_SAMPLED = "not in the validation sample"
 

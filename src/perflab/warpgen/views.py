@@ -10,6 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
+__all__ = [
+    "choices",
+    "filter_controls",
+    "filter_samples",
+    "kernel_browser",
+    "kernel_picker",
+    "picked",
+    "validation_line",
+]
+
 
 def choices(samples: list[dict[str, Any]], key: str) -> list[str]:
     """``"all"`` and the distinct values of ``key`` among ``samples``, sorted."""

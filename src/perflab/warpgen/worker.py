@@ -30,6 +30,17 @@ from perflab.warpgen.spec import KernelSpec
 from perflab.warpgen.tokens import count_tokens
 from perflab.warpgen.validate import Validation, validate_kernel
 
+__all__ = [
+    "BACKWARD_FRACTION",
+    "KernelResult",
+    "ShardResult",
+    "build_shard",
+    "init_worker",
+    "kernel_choices",
+    "launches_of",
+    "process_kernel",
+]
+
 BACKWARD_FRACTION = 0.9  # share of kernels generated with enable_backward=True
 
 _WORK_DIR: Path | None = None

@@ -1,8 +1,8 @@
-"""Profile targets of the kernel-dataset build (``python -m perflab.harness.profile warpgen.X``).
+"""Profile targets of the kernel-dataset build (``python -m perflab.devtools.profile warpgen.X``).
 
 Each entry of :data:`PROFILE_TARGETS` maps a name to a zero-argument *factory*: calling it
 does the set-up and returns the zero-argument callable that is profiled (see
-:mod:`perflab.harness.profile`). The workloads are the per-kernel steps of the build, on
+:mod:`perflab.devtools.profile`). The workloads are the per-kernel steps of the build, on
 a batch of kernels from :func:`perflab.warpgen.generate.generate_kernel` (seed 0, one
 kernel of each category):
 
@@ -21,6 +21,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from typing import Any
+
+__all__ = [
+    "PROFILE_TARGETS",
+    "SEED",
+    "Factory",
+    "codegen",
+    "generate",
+]
 
 Factory = Callable[[], Callable[[], Any]]
 

@@ -30,6 +30,8 @@ from perflab.soap.bench.pipeline import (
     run_benchmark,
 )
 
+__all__: list[str] = []
+
 
 class _CaseCounter:
     """Feeds a reporter from the runner's events: each group of cases as it starts and ends,

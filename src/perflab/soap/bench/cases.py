@@ -24,6 +24,31 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+__all__ = [
+    "ACCEPT_SYSTEM",
+    "BURNERS",
+    "CUDA32",
+    "CUDA64",
+    "HYPERS",
+    "NUMPY",
+    "PRESETS",
+    "REFERENCE",
+    "SPECIES_COUNTS",
+    "SWEEPS",
+    "TORCH32",
+    "TORCH64",
+    "WHATS",
+    "Backend",
+    "Case",
+    "System",
+    "benzene",
+    "fluid",
+    "golden",
+    "make_calculator",
+    "preset_cases",
+    "sweep_cases",
+]
+
 #: the hyperparameters of the golden files (and of every benchmark)
 HYPERS: dict[str, Any] = dict(
     max_angular=6, radial_basis="gto", cutoff_radius=7.0, radial_gaussian_width=1.5

@@ -46,6 +46,15 @@ from perflab.soap.bench.report import (
 from perflab.soap.bench.runner import build_system, run_cases
 from perflab.soap.reference import reference_status
 
+__all__ = [
+    "BenchOptions",
+    "BenchmarkResult",
+    "options_from_flags",
+    "plan_cases",
+    "run_benchmark",
+    "run_profiles",
+]
+
 
 @dataclass
 class BenchmarkResult:

@@ -27,6 +27,15 @@ from perflab.harness import save_chart
 from perflab.soap.bench.cases import Backend, make_calculator
 from perflab.soap.frames import Frame
 
+__all__ = [
+    "FLAME_MAX_DEPTH",
+    "FLAME_MIN_SHARE",
+    "flame_chart",
+    "flame_rows",
+    "merged_tree",
+    "profile_backend",
+]
+
 #: flame-graph bars narrower than this share of the call, or deeper than this, are dropped
 FLAME_MIN_SHARE = 0.005
 FLAME_MAX_DEPTH = 40

@@ -14,6 +14,10 @@ from typing import Any
 from perflab.soap.calculator import AniSOAP
 from perflab.soap.frames import Frame
 
+__all__ = [
+    "ReferenceRunner",
+]
+
 
 class ReferenceRunner:
     """``expansion`` / ``power_spectrum`` / ``prepare`` on the reference package."""

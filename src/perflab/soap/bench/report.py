@@ -17,6 +17,41 @@ from perflab.harness import RunLog, atomic_write_text, markdown_table, save_char
 from perflab.soap.bench.cases import ACCEPT_SYSTEM
 from perflab.soap.bench.runner import NO_GPU
 
+__all__ = [
+    "COLUMNS",
+    "COLUMN_TYPES",
+    "FLATNESS",
+    "ROW_DEFAULTS",
+    "SHOWN_COLUMNS",
+    "SPEEDUP_VS_NUMPY",
+    "SPEEDUP_VS_REFERENCE",
+    "THREADS_WITHIN",
+    "TIMING_KEYS",
+    "acceptance",
+    "chart_by_system",
+    "chart_sweep",
+    "chart_threads",
+    "chart_time_per_pair",
+    "chart_vs_species",
+    "combine_summaries",
+    "filter_choices",
+    "filter_metrics",
+    "latest_run",
+    "metrics_frame",
+    "read_rows",
+    "reference_by_system",
+    "reference_reason",
+    "report_markdown",
+    "save_figures",
+    "scaling",
+    "species_curves",
+    "takeaways",
+    "thread_acceptance",
+    "timings_frame",
+    "verdict",
+    "write_metrics_csv",
+]
+
 SPEEDUP_VS_REFERENCE = 20.0
 SPEEDUP_VS_NUMPY = 10.0
 FLATNESS = 2.0

@@ -37,6 +37,17 @@ from perflab.soap.reference import reference_status
 from perflab.soap.systems import benzene_like_frames, ellipsoid_fluid, golden_frames
 from perflab.soap.threads import auto_threads
 
+__all__ = [
+    "NO_GPU",
+    "PeakRSS",
+    "build_system",
+    "cpu_burners",
+    "round_orders",
+    "run_case",
+    "run_cases",
+    "run_group",
+]
+
 NO_GPU = "not measured: no GPU"
 
 

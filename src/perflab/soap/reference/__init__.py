@@ -29,6 +29,15 @@ import numpy as np
 from perflab.soap.frames import Frame, as_frames
 from perflab.soap.reference import rust_stand_in
 
+__all__ = [
+    "NOT_INSTALLED",
+    "REFERENCE_VERSION",
+    "ReferenceCalculator",
+    "ReferenceExpansion",
+    "ReferenceUnavailable",
+    "reference_status",
+]
+
 NOT_INSTALLED = "reference not installed"
 REFERENCE_VERSION = "0.1.1"
 

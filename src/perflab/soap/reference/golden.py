@@ -32,6 +32,16 @@ from scipy.spatial.transform import Rotation
 
 from perflab.soap.frames import Frame
 
+__all__ = [
+    "CASES",
+    "GTO",
+    "GoldenCase",
+    "case_frames",
+    "compute_case",
+    "species_major_tensormap",
+    "write_golden",
+]
+
 GTO = dict(radial_basis="gto", cutoff_radius=7.0, radial_gaussian_width=1.5)
 
 

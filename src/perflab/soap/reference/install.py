@@ -17,6 +17,16 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+__all__ = [
+    "RUST_TABLE",
+    "SDIST",
+    "SDIST_SHA256",
+    "VERSION",
+    "ReferenceInstallError",
+    "install",
+    "patch_pyproject",
+]
+
 VERSION = "0.1.1"
 SDIST = f"anisoap-{VERSION}.tar.gz"
 SDIST_SHA256 = "52ea43528d28b990830c5f42e206b2c02b0dd66a35163f48069c917d37f2ea0f"

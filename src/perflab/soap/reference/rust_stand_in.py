@@ -12,6 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+__all__ = [
+    "MODULE_NAME",
+    "compute_moments",
+]
+
 MODULE_NAME = "anisoap_rust_lib"
 
 

@@ -74,6 +74,50 @@ def ehz_capacity(
     c(sU + c) = s^2 c(U), x -> s x + c (``s`` a power of two: exact). A capacity beyond
     the float64 range is ``inf``; one below its normal range raises
     :class:`perflab.symplectic.frame.OutOfFloatRange`.
+
+    Parameters
+    ----------
+    P : Polytope
+        A polytope in R^{2n}, n >= 1.
+    method : str
+        ``"auto"`` (:func:`auto_method`) or one of :data:`METHODS`.
+    max_work : int, optional
+        Work budget of the search (see above); None: each method's default.
+    time_limit : float, optional
+        Wall-clock safety net in seconds.
+
+    Returns
+    -------
+    CapacityResult
+        ``value`` c_EHZ(P); ``cycle`` the vertices of a closed characteristic of that
+        action (its witness, checkable with :func:`perflab.symplectic.check_cycle`);
+        ``method`` the method that ran; ``details`` its search counts.
+
+    Raises
+    ------
+    InvalidPolytope
+        ``P`` is not in an even dimension.
+    ValueError
+        An unknown ``method`` or a ``max_work`` that is not a positive integer.
+    perflab.harness.WorkBudgetExceeded
+        Past ``max_work``.
+    perflab.harness.TimeBudgetExceeded
+        Past ``time_limit``.
+
+    References
+    ----------
+    P. Haim-Kislev, "On the symplectic size of convex polytopes", GAFA 29 (2019);
+    J. Chaidez, M. Hutchings, "Computing Reeb dynamics on four-dimensional convex
+    polytopes", J. Comput. Dyn. 8 (2021).
+
+    Examples
+    --------
+    The cube [-1, 1]^4 is the Lagrangian product of two squares: c_EHZ = 4.
+
+    >>> from perflab.symplectic import generators
+    >>> r = ehz_capacity(generators.cube(0)[0])
+    >>> r.method, round(r.value, 12)
+    ('billiards', 4.0)
     """
     require_symplectic(P, "ehz_capacity")
     if method not in METHODS:
@@ -127,7 +171,29 @@ def auto_method(P: Polytope) -> str:
     polygons (polynomial in the number of edges); "reeb" for 4D polytopes with more than
     :data:`AUTO_HK_MAX_FACETS` facets and no Lagrangian 2-face (best-first tube search);
     "branch_bound" in R^{2n}, n >= 3, with at least :data:`AUTO_BB_MIN_FACETS` facets;
-    else "haim_kislev" (any R^{2n})."""
+    else "haim_kislev" (any R^{2n}).
+
+    Parameters
+    ----------
+    P : Polytope
+        A polytope in R^{2n}.
+
+    Returns
+    -------
+    str
+        The method's name, one of :data:`METHODS` other than ``"auto"``.
+
+    Raises
+    ------
+    InvalidPolytope
+        ``P`` is not in an even dimension.
+
+    Examples
+    --------
+    >>> from perflab.symplectic import generators
+    >>> auto_method(generators.cube(0)[0]), auto_method(generators.simplex(0)[0])
+    ('billiards', 'haim_kislev')
+    """
     require_symplectic(P, "auto_method")
     if _billiards.lagrangian_factors(P) is not None:
         return "billiards"

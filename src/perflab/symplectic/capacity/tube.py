@@ -72,7 +72,7 @@ polytope and the budget, never on the machine's speed or load.
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -353,6 +353,36 @@ class _Tube:
     qu: np.ndarray
 
 
+@dataclass
+class _Search:
+    """The state of one tube search on the centred, unit-scaled polytope."""
+
+    N: np.ndarray  # facet normals
+    h: np.ndarray  # facet offsets
+    Om: np.ndarray  # omega(n_i, n_j)
+    JN: np.ndarray  # J n_i
+    faces: list[TwoFace]
+    succ: list[list[int]]  # 2-faces leaving facet b
+    rank: np.ndarray  # class (start rank) of every 2-face
+    starts: list[int]  # start 2-face of each class
+    perms: list[np.ndarray]  # the symmetries used
+    vmask: list[int]  # vertices of each facet as a bit mask
+    act_eps: float  # actions below this are the zero orbit
+    tau_max: float  # longer than any segment in K
+    budget: int
+    label: str
+    best: float  # least action of a closed orbit so far (or the incumbent)
+    found: tuple[float, _Tube, np.ndarray | None] | None = None
+    heap: list[tuple[float, int, _Tube]] = field(default_factory=list)
+    counter: int = 0
+    expanded: int = 0
+
+    @property
+    def limit(self) -> float:
+        """Tubes whose least action reaches this are pruned."""
+        return (1 - PRUNE_RTOL) * self.best
+
+
 def tube(
     P: Polytope,
     *,
@@ -365,18 +395,56 @@ def tube(
 ) -> CapacityResult:
     """c_EHZ of a 4D polytope without Lagrangian 2-faces (see the module docstring).
 
-    ``incumbent``: an upper bound on c_EHZ(P) (for example from a witness found another
-    way); tubes whose least action reaches it are dropped. When no closed orbit below it
-    exists the result holds no cycle (``details["below_incumbent"] = False``) and the
-    caller keeps its own witness. ``max_nodes``: work budget (default
-    :data:`DEFAULT_MAX_NODES`); past it :class:`WorkBudgetExceeded`. ``time_limit``: a
-    wall-clock safety net (``TimeBudgetExceeded``). ``label`` names the method in those
-    messages.
+    Parameters
+    ----------
+    P : Polytope
+        A polytope in R^4 (the interior contains the origin after centring).
+    incumbent : float, optional
+        An upper bound on c_EHZ(P) (for example from a witness found another way); tubes
+        whose least action reaches it are dropped. When no closed orbit below it exists the
+        result holds no cycle (``details["below_incumbent"] = False``) and the caller keeps
+        its own witness.
+    max_nodes : int, optional
+        Work budget in tubes expanded (default :data:`DEFAULT_MAX_NODES`).
+    symmetry : bool
+        Start only one 2-face per class of the polytope's symplectic symmetries.
+    lagrangian : bool
+        Also cross Lagrangian 2-faces (see the module docstring): a general 4D method.
+    time_limit : float, optional
+        A wall-clock safety net in seconds.
+    label : str
+        Names the method in budget messages.
 
-    ``lagrangian=True`` also crosses Lagrangian 2-faces (see the module docstring): a
-    general 4D method. Raises ``InvalidPolytope`` outside R^4 and, without it,
-    ``ValueError`` for a polytope with a Lagrangian 2-face (``reeb`` checks for those first
-    and raises ``LagrangianFaceError``).
+    Returns
+    -------
+    CapacityResult
+        ``value`` c_EHZ(P), ``cycle`` the closed characteristic's vertices, ``facets`` the
+        facets it flows on, ``details`` search counts (``nodes``, ``starts``,
+        ``two_faces``, ``symmetries``, ``below_incumbent``).
+
+    Raises
+    ------
+    InvalidPolytope
+        Outside R^4.
+    ValueError
+        Without ``lagrangian``, for a polytope with a Lagrangian 2-face (``reeb`` checks for
+        those first and raises ``LagrangianFaceError``); for ``max_nodes < 1``.
+    WorkBudgetExceeded
+        Past ``max_nodes`` tubes.
+    TimeBudgetExceeded
+        Past ``time_limit`` seconds.
+
+    References
+    ----------
+    J. Chaidez, M. Hutchings, "Computing Reeb dynamics on four-dimensional convex
+    polytopes", J. Comput. Dyn. 8 (2021).
+
+    Examples
+    --------
+    >>> from perflab.symplectic import generators
+    >>> r = tube(generators.cross_polytope(0)[0], lagrangian=True)
+    >>> round(r.value, 9)
+    1.0
     """
     n = require_symplectic(P, "tube")
     if n != 2:
@@ -386,210 +454,266 @@ def tube(
         raise ValueError(f"max_nodes must be a positive integer, got {max_nodes!r}")
     with time_budget(time_limit, what=label), single_threaded_blas():
         Pc, shift, s = centred_unit(P)
-        N, h = Pc.normals, Pc.offsets
-        Om = omega_matrix(N)
-        faces = two_face_charts(Pc, Om, tol=1e-9, lagrangian=lagrangian)
-        F = len(N)
-        JN = apply_J(N)
-        index = {(f.a, f.b): i for i, f in enumerate(faces)}
-        succ: list[list[int]] = [[] for _ in range(F)]  # 2-faces leaving facet b
-        for i, f in enumerate(faces):
-            succ[f.a].append(i)
-        # start 2-faces and the class (start rank) of every 2-face
-        rank = np.full(len(faces), -1, dtype=np.int64)
-        starts: list[int] = []
-        perms = symplectic_symmetries(Pc) if symmetry else []
-        perms = perms or [np.arange(F)]
-        for i, f in enumerate(faces):
-            if rank[i] >= 0:
-                continue
-            r = len(starts)
-            starts.append(i)
-            for perm in perms:
-                j = index.get((int(perm[f.a]), int(perm[f.b])))
-                if j is not None and rank[j] < 0:
-                    rank[j] = r
-        # vertices of each facet as a bit mask: a closed sequence of facets through one common
-        # vertex v carries only the zero orbit (its action 1/2 closed-integral <J(x - v), dx>
-        # is 1/2 sum t_i <n_i, x_i - v> = 0, and also 1/2 sum t_i h_i with every t_i >= 0)
-        vmask = [sum(1 << int(k) for k in np.flatnonzero(row)) for row in Pc.incidence]
-        act_eps = 1e-9 * float(np.max(h)) ** 2
         best = np.inf if incumbent is None else float(incumbent) / (s * s)
-        found: tuple[float, _Tube, np.ndarray] | None = None
-        heap: list[tuple[float, int, _Tube]] = []
-        counter = 0
-        for r, i in enumerate(starts):
-            f = faces[i]
-            t0 = _Tube(
-                r,
-                i,
-                f.polygon,
-                f.U,
-                f.p,
-                np.zeros(2),
-                0.0,
-                1 << f.b,
-                vmask[f.b],
-                (f.b,),
-                np.eye(2),
-                np.zeros(2),
-            )
-            heap.append((0.0, counter, t0))
-            counter += 1
-        heapq.heapify(heap)
-        expanded = 0
-        tau_max = 4.0 * float(np.max(np.abs(Pc.vertices)))  # longer than any segment in K
+        S = _prepare(Pc, symmetry, lagrangian, budget, label, best)
+        _seed(S)
+        _search(S, s)
+    return _result(S, incumbent, shift, s)
 
-        def offer(node, j, V, A, c0, alpha, alpha0, Pu, qu, low, best, found, counter):
-            """Push the tube that crossed 2-face j, or, when it closes the orbit, take its
-            least action if it beats ``best``. Returns (best, found, counter)."""
-            c = faces[j].b
-            start = faces[starts[node.start]]
-            if faces[node.face].b == start.a:  # closing: a fixed point of the return map
-                if node.common:
-                    return best, found, counter
-                # start chart coordinates of the end point = those of the start point
-                B = Pu - start.U.T @ A
-                m = start.U.T @ (c0 - start.p) - qu
-                kind, z = _return_fixed_point(V, np.eye(2) - B, m, GEOM_TOL)
-                if kind == "none":
-                    return best, found, counter
-                if kind == "point":
-                    act = float(alpha @ z) + alpha0
-                else:  # a family of fixed points, or an ill-conditioned return map:
-                    # the least-action orbit on this facet sequence, an exact LP
-                    exact = least_action_orbit(N, h, node.path)
-                    if exact is None:
-                        return best, found, counter
-                    act = exact[2]
-                    z = None
-                if act > act_eps and act < best:
-                    u = None if z is None else Pu @ z + qu
-                    return act, (act, node, u), counter
-                return best, found, counter
-            t = _Tube(
-                node.start,
-                j,
-                V,
-                A,
-                c0,
-                alpha,
-                alpha0,
-                node.visited | (1 << c),
-                node.common & vmask[c],
-                node.path + (c,),
-                Pu,
-                qu,
-            )
-            heapq.heappush(heap, (low, counter, t))
-            return best, found, counter + 1
 
-        while heap:
-            lb, _, node = heapq.heappop(heap)
-            if lb >= (1 - PRUNE_RTOL) * best:
-                break  # best first: every remaining tube is at least as long
-            expanded += 1
-            if expanded > budget:
-                raise WorkBudgetExceeded(
-                    f"{label}: work budget of {budget} tubes exhausted (best action so far "
-                    f"{best * s * s:.6g})",
-                    used=budget,
-                    what=label,
-                )
-            b = faces[node.face].b
-            start = faces[starts[node.start]]
-            a0, b0 = start.a, start.b
-            limit = (1 - PRUNE_RTOL) * best
-            # successors: 2-faces (b, c) into a facet c not yet visited, and not crossing a
-            # start 2-face of an earlier class; from a0 only the closing one, back into b0
-            if b == a0:
-                js = [j for j in succ[b] if faces[j].b == b0]
-            else:
-                js = [
-                    j
-                    for j in succ[b]
-                    if not node.visited >> faces[j].b & 1 and rank[j] >= node.start
-                ]
-            lag = [j for j in js if faces[j].lagrangian]
-            js = [j for j in js if not faces[j].lagrangian]
-            for j in lag:  # slide along a Lagrangian 2-face into its other facet
-                child = _slide(node, faces[j], N, h, JN, tau_max)
-                if child is not None:
-                    V, A, c0, alpha, alpha0, Pu, qu = child
-                    low = float(np.min(V @ alpha)) + alpha0
-                    if low < limit:
-                        best, found, counter = offer(
-                            node, j, V, A, c0, alpha, alpha0, Pu, qu, low, best, found, counter
-                        )
-                        limit = (1 - PRUNE_RTOL) * best
-            if not js:
+def _prepare(
+    Pc: Polytope, symmetry: bool, lagrangian: bool, budget: int, label: str, best: float
+) -> _Search:
+    """The 2-faces of the centred polytope, their successors, start classes and masks."""
+    N, h = Pc.normals, Pc.offsets
+    Om = omega_matrix(N)
+    faces = two_face_charts(Pc, Om, tol=1e-9, lagrangian=lagrangian)
+    F = len(N)
+    JN = apply_J(N)
+    index = {(f.a, f.b): i for i, f in enumerate(faces)}
+    succ: list[list[int]] = [[] for _ in range(F)]  # 2-faces leaving facet b
+    for i, f in enumerate(faces):
+        succ[f.a].append(i)
+    # start 2-faces and the class (start rank) of every 2-face
+    rank = np.full(len(faces), -1, dtype=np.int64)
+    starts: list[int] = []
+    perms = symplectic_symmetries(Pc) if symmetry else []
+    perms = perms or [np.arange(F)]
+    for i, f in enumerate(faces):
+        if rank[i] >= 0:
+            continue
+        r = len(starts)
+        starts.append(i)
+        for perm in perms:
+            j = index.get((int(perm[f.a]), int(perm[f.b])))
+            if j is not None and rank[j] < 0:
+                rank[j] = r
+    # vertices of each facet as a bit mask: a closed sequence of facets through one common
+    # vertex v carries only the zero orbit (its action 1/2 closed-integral <J(x - v), dx>
+    # is 1/2 sum t_i <n_i, x_i - v> = 0, and also 1/2 sum t_i h_i with every t_i >= 0)
+    vmask = [sum(1 << int(k) for k in np.flatnonzero(row)) for row in Pc.incidence]
+    return _Search(
+        N=N,
+        h=h,
+        Om=Om,
+        JN=JN,
+        faces=faces,
+        succ=succ,
+        rank=rank,
+        starts=starts,
+        perms=perms,
+        vmask=vmask,
+        act_eps=1e-9 * float(np.max(h)) ** 2,
+        tau_max=4.0 * float(np.max(np.abs(Pc.vertices))),
+        budget=budget,
+        label=label,
+        best=best,
+    )
+
+
+def _seed(S: _Search) -> None:
+    """One tube per start 2-face: the whole 2-face, no action yet."""
+    for r, i in enumerate(S.starts):
+        f = S.faces[i]
+        t0 = _Tube(
+            r,
+            i,
+            f.polygon,
+            f.U,
+            f.p,
+            np.zeros(2),
+            0.0,
+            1 << f.b,
+            S.vmask[f.b],
+            (f.b,),
+            np.eye(2),
+            np.zeros(2),
+        )
+        S.heap.append((0.0, S.counter, t0))
+        S.counter += 1
+    heapq.heapify(S.heap)
+
+
+def _search(S: _Search, s: float) -> None:
+    """Best first over the tubes until the least remaining action reaches the best orbit."""
+    while S.heap:
+        lb, _, node = heapq.heappop(S.heap)
+        if lb >= S.limit:
+            break  # best first: every remaining tube is at least as long
+        S.expanded += 1
+        if S.expanded > S.budget:
+            raise WorkBudgetExceeded(
+                f"{S.label}: work budget of {S.budget} tubes exhausted (best action so far "
+                f"{S.best * s * s:.6g})",
+                used=S.budget,
+                what=S.label,
+            )
+        _expand(S, node)
+
+
+def _expand(S: _Search, node: _Tube) -> None:
+    """Offer every successor of ``node``: slides along Lagrangian 2-faces, then flows."""
+    faces = S.faces
+    b = faces[node.face].b
+    start = faces[S.starts[node.start]]
+    a0, b0 = start.a, start.b
+    # successors: 2-faces (b, c) into a facet c not yet visited, and not crossing a
+    # start 2-face of an earlier class; from a0 only the closing one, back into b0
+    if b == a0:
+        js = [j for j in S.succ[b] if faces[j].b == b0]
+    else:
+        js = [
+            j for j in S.succ[b] if not node.visited >> faces[j].b & 1 and S.rank[j] >= node.start
+        ]
+    lag = [j for j in js if faces[j].lagrangian]
+    js = [j for j in js if not faces[j].lagrangian]
+    for j in lag:  # slide along a Lagrangian 2-face into its other facet
+        child = _slide(node, faces[j], S.N, S.h, S.JN, S.tau_max)
+        if child is not None:
+            V, A, c0, alpha, alpha0, Pu, qu = child
+            low = float(np.min(V @ alpha)) + alpha0
+            if low < S.limit:
+                _offer(S, node, j, V, A, c0, alpha, alpha0, Pu, qu, low)
+    if js:
+        _flow(S, node, b, js)
+
+
+def _flow(S: _Search, node: _Tube, b: int, js: list[int]) -> None:
+    """Flow the tube along facet b to each successor 2-face in ``js`` at once."""
+    N, h, faces = S.N, S.h, S.faces
+    limit = S.limit
+    cs = [faces[j].b for j in js]
+    # all successors at once: t_c(u) = tau_c . u + tau0_c, new point x + t_c J n_b
+    Nc = N[cs]
+    om = S.Om[b, cs]
+    X = node.V @ node.A.T + node.c  # (m, 4) current points of the polygon's vertices
+    T = (h[cs] - X @ Nc.T) / om  # (m, k) times to each successor
+    v = S.JN[b]
+    slack = (X @ N.T - h)[None, :, :] + T.T[:, :, None] * (N @ v)[None, None, :]
+    slack[:, :, b] = -1.0
+    slack[np.arange(len(cs)), :, cs] = -1.0
+    act_v = node.V @ node.alpha + node.alpha0  # action so far at the vertices
+    # per successor: facets that cut the polygon, facets that cut all of it, and the
+    # least action over the polygon when nothing cuts it
+    over = slack.max(axis=1) > GEOM_TOL  # (k, F)
+    cut = over.any(axis=1)
+    dead = (slack.min(axis=1) > GEOM_TOL).any(axis=1)
+    lows = (act_v[:, None] + 0.5 * h[b] * T).min(axis=0)
+    # the affine maps of all successors: t_c(u) = tau_c . u + tau0_c
+    tau = -(Nc @ node.A) / om[:, None]  # (k, 2)
+    tau0 = (h[cs] - Nc @ node.c) / om
+    A_all = node.A[None, :, :] + v[None, :, None] * tau[:, None, :]
+    c_all = node.c[None, :] + tau0[:, None] * v[None, :]
+    alpha_all = node.alpha[None, :] + 0.5 * h[b] * tau
+    alpha0_all = node.alpha0 + 0.5 * h[b] * tau0
+    for k, j in enumerate(js):
+        if dead[k]:
+            continue  # some facet cuts off the whole polygon
+        A, c0, alpha, alpha0 = A_all[k], c_all[k], alpha_all[k], float(alpha0_all[k])
+        if cut[k]:
+            fs = np.flatnonzero(over[k])
+            V = _clip(node.V, N[fs] @ A, h[fs] - N[fs] @ c0, GEOM_TOL)
+            if V is None:
                 continue
-            cs = [faces[j].b for j in js]
-            # all successors at once: t_c(u) = tau_c . u + tau0_c, new point x + t_c J n_b
-            Nc = N[cs]
-            om = Om[b, cs]
-            X = node.V @ node.A.T + node.c  # (m, 4) current points of the polygon's vertices
-            T = (h[cs] - X @ Nc.T) / om  # (m, k) times to each successor
-            v = JN[b]
-            slack = (X @ N.T - h)[None, :, :] + T.T[:, :, None] * (N @ v)[None, None, :]
-            slack[:, :, b] = -1.0
-            slack[np.arange(len(cs)), :, cs] = -1.0
-            act_v = node.V @ node.alpha + node.alpha0  # action so far at the vertices
-            # per successor: facets that cut the polygon, facets that cut all of it, and the
-            # least action over the polygon when nothing cuts it
-            over = slack.max(axis=1) > GEOM_TOL  # (k, F)
-            cut = over.any(axis=1)
-            dead = (slack.min(axis=1) > GEOM_TOL).any(axis=1)
-            lows = (act_v[:, None] + 0.5 * h[b] * T).min(axis=0)
-            # the affine maps of all successors: t_c(u) = tau_c . u + tau0_c
-            tau = -(Nc @ node.A) / om[:, None]  # (k, 2)
-            tau0 = (h[cs] - Nc @ node.c) / om
-            A_all = node.A[None, :, :] + v[None, :, None] * tau[:, None, :]
-            c_all = node.c[None, :] + tau0[:, None] * v[None, :]
-            alpha_all = node.alpha[None, :] + 0.5 * h[b] * tau
-            alpha0_all = node.alpha0 + 0.5 * h[b] * tau0
-            for k, j in enumerate(js):
-                if dead[k]:
-                    continue  # some facet cuts off the whole polygon
-                c = cs[k]
-                A, c0, alpha, alpha0 = A_all[k], c_all[k], alpha_all[k], float(alpha0_all[k])
-                if cut[k]:
-                    fs = np.flatnonzero(over[k])
-                    V = _clip(node.V, N[fs] @ A, h[fs] - N[fs] @ c0, GEOM_TOL)
-                    if V is None:
-                        continue
-                    low = float(np.min(V @ alpha)) + alpha0
-                else:
-                    V = node.V
-                    low = float(lows[k])
-                if low >= limit:
-                    continue
-                best, found, counter = offer(
-                    node, j, V, A, c0, alpha, alpha0, node.Pu, node.qu, low, best, found, counter
-                )
-                limit = (1 - PRUNE_RTOL) * best
+            low = float(np.min(V @ alpha)) + alpha0
+        else:
+            V = node.V
+            low = float(lows[k])
+        if low >= limit:
+            continue
+        _offer(S, node, j, V, A, c0, alpha, alpha0, node.Pu, node.qu, low)
+        limit = S.limit
+
+
+def _offer(S: _Search, node: _Tube, j, V, A, c0, alpha, alpha0, Pu, qu, low) -> None:
+    """Push the tube that crossed 2-face j, or, when it closes the orbit, take its least
+    action if it beats the best so far."""
+    faces = S.faces
+    c = faces[j].b
+    start = faces[S.starts[node.start]]
+    if faces[node.face].b == start.a:  # closing: a fixed point of the return map
+        if node.common:
+            return
+        # start chart coordinates of the end point = those of the start point
+        B = Pu - start.U.T @ A
+        m = start.U.T @ (c0 - start.p) - qu
+        kind, z = _return_fixed_point(V, np.eye(2) - B, m, GEOM_TOL)
+        if kind == "none":
+            return
+        if kind == "point":
+            act = float(alpha @ z) + alpha0
+        else:  # a family of fixed points, or an ill-conditioned return map:
+            # the least-action orbit on this facet sequence, an exact LP
+            exact = least_action_orbit(S.N, S.h, node.path)
+            if exact is None:
+                return
+            act = exact[2]
+            z = None
+        if act > S.act_eps and act < S.best:
+            u = None if z is None else Pu @ z + qu
+            S.best, S.found = act, (act, node, u)
+        return
+    t = _Tube(
+        node.start,
+        j,
+        V,
+        A,
+        c0,
+        alpha,
+        alpha0,
+        node.visited | (1 << c),
+        node.common & S.vmask[c],
+        node.path + (c,),
+        Pu,
+        qu,
+    )
+    heapq.heappush(S.heap, (low, S.counter, t))
+    S.counter += 1
+
+
+def _result(S: _Search, incumbent: float | None, shift: np.ndarray, s: float) -> CapacityResult:
+    """The best orbit, re-solved exactly on its facet sequence, in the original frame."""
     details = {
-        "nodes": expanded,
-        "starts": len(starts),
-        "two_faces": len(faces),
-        "symmetries": len(perms),
+        "nodes": S.expanded,
+        "starts": len(S.starts),
+        "two_faces": len(S.faces),
+        "symmetries": len(S.perms),
     }
-    if found is None:
+    if S.found is None:
         if incumbent is None:  # pragma: no cover - a polytope always has a closed orbit
             raise RuntimeError("tube found no closed orbit (numerical failure)")
         return CapacityResult(
             value=float(incumbent),
             cycle=np.zeros((0, 4)),
             method="tube",
-            candidates=expanded,
+            candidates=S.expanded,
             details={**details, "below_incumbent": False},
         )
-    act, node, u = found
-    start = faces[starts[node.start]]
-    path = node.path  # (b0, ..., a0): the facets flowed on, in order
-    # the orbit was found through tolerant polygon clips; its facet sequence is re-solved
-    # exactly (the least-action closed polygon on those facets, an LP), which also removes
-    # the zero-length segments of an orbit through an edge or vertex of K
+    act, node, u = S.found
+    X, keep, act = _exact_orbit(S, node, u, act)
+    path = node.path
+    return CapacityResult(
+        value=float(act * s * s),
+        cycle=X[keep] * s + shift,
+        method="tube",
+        facets=tuple(int(f) for f, kp in zip(path, keep, strict=True) if kp),
+        candidates=S.expanded,
+        details={**details, "below_incumbent": True},
+    )
+
+
+def _exact_orbit(
+    S: _Search, node: _Tube, u: np.ndarray | None, act: float
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """``(X, keep, action)`` of the orbit on ``node.path`` (the facets flowed on, in order).
+
+    The orbit was found through tolerant polygon clips; its facet sequence is re-solved
+    exactly (the least-action closed polygon on those facets, an LP), which also removes
+    the zero-length segments of an orbit through an edge or vertex of K.
+    """
+    N, h = S.N, S.h
+    start = S.faces[S.starts[node.start]]
+    path = node.path
     exact = least_action_orbit(N, h, path)
     if exact is not None and exact[2] <= act * (1 + 1e-9):
         X, t, act = exact
@@ -598,16 +722,9 @@ def tube(
         X = [start.p + start.U @ u]
         for k in range(len(path) - 1):
             b, c = path[k], path[k + 1]
-            X.append(X[-1] + (h[c] - N[c] @ X[-1]) / Om[b, c] * JN[b])
+            X.append(X[-1] + (h[c] - N[c] @ X[-1]) / S.Om[b, c] * S.JN[b])
         X = np.array(X)
         keep = np.linalg.norm(np.roll(X, -1, axis=0) - X, axis=1) > 1e-13
     else:  # pragma: no cover
         raise RuntimeError(f"tube: the orbit on facets {path} could not be re-solved")
-    return CapacityResult(
-        value=float(act * s * s),
-        cycle=X[keep] * s + shift,
-        method="tube",
-        facets=tuple(int(f) for f, kp in zip(path, keep, strict=True) if kp),
-        candidates=expanded,
-        details={**details, "below_incumbent": True},
-    )
+    return X, keep, act

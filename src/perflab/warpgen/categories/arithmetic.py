@@ -5,6 +5,16 @@ from __future__ import annotations
 from perflab.warpgen.exprs import Gen
 from perflab.warpgen.spec import KernelSpec, arr, scalar
 
+__all__ = [
+    "MATH_UNARY",
+    "N",
+    "SAFE_ARG",
+    "elementwise",
+    "int_bitops",
+    "math_builtins",
+    "type_conversions",
+]
+
 N = 64
 
 

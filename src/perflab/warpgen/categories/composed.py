@@ -18,6 +18,22 @@ from perflab.warpgen.blocks import (
 from perflab.warpgen.exprs import Gen
 from perflab.warpgen.spec import KernelSpec, arr, scalar
 
+__all__ = [
+    "N",
+    "PHYS",
+    "bit_mixing",
+    "conversions",
+    "elementwise_composed",
+    "gather_composed",
+    "linalg_composed",
+    "loops_composed",
+    "particles_composed",
+    "random_composed",
+    "reduction_composed",
+    "rotations",
+    "stencil_composed",
+]
+
 N = 64
 
 

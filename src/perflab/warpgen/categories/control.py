@@ -5,6 +5,15 @@ from __future__ import annotations
 from perflab.warpgen.exprs import Gen
 from perflab.warpgen.spec import KernelSpec, arr, scalar
 
+__all__ = [
+    "HELPER_SHAPES",
+    "MONOTONE",
+    "N",
+    "branching",
+    "helper_funcs",
+    "loops_early_exit",
+]
+
 N = 64
 
 
@@ -83,88 +92,118 @@ def loops_early_exit(g: Gen) -> KernelSpec:
     variant = g.choice(("search", "newton", "fixed_point", "bisection", "skip_sum"))
     body = ["i = wp.tid()"]
     if variant == "search":
-        m = g.int(8, 32)
-        args = [
-            arr("data", "float", (N, m)),
-            scalar("threshold", "float", round(float(g.rng.uniform(-0.5, 0.9)), 3)),
-            arr("first", "int", (N,), "zeros"),
-        ]
-        body += [
-            "found = int(-1)",
-            f"for j in range({m}):",
-            f"    if data[i, j] * {g.flit(0.2, 2.0)} > threshold:",
-            "        found = j",
-            "        break",
-            "first[i] = found",
-        ]
+        args = _loops_early_exit_search(g, body)
     elif variant == "newton":
-        k = g.choice((2.0, 3.0))
-        args = [
-            arr("x", "float", (N,)),
-            arr("root", "float", (N,), "zeros"),
-            arr("iters", "int", (N,), "zeros"),
-        ]
-        body += [
-            f"c = wp.abs(x[i]) + {g.flit(0.1, 2.0)}",
-            "r = c",
-            "n = int(0)",
-            f"for it in range({g.int(8, 40)}):",
-            f"    f = wp.pow(r, {k}) - c",
-            f"    df = {k} * wp.pow(r, {k - 1.0})",
-            "    step = f / df",
-            "    r = r - step",
-            "    n = it + 1",
-            f"    if wp.abs(step) < {g.choice(('1.0e-6', '1.0e-5', '1.0e-4'))}:",
-            "        break",
-            "root[i] = r",
-            "iters[i] = n",
-        ]
+        args = _loops_early_exit_newton(g, body)
     elif variant == "fixed_point":
-        args = [arr("x", "float", (N,)), arr("out", "float", (N,), "zeros")]
-        body += [
-            "v = x[i]",
-            "k = int(0)",
-            f"while k < {g.int(10, 50)}:",
-            f"    nv = wp.cos(v) * {g.flit(0.2, 0.9)} + {g.flit(-0.5, 0.5)}",
-            "    k += 1",
-            "    if wp.abs(nv - v) < 1.0e-6:",
-            "        v = nv",
-            "        break",
-            "    v = nv",
-            "out[i] = v",
-        ]
+        args = _loops_early_exit_fixed_point(g, body)
     elif variant == "bisection":
-        args = [arr("target", "float", (N,)), arr("out", "float", (N,), "zeros")]
-        body += [
-            f"lo = float({g.flit(-4.0, -2.0)})",
-            f"hi = float({g.flit(2.0, 4.0)})",
-            "t = target[i]",
-            f"for it in range({g.int(10, 40)}):",
-            "    mid = 0.5 * (lo + hi)",
-            f"    fm = {g.choice(MONOTONE)} - t",
-            "    if wp.abs(fm) < 1.0e-7:",
-            "        break",
-            "    if fm > 0.0:",
-            "        hi = mid",
-            "    else:",
-            "        lo = mid",
-            "out[i] = 0.5 * (lo + hi)",
-        ]
+        args = _loops_early_exit_bisection(g, body)
     else:
-        m = g.int(4, 24)
-        args = [arr("data", "float", (N, m)), arr("out", "float", (N,), "zeros")]
-        body += [
-            "s = float(0.0)",
-            f"for j in range({m}):",
-            "    v = data[i, j]",
-            f"    if v < {g.flit(-0.8, 0.0)}:",
-            "        continue",
-            f"    if v > {g.flit(0.5, 0.99)}:",
-            "        break",
-            f"    s += {g.fexpr(['v'], 1)}",
-            "out[i] = s",
-        ]
+        args = _loops_early_exit_skip_sum(g, body)
     return KernelSpec("loops_early_exit", variant, "", args, body, (N,))
+
+
+def _loops_early_exit_search(g: Gen, body: list[str]):
+    """The ``search`` variant: appends to ``body``, returns the arguments."""
+    m = g.int(8, 32)
+    args = [
+        arr("data", "float", (N, m)),
+        scalar("threshold", "float", round(float(g.rng.uniform(-0.5, 0.9)), 3)),
+        arr("first", "int", (N,), "zeros"),
+    ]
+    body += [
+        "found = int(-1)",
+        f"for j in range({m}):",
+        f"    if data[i, j] * {g.flit(0.2, 2.0)} > threshold:",
+        "        found = j",
+        "        break",
+        "first[i] = found",
+    ]
+    return args
+
+
+def _loops_early_exit_newton(g: Gen, body: list[str]):
+    """The ``newton`` variant: appends to ``body``, returns the arguments."""
+    k = g.choice((2.0, 3.0))
+    args = [
+        arr("x", "float", (N,)),
+        arr("root", "float", (N,), "zeros"),
+        arr("iters", "int", (N,), "zeros"),
+    ]
+    body += [
+        f"c = wp.abs(x[i]) + {g.flit(0.1, 2.0)}",
+        "r = c",
+        "n = int(0)",
+        f"for it in range({g.int(8, 40)}):",
+        f"    f = wp.pow(r, {k}) - c",
+        f"    df = {k} * wp.pow(r, {k - 1.0})",
+        "    step = f / df",
+        "    r = r - step",
+        "    n = it + 1",
+        f"    if wp.abs(step) < {g.choice(('1.0e-6', '1.0e-5', '1.0e-4'))}:",
+        "        break",
+        "root[i] = r",
+        "iters[i] = n",
+    ]
+    return args
+
+
+def _loops_early_exit_fixed_point(g: Gen, body: list[str]):
+    """The ``fixed_point`` variant: appends to ``body``, returns the arguments."""
+    args = [arr("x", "float", (N,)), arr("out", "float", (N,), "zeros")]
+    body += [
+        "v = x[i]",
+        "k = int(0)",
+        f"while k < {g.int(10, 50)}:",
+        f"    nv = wp.cos(v) * {g.flit(0.2, 0.9)} + {g.flit(-0.5, 0.5)}",
+        "    k += 1",
+        "    if wp.abs(nv - v) < 1.0e-6:",
+        "        v = nv",
+        "        break",
+        "    v = nv",
+        "out[i] = v",
+    ]
+    return args
+
+
+def _loops_early_exit_bisection(g: Gen, body: list[str]):
+    """The ``bisection`` variant: appends to ``body``, returns the arguments."""
+    args = [arr("target", "float", (N,)), arr("out", "float", (N,), "zeros")]
+    body += [
+        f"lo = float({g.flit(-4.0, -2.0)})",
+        f"hi = float({g.flit(2.0, 4.0)})",
+        "t = target[i]",
+        f"for it in range({g.int(10, 40)}):",
+        "    mid = 0.5 * (lo + hi)",
+        f"    fm = {g.choice(MONOTONE)} - t",
+        "    if wp.abs(fm) < 1.0e-7:",
+        "        break",
+        "    if fm > 0.0:",
+        "        hi = mid",
+        "    else:",
+        "        lo = mid",
+        "out[i] = 0.5 * (lo + hi)",
+    ]
+    return args
+
+
+def _loops_early_exit_skip_sum(g: Gen, body: list[str]):
+    """The ``skip_sum`` variant: appends to ``body``, returns the arguments."""
+    m = g.int(4, 24)
+    args = [arr("data", "float", (N, m)), arr("out", "float", (N,), "zeros")]
+    body += [
+        "s = float(0.0)",
+        f"for j in range({m}):",
+        "    v = data[i, j]",
+        f"    if v < {g.flit(-0.8, 0.0)}:",
+        "        continue",
+        f"    if v > {g.flit(0.5, 0.99)}:",
+        "        break",
+        f"    s += {g.fexpr(['v'], 1)}",
+        "out[i] = s",
+    ]
+    return args
 
 
 HELPER_SHAPES = ("poly", "blend", "vec", "multi_return", "chain")

@@ -5,6 +5,14 @@ from __future__ import annotations
 from perflab.warpgen.exprs import Gen
 from perflab.warpgen.spec import KernelSpec, arr, scalar
 
+__all__ = [
+    "COMPOSE",
+    "N",
+    "matrices",
+    "quaternions_transforms",
+    "vectors",
+]
+
 N = 64
 
 

@@ -5,6 +5,16 @@ from __future__ import annotations
 from perflab.warpgen.exprs import Gen
 from perflab.warpgen.spec import ArgSpec, FieldSpec, KernelSpec, arr, scalar
 
+__all__ = [
+    "MATMUL_OUT",
+    "N",
+    "gather_scatter",
+    "linalg_loops",
+    "reductions_atomics",
+    "stencils",
+    "structs",
+]
+
 N = 64
 
 
@@ -69,34 +79,44 @@ def stencils(g: Gen) -> KernelSpec:
     """2D/3D array indexing: Laplacians, blurs, gradients, Jacobi steps with clamped borders."""
     variant = g.choice(("laplace2d", "blur2d", "gradient2d", "jacobi2d", "laplace3d", "upwind3d"))
     if variant.endswith("3d"):
-        nx, ny, nz = g.choice(((8, 8, 8), (6, 8, 10), (4, 8, 8)))
-        args = [arr("f", "float", (nx, ny, nz)), arr("out", "float", (nx, ny, nz), "zeros")]
-        body = [
-            "i, j, k = wp.tid()",
-            "im = wp.max(i - 1, 0)",
-            f"ip = wp.min(i + 1, {nx - 1})",
-            "jm = wp.max(j - 1, 0)",
-            f"jp = wp.min(j + 1, {ny - 1})",
-            "km = wp.max(k - 1, 0)",
-            f"kp = wp.min(k + 1, {nz - 1})",
-            "c = f[i, j, k]",
+        return _stencils_3d(g, variant)
+    return _stencils_2d(g, variant)
+
+
+def _stencils_3d(g: Gen, variant: str) -> KernelSpec:
+    """The 3D variants: a 7-point Laplacian or a first-order upwind advection step."""
+    nx, ny, nz = g.choice(((8, 8, 8), (6, 8, 10), (4, 8, 8)))
+    args = [arr("f", "float", (nx, ny, nz)), arr("out", "float", (nx, ny, nz), "zeros")]
+    body = [
+        "i, j, k = wp.tid()",
+        "im = wp.max(i - 1, 0)",
+        f"ip = wp.min(i + 1, {nx - 1})",
+        "jm = wp.max(j - 1, 0)",
+        f"jp = wp.min(j + 1, {ny - 1})",
+        "km = wp.max(k - 1, 0)",
+        f"kp = wp.min(k + 1, {nz - 1})",
+        "c = f[i, j, k]",
+    ]
+    if variant == "laplace3d":
+        body += [
+            "lap = f[im, j, k] + f[ip, j, k] + f[i, jm, k] + f[i, jp, k]",
+            "lap = lap + f[i, j, km] + f[i, j, kp] - 6.0 * c",
         ]
-        if variant == "laplace3d":
-            body += [
-                "lap = f[im, j, k] + f[ip, j, k] + f[i, jm, k] + f[i, jp, k]",
-                "lap = lap + f[i, j, km] + f[i, j, kp] - 6.0 * c",
-            ]
-            body.append(f"out[i, j, k] = c + {g.flit(0.01, 0.16)} * lap")
-        else:
-            args.insert(1, arr("vel", "wp.vec3", (nx, ny, nz)))
-            body += [
-                "u = vel[i, j, k]",
-                "dx = wp.where(u[0] > 0.0, c - f[im, j, k], f[ip, j, k] - c)",
-                "dy = wp.where(u[1] > 0.0, c - f[i, jm, k], f[i, jp, k] - c)",
-                "dz = wp.where(u[2] > 0.0, c - f[i, j, km], f[i, j, kp] - c)",
-                f"out[i, j, k] = c - {g.flit(0.05, 0.3)} * (u[0] * dx + u[1] * dy + u[2] * dz)",
-            ]
-        return KernelSpec("stencils", variant, "", args, body, (nx, ny, nz))
+        body.append(f"out[i, j, k] = c + {g.flit(0.01, 0.16)} * lap")
+    else:
+        args.insert(1, arr("vel", "wp.vec3", (nx, ny, nz)))
+        body += [
+            "u = vel[i, j, k]",
+            "dx = wp.where(u[0] > 0.0, c - f[im, j, k], f[ip, j, k] - c)",
+            "dy = wp.where(u[1] > 0.0, c - f[i, jm, k], f[i, jp, k] - c)",
+            "dz = wp.where(u[2] > 0.0, c - f[i, j, km], f[i, j, kp] - c)",
+            f"out[i, j, k] = c - {g.flit(0.05, 0.3)} * (u[0] * dx + u[1] * dy + u[2] * dz)",
+        ]
+    return KernelSpec("stencils", variant, "", args, body, (nx, ny, nz))
+
+
+def _stencils_2d(g: Gen, variant: str) -> KernelSpec:
+    """The 2D variants: Laplacian, blur, gradient or a Jacobi step."""
     nx, ny = g.choice(((16, 16), (8, 32), (24, 12)))
     args = [arr("f", "float", (nx, ny)), arr("out", "float", (nx, ny), "zeros")]
     body = ["i, j = wp.tid()"]
@@ -155,109 +175,133 @@ def structs(g: Gen) -> KernelSpec:
     variant = g.choice(("params", "particles", "material", "nested"))
     body = ["i = wp.tid()"]
     if variant == "params":
-        fields = [
-            FieldSpec("scale", "float"),
-            FieldSpec("offset", "wp.vec3"),
-            FieldSpec("count", "int", "small"),
-        ]
-        extra = g.sample(
-            [
-                FieldSpec("gain", "float", "pos"),
-                FieldSpec("bias", "float"),
-                FieldSpec("axis", "wp.vec3"),
-            ],
-            g.int(0, 2),
-        )
-        fields += extra
-        helpers = [_struct_src("SimParams", fields)]
-        args = [
-            ArgSpec("params", "SimParams", "struct", "SimParams", fields=tuple(fields)),
-            arr("p", "wp.vec3", (N,)),
-            arr("out", "wp.vec3", (N,), "zeros"),
-        ]
-        body.append(f"v = p[i] * params.scale + params.offset * {g.flit()}")
-        body.append("v = wp.normalize(v) * wp.min(wp.length(v), float(params.count) + 1.0)")
-        for fs in extra:
-            body.append(
-                f"v = v * params.{fs.name}"
-                if fs.dtype == "float"
-                else f"v = v + wp.cross(v, params.{fs.name}) * 0.1"
-            )
-        body.append(
-            f"out[i] = v * float(params.count % {g.int(2, 5)} + 1) + "
-            f"{g.vexpr(['v'], ['params.scale'], 3, 1)}"
-        )
+        helpers, args = _structs_params(g, body)
     elif variant == "particles":
-        fields = [
-            FieldSpec("pos", "wp.vec3"),
-            FieldSpec("vel", "wp.vec3"),
-            FieldSpec("mass", "float", "pos"),
-        ]
-        helpers = [_struct_src("Particle", fields)]
-        args = [
-            ArgSpec(
-                "parts",
-                "wp.array(dtype=Particle)",
-                "struct",
-                "Particle",
-                (N,),
-                fields=tuple(fields),
-                struct_array=True,
-            ),
-            scalar("dt", "float", round(float(g.rng.uniform(0.001, 0.05)), 4)),
-            arr("energy", "float", (N,), "zeros"),
-        ]
-        body += [
-            "pt = parts[i]",
-            f"acc = wp.vec3(0.0, {g.flit(-10.0, -1.0)}, 0.0) - pt.vel * {g.flit(0.0, 0.5)}",
-            "pt.vel = pt.vel + acc * dt",
-            "pt.pos = pt.pos + pt.vel * dt",
-            "parts[i] = pt",
-            "energy[i] = 0.5 * pt.mass * wp.dot(pt.vel, pt.vel)",
-        ]
+        helpers, args = _structs_particles(g, body)
     elif variant == "material":
-        fields = [
-            FieldSpec("youngs", "float", "pos"),
-            FieldSpec("poisson", "float"),
-            FieldSpec("density", "float", "pos"),
-        ]
-        helpers = [_struct_src("Material", fields)]
-        args = [
-            ArgSpec("mat", "Material", "struct", "Material", fields=tuple(fields)),
-            arr("strain", "wp.mat33", (N,)),
-            arr("stress", "wp.mat33", (N,), "zeros"),
-            arr("energy", "float", (N,), "zeros"),
-        ]
-        body += [
-            "nu = wp.clamp(mat.poisson, 0.0, 0.45)",
-            "mu = mat.youngs / (2.0 * (1.0 + nu))",
-            "lam = mat.youngs * nu / ((1.0 + nu) * (1.0 - 2.0 * nu))",
-            "eps = 0.5 * (strain[i] + wp.transpose(strain[i]))",
-            f"tr = lam * wp.trace(eps) * {g.flit(0.5, 2.0)}",
-            "sig = eps * (2.0 * mu) + wp.identity(n=3, dtype=float) * tr",
-            "stress[i] = sig",
-            f"energy[i] = {g.fexpr(['wp.ddot(sig, eps)', 'mu', 'lam', 'mat.density'], 2)}",
-        ]
+        helpers, args = _structs_material(g, body)
     else:
-        inner = [FieldSpec("lo", "wp.vec3"), FieldSpec("hi", "wp.vec3")]
-        helpers = [_struct_src("Bounds", inner)]
-        helpers.append("@wp.struct\nclass Domain:\n    box: Bounds\n    cell: float\n")
-        fields = [FieldSpec("box", "Bounds"), FieldSpec("cell", "float", "pos")]
-        args = [
-            ArgSpec("dom", "Domain", "struct", "Domain", fields=tuple(fields)),
-            arr("p", "wp.vec3", (N,)),
-            arr("inside", "int", (N,), "zeros"),
-            arr("q", "wp.vec3", (N,), "zeros"),
-        ]
-        body += [
-            f"lo = wp.min(dom.box.lo, dom.box.hi) - wp.vec3({g.flit(0.0, 0.5)})",
-            "hi = wp.max(dom.box.lo, dom.box.hi)",
-            "x = p[i]",
-            "c = wp.min(wp.max(x, lo), hi)",
-            "inside[i] = wp.where(wp.length(c - x) == 0.0, 1, 0)",
-            f"q[i] = {g.vexpr(['(c - lo) / (wp.abs(dom.cell) + 0.1)', 'x'], ['dom.cell'], 3, 1)}",
-        ]
+        helpers, args = _structs_nested(g, body)
     return KernelSpec("structs", variant, "", args, body, (N,), helpers=helpers)
+
+
+def _structs_params(g: Gen, body: list[str]):
+    """The ``params`` variant: appends to ``body``, returns (struct sources, arguments)."""
+    fields = [
+        FieldSpec("scale", "float"),
+        FieldSpec("offset", "wp.vec3"),
+        FieldSpec("count", "int", "small"),
+    ]
+    extra = g.sample(
+        [
+            FieldSpec("gain", "float", "pos"),
+            FieldSpec("bias", "float"),
+            FieldSpec("axis", "wp.vec3"),
+        ],
+        g.int(0, 2),
+    )
+    fields += extra
+    helpers = [_struct_src("SimParams", fields)]
+    args = [
+        ArgSpec("params", "SimParams", "struct", "SimParams", fields=tuple(fields)),
+        arr("p", "wp.vec3", (N,)),
+        arr("out", "wp.vec3", (N,), "zeros"),
+    ]
+    body.append(f"v = p[i] * params.scale + params.offset * {g.flit()}")
+    body.append("v = wp.normalize(v) * wp.min(wp.length(v), float(params.count) + 1.0)")
+    for fs in extra:
+        body.append(
+            f"v = v * params.{fs.name}"
+            if fs.dtype == "float"
+            else f"v = v + wp.cross(v, params.{fs.name}) * 0.1"
+        )
+    body.append(
+        f"out[i] = v * float(params.count % {g.int(2, 5)} + 1) + "
+        f"{g.vexpr(['v'], ['params.scale'], 3, 1)}"
+    )
+    return helpers, args
+
+
+def _structs_particles(g: Gen, body: list[str]):
+    """The ``particles`` variant: appends to ``body``, returns (struct sources, arguments)."""
+    fields = [
+        FieldSpec("pos", "wp.vec3"),
+        FieldSpec("vel", "wp.vec3"),
+        FieldSpec("mass", "float", "pos"),
+    ]
+    helpers = [_struct_src("Particle", fields)]
+    args = [
+        ArgSpec(
+            "parts",
+            "wp.array(dtype=Particle)",
+            "struct",
+            "Particle",
+            (N,),
+            fields=tuple(fields),
+            struct_array=True,
+        ),
+        scalar("dt", "float", round(float(g.rng.uniform(0.001, 0.05)), 4)),
+        arr("energy", "float", (N,), "zeros"),
+    ]
+    body += [
+        "pt = parts[i]",
+        f"acc = wp.vec3(0.0, {g.flit(-10.0, -1.0)}, 0.0) - pt.vel * {g.flit(0.0, 0.5)}",
+        "pt.vel = pt.vel + acc * dt",
+        "pt.pos = pt.pos + pt.vel * dt",
+        "parts[i] = pt",
+        "energy[i] = 0.5 * pt.mass * wp.dot(pt.vel, pt.vel)",
+    ]
+    return helpers, args
+
+
+def _structs_material(g: Gen, body: list[str]):
+    """The ``material`` variant: appends to ``body``, returns (struct sources, arguments)."""
+    fields = [
+        FieldSpec("youngs", "float", "pos"),
+        FieldSpec("poisson", "float"),
+        FieldSpec("density", "float", "pos"),
+    ]
+    helpers = [_struct_src("Material", fields)]
+    args = [
+        ArgSpec("mat", "Material", "struct", "Material", fields=tuple(fields)),
+        arr("strain", "wp.mat33", (N,)),
+        arr("stress", "wp.mat33", (N,), "zeros"),
+        arr("energy", "float", (N,), "zeros"),
+    ]
+    body += [
+        "nu = wp.clamp(mat.poisson, 0.0, 0.45)",
+        "mu = mat.youngs / (2.0 * (1.0 + nu))",
+        "lam = mat.youngs * nu / ((1.0 + nu) * (1.0 - 2.0 * nu))",
+        "eps = 0.5 * (strain[i] + wp.transpose(strain[i]))",
+        f"tr = lam * wp.trace(eps) * {g.flit(0.5, 2.0)}",
+        "sig = eps * (2.0 * mu) + wp.identity(n=3, dtype=float) * tr",
+        "stress[i] = sig",
+        f"energy[i] = {g.fexpr(['wp.ddot(sig, eps)', 'mu', 'lam', 'mat.density'], 2)}",
+    ]
+    return helpers, args
+
+
+def _structs_nested(g: Gen, body: list[str]):
+    """The ``nested`` variant: appends to ``body``, returns (struct sources, arguments)."""
+    inner = [FieldSpec("lo", "wp.vec3"), FieldSpec("hi", "wp.vec3")]
+    helpers = [_struct_src("Bounds", inner)]
+    helpers.append("@wp.struct\nclass Domain:\n    box: Bounds\n    cell: float\n")
+    fields = [FieldSpec("box", "Bounds"), FieldSpec("cell", "float", "pos")]
+    args = [
+        ArgSpec("dom", "Domain", "struct", "Domain", fields=tuple(fields)),
+        arr("p", "wp.vec3", (N,)),
+        arr("inside", "int", (N,), "zeros"),
+        arr("q", "wp.vec3", (N,), "zeros"),
+    ]
+    body += [
+        f"lo = wp.min(dom.box.lo, dom.box.hi) - wp.vec3({g.flit(0.0, 0.5)})",
+        "hi = wp.max(dom.box.lo, dom.box.hi)",
+        "x = p[i]",
+        "c = wp.min(wp.max(x, lo), hi)",
+        "inside[i] = wp.where(wp.length(c - x) == 0.0, 1, 0)",
+        f"q[i] = {g.vexpr(['(c - lo) / (wp.abs(dom.cell) + 0.1)', 'x'], ['dom.cell'], 3, 1)}",
+    ]
+    return helpers, args
 
 
 def _struct_src(name: str, fields: list[FieldSpec]) -> str:

@@ -8,6 +8,16 @@ from perflab.warpgen.blocks import ROTATION, SCALAR, VECTOR, compose_kernel, dat
 from perflab.warpgen.exprs import Gen
 from perflab.warpgen.spec import ArgSpec, FieldSpec, KernelSpec, arr, scalar
 
+__all__ = [
+    "B",
+    "N",
+    "multi_kernel",
+    "numerics",
+    "pipeline",
+    "rigid_bodies",
+    "two_stage",
+]
+
 N = 64
 B = 8  # bins
 

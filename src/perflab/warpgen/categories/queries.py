@@ -10,6 +10,15 @@ from perflab.warpgen.blocks import SCALAR, VECTOR, dataflow, reduce_to
 from perflab.warpgen.exprs import Gen
 from perflab.warpgen.spec import KernelSpec, arr, obj, scalar
 
+__all__ = [
+    "N",
+    "POINT_QUERIES",
+    "POST",
+    "geometry_queries",
+    "neighbours",
+    "volumes",
+]
+
 N = 64
 POST = SCALAR[:20] + VECTOR[:24]
 

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from perflab.warpgen.exprs import Gen
-from perflab.warpgen.spec import KernelSpec, arr, scalar
+from perflab.warpgen.spec import ArgSpec, KernelSpec, arr, scalar
+
+__all__ = [
+    "GEOM_FUNCS",
+    "N",
+    "geometry",
+    "particles",
+    "random_noise",
+]
 
 N = 64
 
@@ -167,86 +175,116 @@ def geometry(g: Gen) -> KernelSpec:
     helpers = [GEOM_FUNCS[variant]]
     body = ["i = wp.tid()"]
     if variant == "closest_segment":
-        args = [
-            arr("p", "wp.vec3", (N,)),
-            arr("a", "wp.vec3", (N,)),
-            arr("b", "wp.vec3", (N,)),
-            arr("out", "wp.vec3", (N,), "zeros"),
-            arr("dist", "float", (N,), "zeros"),
-        ]
-        body += [
-            f"q = p[i] * {g.flit(0.5, 3.0)}",
-            "c = closest_on_segment(q, a[i], b[i])",
-            f"out[i] = {g.vexpr(['c', 'q'], ['1.0'], 3, 1)}",
-            f"dist[i] = {g.fexpr(['wp.length(q - c)', 'wp.dot(q, c)'], 2)}",
-        ]
+        args = _geometry_closest_segment(g, body)
     elif variant == "ray_box":
-        lo = g.flit(-1.0, -0.1)
-        hi = g.flit(0.1, 1.0)
-        args = [
-            arr("origin", "wp.vec3", (N,)),
-            arr("direction", "wp.vec3", (N,)),
-            arr("t_hit", "float", (N,), "zeros"),
-            arr("hit", "int", (N,), "zeros"),
-        ]
-        body += [
-            "o = origin[i] * 3.0",
-            "d = wp.normalize(direction[i])",
-            f"t = ray_box(o, d, wp.vec3({lo}), wp.vec3({hi}))",
-            "t_hit[i] = t",
-            "hit[i] = wp.where(t >= 0.0, 1, 0)",
-        ]
+        args = _geometry_ray_box(g, body)
     elif variant == "ray_sphere":
-        args = [
-            arr("origin", "wp.vec3", (N,)),
-            arr("direction", "wp.vec3", (N,)),
-            scalar("radius", "float", round(float(g.rng.uniform(0.2, 1.5)), 3)),
-            arr("t_hit", "float", (N,), "zeros"),
-            arr("normal", "wp.vec3", (N,), "zeros"),
-        ]
-        body += [
-            "o = origin[i] * 2.0",
-            "d = wp.normalize(direction[i] + wp.vec3(1.0e-4, 0.0, 0.0))",
-            f"c = wp.vec3({g.flit(-0.5, 0.5)}, {g.flit(-0.5, 0.5)}, {g.flit(-0.5, 0.5)})",
-            "t = ray_sphere(o, d, c, radius)",
-            "t_hit[i] = t",
-            "if t >= 0.0:",
-            "    normal[i] = wp.normalize(o + d * t - c)",
-        ]
+        args = _geometry_ray_sphere(g, body)
     elif variant == "closest_triangle":
-        args = [
-            arr("p", "wp.vec3", (N,)),
-            arr("tri", "wp.mat33", (N,)),
-            arr("out", "wp.vec3", (N,), "zeros"),
-        ]
-        body += [
-            "T = tri[i]",
-            "a = wp.vec3(T[0, 0], T[0, 1], T[0, 2])",
-            "b = wp.vec3(T[1, 0], T[1, 1], T[1, 2])",
-            "c = wp.vec3(T[2, 0], T[2, 1], T[2, 2])",
-            f"cp = closest_on_triangle(p[i] * {g.flit(0.5, 3.0)}, a, b, c)",
-            f"out[i] = {g.vexpr(['cp', 'p[i]', 'a'], ['1.0'], 3, 1)}",
-        ]
+        args = _geometry_closest_triangle(g, body)
     else:
-        args = [
-            arr("p", "wp.vec3", (N,)),
-            arr("d", "float", (N,), "zeros"),
-            arr("grad", "wp.vec3", (N,), "zeros"),
-        ]
-        op = g.choice(("wp.min", "wp.max"))
-        half = f"wp.vec3({g.flit(0.1, 1.0)}, {g.flit(0.1, 1.0)}, {g.flit(0.1, 1.0)})"
-        body += [
-            "x = p[i] * 2.0",
-            f"tip = wp.vec3({g.flit()}, 1.0, 0.0)",
-            f"cap = sdf_capsule(x, wp.vec3(0.0), tip, {g.flit(0.1, 0.5)})",
-            f"d0 = {op}(sdf_box(x, {half}), cap)",
-            "h = 1.0e-3",
-            f"gx = sdf_box(x + wp.vec3(h, 0.0, 0.0), {half})",
-            f"gx = gx - sdf_box(x - wp.vec3(h, 0.0, 0.0), {half})",
-            "d[i] = d0",
-            "grad[i] = wp.vec3(gx / (2.0 * h), 0.0, 0.0)",
-        ]
+        args = _geometry_sdf(g, body)
     return KernelSpec("geometry", variant, "", args, body, (N,), helpers=helpers)
+
+
+def _geometry_closest_segment(g: Gen, body: list[str]):
+    """The ``closest_segment`` variant: appends to ``body``, returns the arguments."""
+    args = [
+        arr("p", "wp.vec3", (N,)),
+        arr("a", "wp.vec3", (N,)),
+        arr("b", "wp.vec3", (N,)),
+        arr("out", "wp.vec3", (N,), "zeros"),
+        arr("dist", "float", (N,), "zeros"),
+    ]
+    body += [
+        f"q = p[i] * {g.flit(0.5, 3.0)}",
+        "c = closest_on_segment(q, a[i], b[i])",
+        f"out[i] = {g.vexpr(['c', 'q'], ['1.0'], 3, 1)}",
+        f"dist[i] = {g.fexpr(['wp.length(q - c)', 'wp.dot(q, c)'], 2)}",
+    ]
+    return args
+
+
+def _geometry_ray_box(g: Gen, body: list[str]):
+    """The ``ray_box`` variant: appends to ``body``, returns the arguments."""
+    lo = g.flit(-1.0, -0.1)
+    hi = g.flit(0.1, 1.0)
+    args = [
+        arr("origin", "wp.vec3", (N,)),
+        arr("direction", "wp.vec3", (N,)),
+        arr("t_hit", "float", (N,), "zeros"),
+        arr("hit", "int", (N,), "zeros"),
+    ]
+    body += [
+        "o = origin[i] * 3.0",
+        "d = wp.normalize(direction[i])",
+        f"t = ray_box(o, d, wp.vec3({lo}), wp.vec3({hi}))",
+        "t_hit[i] = t",
+        "hit[i] = wp.where(t >= 0.0, 1, 0)",
+    ]
+    return args
+
+
+def _geometry_ray_sphere(g: Gen, body: list[str]):
+    """The ``ray_sphere`` variant: appends to ``body``, returns the arguments."""
+    args = [
+        arr("origin", "wp.vec3", (N,)),
+        arr("direction", "wp.vec3", (N,)),
+        scalar("radius", "float", round(float(g.rng.uniform(0.2, 1.5)), 3)),
+        arr("t_hit", "float", (N,), "zeros"),
+        arr("normal", "wp.vec3", (N,), "zeros"),
+    ]
+    body += [
+        "o = origin[i] * 2.0",
+        "d = wp.normalize(direction[i] + wp.vec3(1.0e-4, 0.0, 0.0))",
+        f"c = wp.vec3({g.flit(-0.5, 0.5)}, {g.flit(-0.5, 0.5)}, {g.flit(-0.5, 0.5)})",
+        "t = ray_sphere(o, d, c, radius)",
+        "t_hit[i] = t",
+        "if t >= 0.0:",
+        "    normal[i] = wp.normalize(o + d * t - c)",
+    ]
+    return args
+
+
+def _geometry_closest_triangle(g: Gen, body: list[str]):
+    """The ``closest_triangle`` variant: appends to ``body``, returns the arguments."""
+    args = [
+        arr("p", "wp.vec3", (N,)),
+        arr("tri", "wp.mat33", (N,)),
+        arr("out", "wp.vec3", (N,), "zeros"),
+    ]
+    body += [
+        "T = tri[i]",
+        "a = wp.vec3(T[0, 0], T[0, 1], T[0, 2])",
+        "b = wp.vec3(T[1, 0], T[1, 1], T[1, 2])",
+        "c = wp.vec3(T[2, 0], T[2, 1], T[2, 2])",
+        f"cp = closest_on_triangle(p[i] * {g.flit(0.5, 3.0)}, a, b, c)",
+        f"out[i] = {g.vexpr(['cp', 'p[i]', 'a'], ['1.0'], 3, 1)}",
+    ]
+    return args
+
+
+def _geometry_sdf(g: Gen, body: list[str]):
+    """The ``sdf`` variant: appends to ``body``, returns the arguments."""
+    args = [
+        arr("p", "wp.vec3", (N,)),
+        arr("d", "float", (N,), "zeros"),
+        arr("grad", "wp.vec3", (N,), "zeros"),
+    ]
+    op = g.choice(("wp.min", "wp.max"))
+    half = f"wp.vec3({g.flit(0.1, 1.0)}, {g.flit(0.1, 1.0)}, {g.flit(0.1, 1.0)})"
+    body += [
+        "x = p[i] * 2.0",
+        f"tip = wp.vec3({g.flit()}, 1.0, 0.0)",
+        f"cap = sdf_capsule(x, wp.vec3(0.0), tip, {g.flit(0.1, 0.5)})",
+        f"d0 = {op}(sdf_box(x, {half}), cap)",
+        "h = 1.0e-3",
+        f"gx = sdf_box(x + wp.vec3(h, 0.0, 0.0), {half})",
+        f"gx = gx - sdf_box(x - wp.vec3(h, 0.0, 0.0), {half})",
+        "d[i] = d0",
+        "grad[i] = wp.vec3(gx / (2.0 * h), 0.0, 0.0)",
+    ]
+    return args
 
 
 def particles(g: Gen) -> KernelSpec:
@@ -256,78 +294,108 @@ def particles(g: Gen) -> KernelSpec:
     body = ["i = wp.tid()"]
     grav = f"wp.vec3(0.0, {g.flit(-12.0, -1.0)}, 0.0)"
     if variant == "euler":
-        args = [
-            arr("x", "wp.vec3", (N,)),
-            arr("v", "wp.vec3", (N,)),
-            arr("inv_mass", "float", (N,), "pos"),
-            dt,
-        ]
-        body += [
-            f"f = {grav} * (1.0 / inv_mass[i]) + {g.vexpr(['x[i]'], ['1.0'], 3, 1)}",
-            "v_new = v[i] + f * inv_mass[i] * dt",
-            "v[i] = v_new",
-            "x[i] = x[i] + v_new * dt",
-        ]
+        args = _particles_euler(g, body, dt, grav)
     elif variant == "verlet":
-        args = [
-            arr("x", "wp.vec3", (N,)),
-            arr("x_prev", "wp.vec3", (N,)),
-            dt,
-            arr("x_next", "wp.vec3", (N,), "zeros"),
-        ]
-        body += [
-            f"a = {grav} - x[i] * {g.flit(0.1, 5.0)}",
-            f"x_next[i] = x[i] + (x[i] - x_prev[i]) * {g.flit(0.9, 1.0)} + a * (dt * dt)",
-        ]
+        args = _particles_verlet(g, body, dt, grav)
     elif variant == "springs":
-        args = [
-            arr("x", "wp.vec3", (N,)),
-            arr("springs", "int", (N, 2), f"index:{N}"),
-            arr("rest", "float", (N,), "pos"),
-            scalar("ke", "float", round(float(g.rng.uniform(1, 100)), 2)),
-            scalar("kd", "float", round(float(g.rng.uniform(0, 1)), 3)),
-            arr("v", "wp.vec3", (N,)),
-            arr("f", "wp.vec3", (N,), "zeros"),
-        ]
-        body += [
-            "a = springs[i, 0]",
-            "b = springs[i, 1]",
-            "d = x[b] - x[a]",
-            "l = wp.length(d)",
-            "dir = d / (l + 1.0e-6)",
-            "rel_v = wp.dot(v[b] - v[a], dir)",
-            f"fs = dir * (ke * (l - rest[i] * {g.flit(0.5, 1.5)}) + kd * rel_v)",
-            "wp.atomic_add(f, a, fs)",
-            "wp.atomic_sub(f, b, fs)",
-        ]
+        args = _particles_springs(g, body, dt, grav)
     elif variant == "collide":
-        args = [
-            arr("x", "wp.vec3", (N,)),
-            arr("v", "wp.vec3", (N,)),
-            scalar("restitution", "float", round(float(g.rng.uniform(0, 1)), 3)),
-            dt,
-        ]
-        body += [
-            "p = x[i] + v[i] * dt",
-            "vel = v[i]",
-            f"ground = {g.flit(-1.0, 0.0)}",
-            "if p[1] < ground:",
-            "    p = wp.vec3(p[0], ground, p[2])",
-            "    vel = wp.vec3(vel[0] * 0.9, -vel[1] * restitution, vel[2] * 0.9)",
-            "x[i] = p",
-            "v[i] = vel",
-        ]
+        args = _particles_collide(g, body, dt, grav)
     else:
-        args = [
-            arr("v", "wp.vec3", (N,)),
-            arr("wind", "wp.vec3", (N,)),
-            dt,
-            arr("v_out", "wp.vec3", (N,), "zeros"),
-        ]
-        body += [
-            "rel = v[i] - wind[i]",
-            "speed = wp.length(rel)",
-            f"drag = rel * (-{g.flit(0.01, 1.0)} * speed)",
-            f"v_out[i] = v[i] + (drag + {grav}) * dt",
-        ]
+        args = _particles_drag(g, body, dt, grav)
     return KernelSpec("particles", variant, "", args, body, (N,))
+
+
+def _particles_euler(g: Gen, body: list[str], dt: ArgSpec, grav: str):
+    """The ``euler`` variant: appends to ``body``, returns the arguments."""
+    args = [
+        arr("x", "wp.vec3", (N,)),
+        arr("v", "wp.vec3", (N,)),
+        arr("inv_mass", "float", (N,), "pos"),
+        dt,
+    ]
+    body += [
+        f"f = {grav} * (1.0 / inv_mass[i]) + {g.vexpr(['x[i]'], ['1.0'], 3, 1)}",
+        "v_new = v[i] + f * inv_mass[i] * dt",
+        "v[i] = v_new",
+        "x[i] = x[i] + v_new * dt",
+    ]
+    return args
+
+
+def _particles_verlet(g: Gen, body: list[str], dt: ArgSpec, grav: str):
+    """The ``verlet`` variant: appends to ``body``, returns the arguments."""
+    args = [
+        arr("x", "wp.vec3", (N,)),
+        arr("x_prev", "wp.vec3", (N,)),
+        dt,
+        arr("x_next", "wp.vec3", (N,), "zeros"),
+    ]
+    body += [
+        f"a = {grav} - x[i] * {g.flit(0.1, 5.0)}",
+        f"x_next[i] = x[i] + (x[i] - x_prev[i]) * {g.flit(0.9, 1.0)} + a * (dt * dt)",
+    ]
+    return args
+
+
+def _particles_springs(g: Gen, body: list[str], dt: ArgSpec, grav: str):
+    """The ``springs`` variant: appends to ``body``, returns the arguments."""
+    args = [
+        arr("x", "wp.vec3", (N,)),
+        arr("springs", "int", (N, 2), f"index:{N}"),
+        arr("rest", "float", (N,), "pos"),
+        scalar("ke", "float", round(float(g.rng.uniform(1, 100)), 2)),
+        scalar("kd", "float", round(float(g.rng.uniform(0, 1)), 3)),
+        arr("v", "wp.vec3", (N,)),
+        arr("f", "wp.vec3", (N,), "zeros"),
+    ]
+    body += [
+        "a = springs[i, 0]",
+        "b = springs[i, 1]",
+        "d = x[b] - x[a]",
+        "l = wp.length(d)",
+        "dir = d / (l + 1.0e-6)",
+        "rel_v = wp.dot(v[b] - v[a], dir)",
+        f"fs = dir * (ke * (l - rest[i] * {g.flit(0.5, 1.5)}) + kd * rel_v)",
+        "wp.atomic_add(f, a, fs)",
+        "wp.atomic_sub(f, b, fs)",
+    ]
+    return args
+
+
+def _particles_collide(g: Gen, body: list[str], dt: ArgSpec, grav: str):
+    """The ``collide`` variant: appends to ``body``, returns the arguments."""
+    args = [
+        arr("x", "wp.vec3", (N,)),
+        arr("v", "wp.vec3", (N,)),
+        scalar("restitution", "float", round(float(g.rng.uniform(0, 1)), 3)),
+        dt,
+    ]
+    body += [
+        "p = x[i] + v[i] * dt",
+        "vel = v[i]",
+        f"ground = {g.flit(-1.0, 0.0)}",
+        "if p[1] < ground:",
+        "    p = wp.vec3(p[0], ground, p[2])",
+        "    vel = wp.vec3(vel[0] * 0.9, -vel[1] * restitution, vel[2] * 0.9)",
+        "x[i] = p",
+        "v[i] = vel",
+    ]
+    return args
+
+
+def _particles_drag(g: Gen, body: list[str], dt: ArgSpec, grav: str):
+    """The ``drag`` variant: appends to ``body``, returns the arguments."""
+    args = [
+        arr("v", "wp.vec3", (N,)),
+        arr("wind", "wp.vec3", (N,)),
+        dt,
+        arr("v_out", "wp.vec3", (N,), "zeros"),
+    ]
+    body += [
+        "rel = v[i] - wind[i]",
+        "speed = wp.length(rel)",
+        f"drag = rel * (-{g.flit(0.01, 1.0)} * speed)",
+        f"v_out[i] = v[i] + (drag + {grav}) * dt",
+    ]
+    return args

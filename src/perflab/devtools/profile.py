@@ -2,9 +2,9 @@
 
 Usage::
 
-    python -m perflab.harness.profile --list
-    python -m perflab.harness.profile harness.convex_hull_4d [--out .profiles] [--repeat 3]
-    python -m perflab.harness.profile "benchmarks/harness/test_bench_harness.py::test_bench_x"
+    python -m perflab.devtools.profile --list
+    python -m perflab.devtools.profile harness.convex_hull_4d [--out .profiles] [--repeat 3]
+    python -m perflab.devtools.profile "benchmarks/harness/test_bench_harness.py::test_bench_x"
 
 **Targets** come from a registry filled lazily, by module name, when a target is asked for
 (this module imports no domain code at import time):
@@ -53,10 +53,34 @@ from typing import Any
 from perflab._stdlib_guard import ensure_stdlib_profile
 from perflab.harness.atomic import atomic_write_text
 
+__all__ = [
+    "DEFAULT_OUT",
+    "KNOWN_PACKAGES",
+    "TOOL_PACKAGES",
+    "BenchmarkRunError",
+    "Discovery",
+    "Factory",
+    "ProfileResult",
+    "Target",
+    "UnknownTargetError",
+    "discover",
+    "format_top",
+    "get_target",
+    "is_benchmark_node",
+    "main",
+    "profile_benchmark",
+    "profile_target",
+    "register",
+    "top_functions",
+    "top_functions_chart",
+]
+
 Factory = Callable[[], Callable[[], Any]]
 
 #: Packages searched for ``workloads.PROFILE_TARGETS`` (the harness first, then the domains).
 KNOWN_PACKAGES = ("harness", "symplectic", "atlas", "bragg", "warpgen", "soap")
+#: subpackages that are tools, not domains: they register no workloads and are not searched
+TOOL_PACKAGES = ("devtools",)
 DEFAULT_OUT = Path(".profiles")
 
 _registered: dict[str, tuple[Factory, str]] = {}
@@ -121,7 +145,7 @@ def _packages() -> list[str]:
     import perflab
 
     found = {m.name for m in pkgutil.iter_modules(perflab.__path__) if m.ispkg}
-    return list(KNOWN_PACKAGES) + sorted(found - set(KNOWN_PACKAGES))
+    return list(KNOWN_PACKAGES) + sorted(found - set(KNOWN_PACKAGES) - set(TOOL_PACKAGES))
 
 
 def discover(packages: Sequence[str] | None = None) -> Discovery:
@@ -431,7 +455,7 @@ def top_functions_chart(rows: list[dict[str, Any]], *, n: int = 12, title: str =
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m perflab.harness.profile",
+        prog="python -m perflab.devtools.profile",
         description="Profile a registered workload with pyinstrument and cProfile.",
     )
     p.add_argument(

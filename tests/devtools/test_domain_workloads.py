@@ -1,7 +1,7 @@
 """Every domain's ``workloads.PROFILE_TARGETS`` is discovered, and its targets profile.
 
 The profiler is run through its command-line entry point (``main``, what
-``python -m perflab.harness.profile TARGET`` calls) in this process, on the cheapest
+``python -m perflab.devtools.profile TARGET`` calls) in this process, on the cheapest
 target of each domain, so the whole file stays a few seconds.
 """
 
@@ -13,7 +13,7 @@ import math
 
 import pytest
 
-from perflab.harness import profile as prof
+from perflab.devtools import profile as prof
 
 DOMAINS = ("symplectic", "atlas", "bragg", "warpgen", "soap")
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import perflab
-from perflab.harness import profile as prof
+from perflab.devtools import profile as prof
 from perflab.harness.workloads import PROFILE_TARGETS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,7 +79,7 @@ def test_profile_target_writes_html_prof_and_finds_the_hot_spot(tmp_path):
 def test_command_line(tmp_path):
     def run(*args):
         return subprocess.run(
-            [sys.executable, "-m", "perflab.harness.profile", *args],
+            [sys.executable, "-m", "perflab.devtools.profile", *args],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -117,7 +117,7 @@ def test_cprofile_is_loaded_even_when_a_profile_py_shadows_the_stdlib(tmp_path, 
 def test_any_benchmark_node_id_is_a_target(tmp_path):
     node = "benchmarks/harness/test_bench_harness.py::test_bench_sample_stats[10000]"
     r = subprocess.run(
-        [sys.executable, "-m", "perflab.harness.profile", node, "--out", str(tmp_path)],
+        [sys.executable, "-m", "perflab.devtools.profile", node, "--out", str(tmp_path)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -144,7 +144,7 @@ def test_any_benchmark_node_id_is_a_target(tmp_path):
         [
             sys.executable,
             "-m",
-            "perflab.harness.profile",
+            "perflab.devtools.profile",
             "benchmarks/nope.py::test_x",
             "--out",
             str(tmp_path / "no"),

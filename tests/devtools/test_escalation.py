@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from perflab.harness.escalation import MIN_RUNS, escalation_verdict
+from perflab.devtools.escalation import MIN_RUNS, escalation_verdict
 
 BASE = [0.30 + 0.001 * i for i in range(MIN_RUNS)]  # CV well under 10 %
 FAST = [0.09 + 0.0003 * i for i in range(MIN_RUNS)]  # ~3.3x faster

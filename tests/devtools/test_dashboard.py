@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from perflab.harness.dashboard import DashboardCheck, KernelState, browser_missing_reason
+from perflab.devtools.dashboard import DashboardCheck, KernelState, browser_missing_reason
 
 
 def _op(op, **data):
@@ -79,7 +79,7 @@ def test_missing_browser_reason_is_a_message_or_none():
 
 
 def test_outputs_are_kept_and_a_failed_step_fails_the_check():
-    from perflab.harness.dashboard import Step, StepResult
+    from perflab.devtools.dashboard import Step, StepResult
 
     st = KernelState.from_messages([_cell("a", output=MD), _cell("a", output=CHART)])
     assert st.outputs == {"a": "{}"}  # the newest output replaces the old one

@@ -12,7 +12,7 @@ measured in one run, so a pull request that adds native code can show the verdic
 4. **same dtype and device**: the outputs have the same dtype and live on the same device
    (``.device`` of a torch tensor / warp array, ``"cpu"`` for numpy);
 5. **a profile shows the hot spot**: the replaced code's share of the profiled workload's
-   wall time (from ``python -m perflab.harness.profile``) is at least ``MIN_HOT_SHARE``
+   wall time (from ``python -m perflab.devtools.profile``) is at least ``MIN_HOT_SHARE``
    (50 %): below that, even an infinitely fast kernel gains less than 2x end to end
    (Amdahl: ``1 / (1 - share)``).
 """
@@ -26,6 +26,15 @@ from typing import Any
 import numpy as np
 
 from perflab.harness.timing import SampleStats
+
+__all__ = [
+    "MAX_CV",
+    "MIN_HOT_SHARE",
+    "MIN_RUNS",
+    "MIN_SPEEDUP",
+    "EscalationVerdict",
+    "escalation_verdict",
+]
 
 MIN_SPEEDUP = 3.0
 MIN_RUNS = 10

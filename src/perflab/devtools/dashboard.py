@@ -20,7 +20,7 @@ checking a dashboard needs a browser. :func:`check_notebook` does what a person 
 
 Command line (writes ``reports/screenshots/<notebook>.png`` by default)::
 
-    python -m perflab.harness.dashboard notebooks/*.py [--out reports/screenshots]
+    python -m perflab.devtools.dashboard notebooks/*.py [--out reports/screenshots]
 """
 
 from __future__ import annotations
@@ -40,6 +40,28 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+__all__ = [
+    "CHROMEDRIVER",
+    "CHROMIUM",
+    "CHROMIUM_FLAGS",
+    "DEFAULT_SCREENSHOTS",
+    "MAX_SCREENSHOT_HEIGHT",
+    "REPO_ROOT",
+    "VEGA_MIME",
+    "BrowserUnavailable",
+    "DashboardCheck",
+    "DashboardError",
+    "KernelState",
+    "Step",
+    "StepResult",
+    "browser_missing_reason",
+    "check_notebook",
+    "free_port",
+    "inspect_page",
+    "main",
+    "serve_notebook",
+]
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -524,7 +546,7 @@ def check_notebook(
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python -m perflab.harness.dashboard",
+        prog="python -m perflab.devtools.dashboard",
         description="Serve each notebook with marimo run and check it in headless Chromium.",
     )
     p.add_argument("notebooks", nargs="+", type=Path)

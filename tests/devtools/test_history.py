@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from perflab.harness.history import (
+from perflab.devtools.history import (
     COLUMNS,
     HistoryError,
     HistoryRow,
-    _main,
     append_history,
+    benchmark_domain,
     classify,
     code_dirty,
     compare_runs,
@@ -26,6 +26,7 @@ from perflab.harness.history import (
     read_history,
     rows_from_benchmark_json,
 )
+from perflab.devtools.history.cli import main as _main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -229,9 +230,30 @@ def test_history_records_and_chart_filter_by_machine_and_group():
     spec = history_chart(hist, "A").to_dict()
     values = spec["data"]["values"]
     assert len(values) == 3 and {v["benchmark"] for v in values} == {"b", "other"}
-    assert [lay["mark"]["type"] for lay in spec["layer"]] == ["area", "line"]
+    assert [lay["mark"]["type"] for lay in spec["spec"]["layer"]] == ["area", "line"]
     with pytest.raises(HistoryError, match="no benchmark history"):
         history_chart(hist, "A", groups=["nope"])
+
+
+def test_history_chart_has_one_panel_per_domain_and_no_legend():
+    """Issue 13: 86 benchmarks in one panel with an 86-entry legend were unreadable; the
+    committed reference history draws as one panel per domain, without a legend."""
+    hist = read_history(ROOT / "artefacts" / "benchmarks" / "history.csv")
+    machine = hist[-1].machine_id
+    spec = history_chart(hist).to_dict()
+    assert spec["facet"]["field"] == "domain"
+    domains = {v["domain"] for v in spec["data"]["values"]}
+    assert domains == {r.fullname.split("/")[1] for r in hist if r.machine_id == machine}
+    assert len(domains) >= 4
+    assert spec["resolve"]["scale"]["y"] == "independent"
+    line = spec["spec"]["layer"][1]
+    assert line["encoding"]["color"]["legend"] is None
+
+
+def test_benchmark_domain_from_node_id_or_group():
+    assert benchmark_domain("benchmarks/atlas/test_bench_atlas.py::test_x[1]") == "atlas"
+    assert benchmark_domain("benchmarks/x.py::b", "g:y") == "g"
+    assert benchmark_domain("b", "") == "other"
 
 
 def test_code_dirty_ignores_outputs(tmp_path):
@@ -263,7 +285,7 @@ def test_code_dirty_ignores_outputs(tmp_path):
 
 
 def _rows_of(run_id, machine, medians, tier="smoke"):
-    from perflab.harness.history import HistoryRow
+    from perflab.devtools.history import HistoryRow
 
     out = []
     for name, med in medians.items():
@@ -300,7 +322,7 @@ def _rows_of(run_id, machine, medians, tier="smoke"):
 def test_first_run_on_a_new_machine_compares_with_the_reference(tmp_path, capsys):
     """Regression: `make bench-compare` after the first `make bench` on a new machine
     exited 2, because the committed history belonged to another machine."""
-    from perflab.harness.history import _main, append_history
+    from perflab.devtools.history import append_history
 
     ref = tmp_path / "reference.csv"
     local = tmp_path / "local.csv"
@@ -320,7 +342,7 @@ def test_first_run_on_a_new_machine_compares_with_the_reference(tmp_path, capsys
 
 
 def test_reference_from_the_same_machine_is_judged(tmp_path, capsys):
-    from perflab.harness.history import _main, append_history
+    from perflab.devtools.history import append_history
 
     ref = tmp_path / "reference.csv"
     local = tmp_path / "local.csv"

@@ -26,17 +26,19 @@ def _():
     import marimo as mo
 
     from perflab.atlas import views
-    from perflab.atlas.pipeline import notebook_open
+    from perflab.atlas.pipeline import atlas_flags, notebook_open
     from perflab.harness import notebook_args
 
-    return mo, notebook_args, notebook_open, views
+    return atlas_flags, mo, notebook_args, notebook_open, views
 
 
 @app.cell
-def _(mo, notebook_args, notebook_open):
+def _(atlas_flags, mo, notebook_args, notebook_open):
+    # typed flags: --smoke, --out DIR, --publish and the atlas ones (one keyword per flag)
+    args = notebook_args(**atlas_flags(workers=1))
     ds, source = notebook_open(
         "atlas-tiny",
-        notebook_args(),
+        args,
         mo.app_meta().mode,
         lambda n: mo.status.progress_bar(total=n, title="atlas-tiny"),
     )

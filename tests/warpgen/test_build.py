@@ -279,6 +279,14 @@ def test_notebook_flags_are_the_cli_flags_and_are_checked(tmp_path):
     assert (cfg.target_mb, cfg.seed, cfg.shard_kernels, cfg.sample_rate) == (1.5, 3, 7, 0.5)
     assert cfg.root == tmp_path / "warp-kernels" and not cfg.smoke
     assert config_from_flags(parse_flags("-- --smoke")).sample_rate == 1.0  # as run as a script
+    assert config_from_flags(parse_flags("")).root == Path("build/warp_dataset/warp-kernels")
+    published = config_from_flags(parse_flags("--publish"))
+    assert published.root == Path("artefacts/datasets/warp-kernels")
+    assert published.stats_path == Path("reports/warp_dataset_stats.json")
+    # a dashboard (writes=False) reads the published build
+    assert config_from_flags(parse_flags(""), writes=False).root == published.root
+    with pytest.raises(BuildConfigError, match="never published"):
+        config_from_flags(parse_flags("--smoke --publish"))
     with pytest.raises(BuildConfigError, match="--target_mb"):  # a typo is not a 200 MB build
         config_from_flags(parse_flags("--target_mb 1"))
     with pytest.raises(BuildConfigError, match="--seed needs a whole number"):

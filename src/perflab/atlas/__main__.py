@@ -50,7 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
     b = sub.add_parser("build", help="build or resume an atlas, then write its report")
     b.add_argument("plan", help="atlas name (atlas-tiny, atlas-small) or a plan .json file")
-    b.add_argument("--out", default=None, help="write under DIR instead of artefacts/, reports/")
+    b.add_argument("--out", default=None, help="write under DIR instead of build/")
+    b.add_argument(
+        "--publish", action="store_true", help="write the committed artefacts/ and reports/"
+    )
     b.add_argument("--only", default=None, help="build only this family")
     b.add_argument("--fresh", action="store_true", help="start afresh instead of resuming")
     b.add_argument(
@@ -61,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     r = sub.add_parser("report", help="rewrite the benchmark report from the raw timing logs")
     r.add_argument("plan")
     r.add_argument("--out", default=None)
+    r.add_argument("--publish", action="store_true")
     args = ap.parse_args(argv)
     try:
         return _run(args)
@@ -93,7 +97,9 @@ class _RowCounter:
 
 def _run(args: argparse.Namespace) -> int:
     plan = get_plan(args.plan)
-    paths = paths_for(plan.atlas, args.out)
+    if args.out is not None and args.publish:
+        raise PlanError("--publish writes the committed folders: give no --out")
+    paths = paths_for(plan.atlas, args.out, publish=args.publish)
     if args.cmd == "report":
         benchmark_report(
             plan.atlas, paths.bench, paths.reports, polytope_ids=done_ids(paths.dataset)
@@ -105,6 +111,7 @@ def _run(args: argparse.Namespace) -> int:
         res, _ = build_and_report(
             plan,
             out=args.out,
+            publish=args.publish,
             only=args.only,
             resume=not args.fresh,
             workers=args.workers,
@@ -144,6 +151,7 @@ def _result(res: BuildResult, paths: AtlasPaths) -> dict[str, Any]:
 def _retry(args: argparse.Namespace) -> str:
     cmd = ["python", "-m", "perflab.atlas", "build", args.plan]
     cmd += ["--out", args.out] if args.out else []
+    cmd += ["--publish"] if args.publish else []
     cmd += ["--workers", str(args.workers)] if args.workers != 1 else []
     return shlex.join(cmd)
 

@@ -69,7 +69,13 @@ def _(df, facets, family, method, mo, views):
 
 @app.cell
 def _(mo, shown, views):
-    mo.hstack([views.systolic_histogram(shown), views.capacity_vs_volume(shown)])
+    # two wide charts: the second wraps below the first where the page is too narrow
+    # (side by side they overflowed the medium-width page and clipped the scatter plot)
+    mo.hstack(
+        [views.systolic_histogram(shown), views.capacity_vs_volume(shown)],
+        justify="start",
+        wrap=True,
+    )
     return
 
 

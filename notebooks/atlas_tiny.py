@@ -78,7 +78,11 @@ def _(df, facets, method, mo, pick, views):
 def _(df, mo, shown, views):
     mo.vstack(
         [
-            mo.hstack([views.systolic_histogram(shown), views.capacity_vs_volume(shown)]),
+            mo.hstack(
+                [views.systolic_histogram(shown), views.capacity_vs_volume(shown)],
+                justify="start",
+                wrap=True,  # wraps instead of clipping the second chart
+            ),
             views.systolic_by_family(df),
             mo.md("### Top systolic ratios"),
             views.top_systolic(df, 5),

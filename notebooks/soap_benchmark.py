@@ -136,7 +136,10 @@ def _(backend, df, dtype, mo, species, system):
 
 @app.cell
 def _(mo, report_path):
-    mo.md(report_path.read_text())
+    from perflab.soap.bench.report import inline_images
+
+    # the report's charts and flame graphs are files beside it: embedded, or they are broken
+    mo.md(inline_images(report_path.read_text(), report_path.parent))
     return
 
 

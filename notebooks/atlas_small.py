@@ -1,18 +1,22 @@
 """atlas-small: about 1000 symplectic polytopes from every generator family, as a dashboard.
 
 Build (script):    python notebooks/atlas_small.py [--resume] [--only FAMILY] [--workers N]
-                   [--out DIR]      (--workers defaults to 2: the machine's two cores)
-Smoke (seconds):   python notebooks/atlas_small.py -- --smoke --out /tmp/x
+                   [--out DIR | --publish]   (--workers defaults to 2: the machine's two cores)
+Smoke (seconds):   python notebooks/atlas_small.py -- --smoke [--out /tmp/x]
 Dashboard:         marimo run notebooks/atlas_small.py
 
-Without ``--out`` the dataset goes to ``artefacts/datasets/atlas-small``, raw timings to
-``artefacts/benchmarks/atlas-small`` and the benchmark report to ``reports/``; with
-``--out DIR`` everything goes under DIR. As a script the build starts afresh unless
-``--resume`` (``--only F`` alone rebuilds family F). Under ``marimo run`` (whatever the
+Flags (``perflab.harness.notebook_args``, typed; ``perflab.atlas.pipeline.atlas_flags``).
+The dataset goes to the git-ignored ``build/datasets/atlas-small``, raw timings to
+``build/benchmarks/atlas-small`` and the benchmark report to ``build/reports/``; with
+``--publish`` to the committed ``artefacts/datasets/atlas-small``,
+``artefacts/benchmarks/atlas-small`` and ``reports/``; with ``--out DIR`` everything goes
+under DIR. As a script the build starts afresh unless ``--resume`` (``--only F`` alone
+rebuilds family F), in a staging folder swapped in when complete: killed at any moment it
+leaves the last good build as it was. Under ``marimo run`` (whatever the
 flags) and plain ``marimo edit`` nothing is built or written: the dashboard opens the
 published dataset (or the build in ``--out DIR``); ``marimo edit ... -- --out DIR`` builds
-there. ``--smoke`` builds one polytope of each of three families (into a temporary folder
-when ``--out`` is not given). Controls: family, facet range and capacity method filters.
+there. ``--smoke`` builds one polytope of each of three families (``atlas-small-smoke``,
+never published). Controls: family, facet range and capacity method filters.
 """
 
 import marimo

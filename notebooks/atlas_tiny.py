@@ -2,13 +2,18 @@
 
 Build (script):    python notebooks/atlas_tiny.py [--resume] [--only FAMILY] [--out DIR]
                    (this is what ``make run`` runs)
-Smoke (seconds):   python notebooks/atlas_tiny.py -- --smoke --out /tmp/x
+Publish:           python notebooks/atlas_tiny.py --publish      (``make publish``)
+Smoke (seconds):   python notebooks/atlas_tiny.py -- --smoke [--out /tmp/x]
 Dashboard:         marimo run notebooks/atlas_tiny.py
 
-Without ``--out`` the dataset goes to ``artefacts/datasets/atlas-tiny``, raw timings to
-``artefacts/benchmarks/atlas-tiny`` and the benchmark report to ``reports/``; with
-``--out DIR`` everything goes under DIR. As a script the build starts afresh unless
-``--resume``. Under ``marimo run`` (whatever the flags) and plain ``marimo edit`` nothing is
+Flags (``perflab.harness.notebook_args``, typed; ``perflab.atlas.pipeline.atlas_flags``):
+``--smoke``, ``--out DIR``, ``--publish``, ``--resume``, ``--only F``, ``--workers N``.
+The dataset goes to the git-ignored ``build/datasets/atlas-tiny``, raw timings to
+``build/benchmarks/atlas-tiny`` and the benchmark report to ``build/reports/``; with
+``--publish`` to the committed ``artefacts/datasets/atlas-tiny``,
+``artefacts/benchmarks/atlas-tiny`` and ``reports/``; with ``--out DIR`` everything goes
+under DIR. As a script the build starts afresh unless ``--resume``, in a staging folder
+swapped in when complete (the last good build is never deleted first). Under ``marimo run`` (whatever the flags) and plain ``marimo edit`` nothing is
 built or written: the dashboard opens the published dataset (or the build in ``--out DIR``);
 ``marimo edit ... -- --out DIR`` builds there. ``--smoke`` builds the first three families
 only. Beyond the atlas-small views, this dashboard lists how far the exact capacity

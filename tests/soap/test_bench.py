@@ -366,10 +366,9 @@ def test_report_images_are_embedded_for_the_dashboard(tmp_path):
     were broken images. Embedded as data URIs, each carries its file's bytes."""
     import base64
     import re
+    from pathlib import Path
 
     from perflab.soap.bench.report import inline_images
-
-    from pathlib import Path
 
     folder = Path(__file__).resolve().parents[2] / "reports/soap"
     md = (folder / "report.md").read_text()

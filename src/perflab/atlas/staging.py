@@ -40,8 +40,33 @@ def build_staged(
     """
     from pathlib import Path
 
+    if only is not None:
+        plan.spec(only)  # bad input is refused before any folder is made
+    if kwargs.get("row_fn") is None:
+        from perflab.atlas.compute import check_plan
+
+        check_plan(plan)
     targets = {"dataset": Path(dataset), "bench": Path(bench)}
     root = staging_root(targets["dataset"])
+    try:
+        return _build_staged(plan, targets, root, only, resume, kwargs)
+    finally:
+        try:
+            root.rmdir()  # empty once swapped in (the lock file goes with the lock)
+        except OSError:
+            pass
+
+
+def _build_staged(
+    plan: BuildPlan,
+    targets: dict[str, Any],
+    root: Any,
+    only: str | None,
+    resume: bool,
+    kwargs: dict[str, Any],
+) -> BuildResult:
+    """:func:`build_staged` with its input checked."""
+    dataset, bench = targets["dataset"], targets["bench"]
     with build_lock(root, what=f"staged atlas build of {plan.atlas}"):
         recover(root, targets)
         in_progress = (root / "dataset" / MANIFEST).exists()
@@ -58,9 +83,5 @@ def build_staged(
         if result.complete:
             write_dataset_readme(staged["dataset"])
             swap_in(root, targets)
-            result.out_dir, result.bench_dir = targets["dataset"], targets["bench"]
-    try:
-        root.rmdir()  # empty once swapped in (the lock file goes with the lock)
-    except OSError:
-        pass
+            result.out_dir, result.bench_dir = dataset, bench
     return result

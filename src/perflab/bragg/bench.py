@@ -15,7 +15,8 @@ Absorption: ``--sizes`` detector edges with ``--layers`` sensor layers on the pe
 measures every backend and the C loop against the scalar reference. GPU rows are recorded as
 not measured, with the reason, when CUDA is absent (the GPU check is
 ``python -m perflab.bragg.gpu_check``). Writes ``results.json``, ``report.md``, ``env.json``
-and PNG charts to ``--out`` (default ``reports/tricubic_baseline``).
+and PNG charts to ``--out`` (default the git-ignored ``build/tricubic_baseline``;
+``--publish``: the committed ``reports/tricubic_baseline``).
 """
 
 from __future__ import annotations
@@ -68,6 +69,10 @@ class BenchConfig:
     seed: int = 0
     out: str = "reports/tricubic_baseline"
     command: str = ""
+
+
+PUBLISHED_DIR = "reports/tricubic_baseline"  # written only with --publish
+SCRATCH_DIR = "build/tricubic_baseline"  # git-ignored: everyday runs
 
 
 def smoke_config(out: str) -> BenchConfig:
@@ -547,10 +552,16 @@ def _parse_args(argv: list[str] | None) -> tuple[BenchConfig, argparse.Namespace
     p.add_argument("--no-cold", action="store_true", help="skip the fresh-process cold starts")
     p.add_argument("--no-cloop", action="store_true", help="skip the C baseline loop")
     p.add_argument("--reuse-caches", action="store_true", help="keep warm Warp/Inductor caches")
-    p.add_argument("--out", default="reports/tricubic_baseline")
+    p.add_argument("--out", default=None, help="report folder (default build/tricubic_baseline)")
+    p.add_argument(
+        "--publish", action="store_true", help="write the committed reports/tricubic_baseline"
+    )
     p.add_argument("--smoke", action="store_true", help="tiny sizes, for CI")
     add_output_flags(p)
     a = p.parse_args(argv)
+    if a.publish and (a.out or a.smoke):
+        p.error("--publish writes the committed reports/tricubic_baseline: no --out, no --smoke")
+    a.out = PUBLISHED_DIR if a.publish else (a.out or SCRATCH_DIR)
     command = "python -m perflab.bragg.bench " + shlex.join(
         argv if argv is not None else sys.argv[1:]
     )

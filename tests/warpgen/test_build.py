@@ -293,3 +293,37 @@ def test_notebook_flags_are_the_cli_flags_and_are_checked(tmp_path):
         config_from_flags(parse_flags("--seed 1.5"))
     with pytest.raises(BuildConfigError, match="--target-mb needs a number"):
         config_from_flags(parse_flags("--target-mb lots"))
+
+
+def test_samples_are_swapped_in_whole(smoke_build, tmp_path, monkeypatch):
+    """A build that fails while writing its samples (here: the CUDA ones) leaves the previous
+    samples of every backend as they were; written to completion they are swapped in whole."""
+    import shutil
+
+    from perflab.harness.staging import staging_root
+    from perflab.warpgen import samples
+    from perflab.warpgen.storage import Layout
+
+    cfg, _ = smoke_build
+    root = tmp_path / "warp-kernels"
+    shutil.copytree(cfg.root, root)
+    layout = Layout(root)
+    before = {p.name: p.read_bytes() for p in layout.samples_dir.iterdir()}
+    assert sorted(before) == ["cpu.jsonl", "cuda.jsonl"]
+    (layout.samples_dir / "cpu.jsonl").write_bytes(b"")  # an older sample set
+    old = {p.name: p.read_bytes() for p in layout.samples_dir.iterdir()}
+    real = samples.select_samples
+
+    def failing(layout_, backend, limit=samples.MAX_SAMPLES):
+        if backend == "cuda":
+            raise OSError("disk full")
+        return real(layout_, backend, limit)
+
+    monkeypatch.setattr(samples, "select_samples", failing)
+    with pytest.raises(OSError, match="disk full"):
+        samples.write_samples(layout)
+    assert {p.name: p.read_bytes() for p in layout.samples_dir.iterdir()} == old
+    monkeypatch.setattr(samples, "select_samples", real)
+    samples.write_samples(layout)
+    assert {p.name: p.read_bytes() for p in layout.samples_dir.iterdir()} == before
+    assert not staging_root(layout.samples_dir).exists()

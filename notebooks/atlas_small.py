@@ -1,18 +1,23 @@
 """atlas-small: about 1000 symplectic polytopes from every generator family, as a dashboard.
 
 Build (script):    python notebooks/atlas_small.py [--resume] [--only FAMILY] [--workers N]
-                   [--out DIR]      (--workers defaults to 2: the machine's two cores)
-Smoke (seconds):   python notebooks/atlas_small.py -- --smoke --out /tmp/x
+                   [--out DIR | --publish]   (--workers defaults to 2: the machine's two cores)
+                   [--cluster local | --scheduler tcp://HOST:PORT]   (Dask: same bytes)
+Smoke (seconds):   python notebooks/atlas_small.py -- --smoke [--out /tmp/x]
 Dashboard:         marimo run notebooks/atlas_small.py
 
-Without ``--out`` the dataset goes to ``artefacts/datasets/atlas-small``, raw timings to
-``artefacts/benchmarks/atlas-small`` and the benchmark report to ``reports/``; with
-``--out DIR`` everything goes under DIR. As a script the build starts afresh unless
-``--resume`` (``--only F`` alone rebuilds family F). Under ``marimo run`` (whatever the
+Flags (``perflab.harness.notebook_args``, typed; ``perflab.atlas.pipeline.atlas_flags``).
+The dataset goes to the git-ignored ``build/datasets/atlas-small``, raw timings to
+``build/benchmarks/atlas-small`` and the benchmark report to ``build/reports/``; with
+``--publish`` to the committed ``artefacts/datasets/atlas-small``,
+``artefacts/benchmarks/atlas-small`` and ``reports/``; with ``--out DIR`` everything goes
+under DIR. As a script the build starts afresh unless ``--resume`` (``--only F`` alone
+rebuilds family F), in a staging folder swapped in when complete: killed at any moment it
+leaves the last good build as it was. Under ``marimo run`` (whatever the
 flags) and plain ``marimo edit`` nothing is built or written: the dashboard opens the
 published dataset (or the build in ``--out DIR``); ``marimo edit ... -- --out DIR`` builds
-there. ``--smoke`` builds one polytope of each of three families (into a temporary folder
-when ``--out`` is not given). Controls: family, facet range and capacity method filters.
+there. ``--smoke`` builds one polytope of each of three families (``atlas-small-smoke``,
+never published). Controls: family, facet range and capacity method filters.
 """
 
 import marimo
@@ -26,20 +31,21 @@ def _():
     import marimo as mo
 
     from perflab.atlas import views
-    from perflab.atlas.pipeline import notebook_open
+    from perflab.atlas.pipeline import atlas_flags, notebook_open
     from perflab.harness import notebook_args
 
-    return mo, notebook_args, notebook_open, views
+    return atlas_flags, mo, notebook_args, notebook_open, views
 
 
 @app.cell
-def _(mo, notebook_args, notebook_open):
+def _(atlas_flags, mo, notebook_args, notebook_open):
+    # typed flags: --smoke, --out DIR, --publish and the atlas ones (one keyword per flag)
+    args = notebook_args(**atlas_flags(workers=2))
     ds, source = notebook_open(
         "atlas-small",
-        notebook_args(),
+        args,
         mo.app_meta().mode,
         lambda n: mo.status.progress_bar(total=n, title="Building atlas-small"),
-        default_workers=2,
     )
     mo.md(source)
     return (ds,)
@@ -68,7 +74,13 @@ def _(df, facets, family, method, mo, views):
 
 @app.cell
 def _(mo, shown, views):
-    mo.hstack([views.systolic_histogram(shown), views.capacity_vs_volume(shown)])
+    # two wide charts: the second wraps below the first where the page is too narrow
+    # (side by side they overflowed the medium-width page and clipped the scatter plot)
+    mo.hstack(
+        [views.systolic_histogram(shown), views.capacity_vs_volume(shown)],
+        justify="start",
+        wrap=True,
+    )
     return
 
 

@@ -1,14 +1,20 @@
 """atlas-tiny: one symplectic polytope from every generator family (the CI smoke atlas).
 
 Build (script):    python notebooks/atlas_tiny.py [--resume] [--only FAMILY] [--out DIR]
+                   [--workers N] [--cluster local | --scheduler tcp://HOST:PORT]   (Dask: same bytes)
                    (this is what ``make run`` runs)
-Smoke (seconds):   python notebooks/atlas_tiny.py -- --smoke --out /tmp/x
+Publish:           python notebooks/atlas_tiny.py --publish      (``make publish``)
+Smoke (seconds):   python notebooks/atlas_tiny.py -- --smoke [--out /tmp/x]
 Dashboard:         marimo run notebooks/atlas_tiny.py
 
-Without ``--out`` the dataset goes to ``artefacts/datasets/atlas-tiny``, raw timings to
-``artefacts/benchmarks/atlas-tiny`` and the benchmark report to ``reports/``; with
-``--out DIR`` everything goes under DIR. As a script the build starts afresh unless
-``--resume``. Under ``marimo run`` (whatever the flags) and plain ``marimo edit`` nothing is
+Flags (``perflab.harness.notebook_args``, typed; ``perflab.atlas.pipeline.atlas_flags``):
+``--smoke``, ``--out DIR``, ``--publish``, ``--resume``, ``--only F``, ``--workers N``.
+The dataset goes to the git-ignored ``build/datasets/atlas-tiny``, raw timings to
+``build/benchmarks/atlas-tiny`` and the benchmark report to ``build/reports/``; with
+``--publish`` to the committed ``artefacts/datasets/atlas-tiny``,
+``artefacts/benchmarks/atlas-tiny`` and ``reports/``; with ``--out DIR`` everything goes
+under DIR. As a script the build starts afresh unless ``--resume``, in a staging folder
+swapped in when complete (the last good build is never deleted first). Under ``marimo run`` (whatever the flags) and plain ``marimo edit`` nothing is
 built or written: the dashboard opens the published dataset (or the build in ``--out DIR``);
 ``marimo edit ... -- --out DIR`` builds there. ``--smoke`` builds the first three families
 only. Beyond the atlas-small views, this dashboard lists how far the exact capacity
@@ -26,17 +32,19 @@ def _():
     import marimo as mo
 
     from perflab.atlas import views
-    from perflab.atlas.pipeline import notebook_open
+    from perflab.atlas.pipeline import atlas_flags, notebook_open
     from perflab.harness import notebook_args
 
-    return mo, notebook_args, notebook_open, views
+    return atlas_flags, mo, notebook_args, notebook_open, views
 
 
 @app.cell
-def _(mo, notebook_args, notebook_open):
+def _(atlas_flags, mo, notebook_args, notebook_open):
+    # typed flags: --smoke, --out DIR, --publish and the atlas ones (one keyword per flag)
+    args = notebook_args(**atlas_flags(workers=1))
     ds, source = notebook_open(
         "atlas-tiny",
-        notebook_args(),
+        args,
         mo.app_meta().mode,
         lambda n: mo.status.progress_bar(total=n, title="atlas-tiny"),
     )
@@ -76,7 +84,11 @@ def _(df, facets, method, mo, pick, views):
 def _(df, mo, shown, views):
     mo.vstack(
         [
-            mo.hstack([views.systolic_histogram(shown), views.capacity_vs_volume(shown)]),
+            mo.hstack(
+                [views.systolic_histogram(shown), views.capacity_vs_volume(shown)],
+                justify="start",
+                wrap=True,  # wraps instead of clipping the second chart
+            ),
             views.systolic_by_family(df),
             mo.md("### Top systolic ratios"),
             views.top_systolic(df, 5),

@@ -7,7 +7,8 @@ Edit:              marimo edit notebooks/chief_report.py
 Reads the build's stats (``--stats``, default reports/warp_dataset_stats.json) and sample
 kernels (``--samples``, default artefacts/datasets/warp-kernels/samples); every number in the
 report comes from the stats file. It also summarises every other report under ``reports/``.
-Writes ``<out>/chief_report.md`` (``--out``, default reports/). ``--smoke`` does the same (it
+Writes ``<out>/chief_report.md`` (``--out DIR``; default the git-ignored build/chief_report;
+``--publish``: the committed reports/chief_report.md). ``--smoke`` does the same (it
 only reads files); if no stats file exists yet it first builds a smoke dataset under ``--out``.
 Under ``marimo run`` (whatever the flags) and plain ``marimo edit`` it builds and writes
 nothing: it shows the report rendered in memory. Controls: category and variant pickers and a
@@ -34,14 +35,15 @@ def _(mo):
     from perflab.harness import notebook_args
     from perflab.harness.nbargs import may_write
 
-    # mo.cli_args() under marimo, PERFLAB_NOTEBOOK_ARGS under Jupyter (nbval)
-    args = notebook_args()
+    # typed flags (perflab.harness.notebook_args): --smoke, --out DIR, --publish and these
+    args = notebook_args(stats=Path, samples=Path, reports=Path)
     writes = may_write(mo.app_meta().mode, args)
-    smoke = "smoke" in args
-    out_dir = Path(args.get("out") or "reports")
-    stats_path = Path(args.get("stats") or "reports/warp_dataset_stats.json")
-    samples_dir = Path(args.get("samples") or "artefacts/datasets/warp-kernels/samples")
-    reports_dir = Path(args.get("reports") or "reports")
+    smoke = args.smoke
+    # --out DIR; --publish: the committed reports/; else build/chief_report (git-ignored)
+    out_dir = args.destination("chief_report", "reports")
+    stats_path = args.stats or Path("reports/warp_dataset_stats.json")
+    samples_dir = args.samples or Path("artefacts/datasets/warp-kernels/samples")
+    reports_dir = args.reports or Path("reports")
     _out = f"**output** `{out_dir}`" if writes else "read-only: writes nothing"
     mo.md(f"**Stats** `{stats_path}` · **samples** `{samples_dir}` · {_out}")
     return Path, out_dir, reports_dir, samples_dir, smoke, stats_path, writes

@@ -6,8 +6,10 @@ Serve read-only:   marimo run notebooks/example.py
 
 It times ``numpy.sort`` on growing arrays with the shared harness, shows a chart (the
 "largest array" control picks how far it goes), and writes a Markdown + JSON report: as a
-script, or under ``marimo edit`` with ``--out DIR``; under ``marimo run`` it writes nothing
-(``perflab.harness.nbargs.may_write``). Flags: ``--smoke`` (seconds), ``--out DIR``.
+script (into the git-ignored ``build/example/``, or ``--out DIR``), or under ``marimo edit``
+with ``--out DIR``; under ``marimo run`` it writes nothing
+(``perflab.harness.nbargs.may_write``). Flags (``perflab.harness.notebook_args``, typed):
+``--smoke`` (seconds), ``--out DIR``.
 """
 
 import marimo
@@ -30,11 +32,11 @@ def _(mo):
     from perflab.harness import notebook_args
     from perflab.harness.nbargs import may_write
 
-    # mo.cli_args() under marimo; PERFLAB_NOTEBOOK_ARGS under Jupyter (mo.cli_args() raises
-    # there). A flag without a value comes back as "", so test membership, not truthiness.
+    # typed flags (perflab.harness.notebook_args): --smoke, --out DIR (--publish: nothing
+    # to publish here); a notebook's own flag is one keyword, e.g. notebook_args(n=int)
     args = notebook_args()
-    smoke = "smoke" in args
-    out_dir = Path(args.get("out") or "reports/example")
+    smoke = args.smoke
+    out_dir = args.destination("example", None)  # --out DIR, else build/example (ignored)
     sizes = [1_000, 10_000] if smoke else [1_000, 10_000, 100_000, 1_000_000]
     repeats = 3 if smoke else 7
     writes = may_write(mo.app_meta().mode, args)

@@ -9,8 +9,9 @@ domain's ``perflab.<domain>.workloads.PROFILE_TARGETS``), profiles it with pyins
 cProfile, shows the top functions and the call tree, and plots
 ``artefacts/benchmarks/history.csv`` (median per benchmark over runs, with the IQR band).
 
-Flags: ``--smoke`` (seconds), ``--out DIR`` (everything this notebook writes goes under
-DIR; default: profiles in ``.profiles/``, charts and report in ``reports/profile/``),
+Flags (``perflab.harness.notebook_args``, typed): ``--smoke`` (seconds), ``--out DIR``
+(everything this notebook writes goes under DIR; default the git-ignored ``build/profile/``:
+profiles in ``profiles/``, charts and report beside them),
 ``--target NAME`` (default ``harness.python_pairwise`` in smoke mode, else
 ``harness.convex_hull_4d``), ``--repeat N``, ``--history CSV``, ``--machine ID``.
 Under ``marimo run`` (whatever the flags) and plain ``marimo edit`` it profiles in memory and
@@ -39,19 +40,16 @@ def _(mo):
     from perflab.harness import notebook_args
     from perflab.harness.nbargs import may_write
 
-    args = notebook_args()
-    smoke = "smoke" in args
-    if args.get("out"):
-        out_dir = Path(str(args["out"]))
-        profile_dir = out_dir / "profiles"
-    else:
-        out_dir, profile_dir = Path("reports/profile"), Path(".profiles")
-    default_target = str(
-        args.get("target") or ("harness.python_pairwise" if smoke else "harness.convex_hull_4d")
+    args = notebook_args(target=str, repeat=int, history=Path, machine=str)
+    smoke = args.smoke
+    out_dir = args.destination("profile", None)  # --out DIR, else build/profile (ignored)
+    profile_dir = out_dir / "profiles"
+    default_target = args.target or (
+        "harness.python_pairwise" if smoke else "harness.convex_hull_4d"
     )
-    repeat = int(args.get("repeat") or (1 if smoke else 5))
-    history_path = Path(str(args.get("history") or default_history_path()))
-    machine_arg = str(args["machine"]) if args.get("machine") else None
+    repeat = args.repeat or (1 if smoke else 5)
+    history_path = args.history or Path(default_history_path())
+    machine_arg = args.machine
     writes = may_write(mo.app_meta().mode, args)
     if not writes:
         profile_dir = None  # profile in memory

@@ -7,9 +7,10 @@ Edit:  marimo edit notebooks/soap_benchmark.py
 
 Flags: ``--preset tiny|cpu|gpu`` (default cpu), ``--sweep species|threads|batch`` (comma
 separated, or ``all``), ``--smoke`` (tiny preset + seconds-long sweeps), ``--out DIR``
-(default ``reports/soap``), ``--threads N`` (pin torch's intra-op threads for the main torch
+(default the git-ignored ``build/soap``; ``--publish``: the committed ``reports/soap``, raw
+rows in ``artefacts/benchmarks/soap``), ``--threads N`` (pin torch's intra-op threads for the main torch
 CPU cases; default: the library's per-call choice, ``perflab.soap.threads``). Raw rows go to
-``artefacts/benchmarks/soap/`` (``DIR/raw`` when ``--out`` is given). The reference package
+``DIR/raw`` (``artefacts/benchmarks/soap/`` with ``--publish``). The reference package
 (anisoap 0.1.1, ``make reference``) is timed in the same run when installed; otherwise its
 rows say "reference not installed". Writes ``timings_<run>.csv``, ``summary_<run>.csv``,
 ``combined_from_metrics.csv``, ``profiles/*.prof`` with flame graphs, figures and
@@ -35,19 +36,23 @@ def _():
 
 @app.cell
 def _(mo):
+    from pathlib import Path
+
     from perflab.harness import notebook_args
     from perflab.harness.nbargs import may_write
-    from perflab.soap.bench.pipeline import options_from_flags
+    from perflab.soap.bench.pipeline import PUBLISHED_DIR, options_from_flags
 
-    # mo.cli_args() under marimo, PERFLAB_NOTEBOOK_ARGS under Jupyter (nbval)
-    args = notebook_args()
+    # typed flags (perflab.harness.notebook_args), interpreted with the module CLI's rules
+    args = notebook_args(preset=str, sweep=str, threads=int)
     try:
-        opts = options_from_flags(args)
+        opts = options_from_flags(args.raw)
     except ValueError as exc:
         raise SystemExit(str(exc)) from None
     preset, sweeps, smoke, threads = opts.preset, opts.sweeps, opts.smoke, opts.threads
-    out_dir, raw_dir, command = opts.out_dir, opts.raw_dir, opts.command
     writes = may_write(mo.app_meta().mode, args)
+    # read-only: the newest recorded run of --out DIR, else the published reports/soap
+    out_dir = opts.out_dir if writes else Path(args.out or PUBLISHED_DIR)
+    raw_dir, command = opts.raw_dir, opts.command
     mo.md(
         f"**Preset** `{preset}` · sweeps {sweeps or 'none'} · "
         f"{'smoke' if smoke else 'full'} · report `{out_dir}` · raw rows `{raw_dir}`"
@@ -131,7 +136,10 @@ def _(backend, df, dtype, mo, species, system):
 
 @app.cell
 def _(mo, report_path):
-    mo.md(report_path.read_text())
+    from perflab.soap.bench.report import inline_images
+
+    # the report's charts and flame graphs are files beside it: embedded, or they are broken
+    mo.md(inline_images(report_path.read_text(), report_path.parent))
     return
 
 

@@ -1,7 +1,8 @@
 """Tricubic interpolation and detector absorption baselines (nanoBragg semantics).
 
 Run as a script:   python notebooks/tricubic_baseline.py -- --smoke --out /tmp/tricubic
-Full baseline:     python notebooks/tricubic_baseline.py            (writes reports/tricubic_baseline)
+Full baseline:     python notebooks/tricubic_baseline.py            (writes build/tricubic_baseline)
+Publish it:        python notebooks/tricubic_baseline.py --publish  (writes reports/tricubic_baseline)
 Edit / serve:      marimo edit|run notebooks/tricubic_baseline.py
 
 It runs the same harness as ``python -m perflab.bragg.bench`` (perflab.bragg.bench.run_bench),
@@ -12,7 +13,8 @@ reports/tricubic_baseline); ``marimo edit ... -- --out DIR`` measures and writes
 Controls: backend, dtype and grid filters over the results, and a "run a quick measurement
 now" button (eager torch, a 21^3 grid, 20,000 points, in this process, nothing written)
 whose row joins the chart as backend "torch (now)".
-Flags: ``--smoke`` (seconds), ``--out DIR``, ``--repeats N``, ``--device cpu,cuda``,
+Flags (``perflab.harness.notebook_args``, typed): ``--smoke`` (seconds), ``--out DIR``,
+``--publish``, ``--repeats N``, ``--device cpu,cuda``,
 ``--dtypes float32,float64``, ``--threads 1,2``.
 """
 
@@ -37,24 +39,27 @@ def _(mo):
     from perflab.harness import notebook_args
     from perflab.harness.nbargs import may_write
 
-    # mo.cli_args() under marimo, PERFLAB_NOTEBOOK_ARGS under Jupyter (nbval)
-    args = notebook_args()
-    smoke = "smoke" in args
-    out_dir = Path(args.get("out") or "reports/tricubic_baseline")
+    # typed flags (perflab.harness.notebook_args): --smoke, --out DIR, --publish and these
+    args = notebook_args(repeats=int, device=list[str], dtypes=list[str], threads=list[int])
+    smoke = args.smoke
+    writes = may_write(mo.app_meta().mode, args)
+    published = Path("reports/tricubic_baseline")
+    # writes: --out DIR, --publish the committed folder, else build/tricubic_baseline;
+    # read-only: the recorded results of --out DIR, else the published ones
+    out_dir = args.destination("tricubic_baseline", published) if writes else args.out or published
     cfg = smoke_config(str(out_dir)) if smoke else BenchConfig(out=str(out_dir))
-    if args.get("repeats"):
-        cfg.repeats = int(args["repeats"])
-    if args.get("device"):
-        cfg.devices = [d for d in str(args["device"]).split(",") if d]
-    if args.get("dtypes"):
-        cfg.dtypes = [d for d in str(args["dtypes"]).split(",") if d]
-    if args.get("threads"):
-        cfg.threads = [int(t) for t in str(args["threads"]).split(",") if t]
+    if args.repeats:
+        cfg.repeats = args.repeats
+    if args.device:
+        cfg.devices = args.device
+    if args.dtypes:
+        cfg.dtypes = args.dtypes
+    if args.threads:
+        cfg.threads = args.threads
     cfg.command = "python notebooks/tricubic_baseline.py " + " ".join(
-        f"--{k} {v}".strip() for k, v in args.items() if k
+        f"--{k} {v}".strip() for k, v in args.raw.items() if k
     )
     n_steps = planned_steps(cfg)  # the progress events run_bench sends (the CLI's total)
-    writes = may_write(mo.app_meta().mode, args)
     mo.md(
         f"**Mode**: {'smoke' if smoke else 'full'} · points {cfg.points} · grids {cfg.grids} · "
         f"detectors {cfg.sizes} · layers {cfg.layers} · backends {cfg.backends} · "

@@ -6,8 +6,9 @@ Edit:              marimo edit notebooks/warp_dataset.py
 Module CLI (same flags): python -m perflab.warpgen.build --target-mb 200
 
 Flags: ``--target-mb`` (MB = 10^6 bytes per backend, default 200), ``--smoke`` (~0.6 MB,
-every module validated), ``--out DIR`` (dataset in DIR/warp-kernels, stats in DIR; default
-artefacts/datasets/warp-kernels and reports/), ``--seed``, ``--workers`` (0 = all cores),
+every module validated), ``--out DIR`` (dataset in DIR/warp-kernels, stats in DIR; default the git-ignored
+build/warp_dataset), ``--publish`` (the committed artefacts/datasets/warp-kernels and
+reports/ instead), ``--seed``, ``--workers`` (0 = all cores),
 ``--shard-kernels``, ``--sample-rate`` (validated fraction, default 0.02).
 Rerunning the same command resumes an interrupted build. Under ``marimo run`` (whatever the
 flags) and plain ``marimo edit`` nothing is built or written: the dashboard shows the
@@ -35,14 +36,14 @@ def _(mo):
 
     from perflab.harness import notebook_args
     from perflab.harness.nbargs import may_write
-    from perflab.warpgen.build import config_from_flags
+    from perflab.warpgen.build import NOTEBOOK_FLAGS, config_from_flags
 
-    # mo.cli_args() under marimo, PERFLAB_NOTEBOOK_ARGS under Jupyter (nbval); the flags of
-    # the module CLI, checked (an unknown flag is an error, not a silent full build)
-    args = notebook_args()
-    smoke = "smoke" in args
-    cfg = config_from_flags(args)
+    # typed flags (perflab.harness.notebook_args): those of the module CLI, checked (an
+    # unknown flag is an error, not a silent full build)
+    args = notebook_args(**NOTEBOOK_FLAGS)
+    smoke = args.smoke
     writes = may_write(mo.app_meta().mode, args)
+    cfg = config_from_flags(args, writes=writes)
     mo.md(
         f"**Mode**: {'smoke' if smoke else 'full'} · target {cfg.target_mb:g} MB per backend · "
         f"seed {cfg.seed} · {cfg.n_workers} workers · validation sample {cfg.sample_rate:.0%} · "

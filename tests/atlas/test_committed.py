@@ -72,7 +72,7 @@ def test_twenty_random_rows_recompute_to_1e_12():
 
 
 def test_committed_report_is_computed_from_the_committed_log():
-    paths = paths_for("atlas-small")
+    paths = paths_for("atlas-small", publish=True)  # the committed folders
     report = json.loads((paths.reports / "atlas-small_benchmark.json").read_text())
     table = timing_table(latest_timings(paths.bench))
     assert report["table"] == table

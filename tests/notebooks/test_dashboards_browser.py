@@ -19,6 +19,7 @@ import os
 import struct
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -126,9 +127,21 @@ def _check(check, nb: str) -> None:
         assert r.ok, f"{nb}: {r.step}: {r.missing}\n{log}"
 
 
+def _elsewhere() -> set[str]:
+    """Places outside the repository a perflab run writes to: its temporary folders
+    (``perflab-*`` in the system temporary directory) and a ``~/.perflab``."""
+    tmp = Path(tempfile.gettempdir())
+    return {str(p) for p in tmp.glob("perflab-*")} | {
+        str(p) for p in (Path.home() / ".perflab").glob("**/*")
+    }
+
+
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_dashboard_published_view(nb: Path):
-    before = _tree(ROOT)
+    """Served with its DEFAULT arguments (what a researcher opens): renders, its controls
+    work, and it writes nothing: the repository tree (ignored folders such as build/ and
+    .profiles/ included) and the places a run could write outside it are unchanged."""
+    before, elsewhere = _tree(ROOT), _elsewhere()
     check = check_notebook(nb, screenshot_dir=SCREENSHOTS, timeout=240, steps=_steps(nb.stem))
     _check(check, nb.name)
     if "import altair" in nb.read_text(encoding="utf-8"):
@@ -136,6 +149,7 @@ def test_dashboard_published_view(nb: Path):
     w, h = _png_size(Path(check.screenshot))
     assert w >= 1000 and h >= 600, (w, h)
     assert not _changed(before, _tree(ROOT)), f"marimo run {nb.name} wrote files"
+    assert not _elsewhere() - elsewhere, f"marimo run {nb.name} wrote outside the repository"
 
 
 def test_atlas_small_dashboard_shows_the_published_atlas():

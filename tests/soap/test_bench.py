@@ -359,3 +359,23 @@ def test_dashboard_filters_over_the_published_run():
     assert filter_metrics(df, n_species="1")["n_species"].unique().to_list() == [1]
     with pytest.raises(FileNotFoundError, match="summary"):
         latest_run(root / "notebooks")
+
+
+def test_report_images_are_embedded_for_the_dashboard(tmp_path):
+    """The published soap report links 9 PNGs relative to its folder; served by marimo they
+    were broken images. Embedded as data URIs, each carries its file's bytes."""
+    import base64
+    import re
+    from pathlib import Path
+
+    from perflab.soap.bench.report import inline_images
+
+    folder = Path(__file__).resolve().parents[2] / "reports/soap"
+    md = (folder / "report.md").read_text()
+    linked = re.findall(r"!\[[^\]]*\]\(([^)]+\.png)\)", md)
+    assert len(linked) >= 5
+    out = inline_images(md, folder)
+    uris = re.findall(r"!\[[^\]]*\]\(data:image/png;base64,([^)]+)\)", out)
+    assert len(uris) == len(linked)
+    assert [base64.b64decode(u) for u in uris] == [(folder / p).read_bytes() for p in linked]
+    assert inline_images("![x](gone.png)", tmp_path) == "![x](gone.png)"  # left visibly broken

@@ -279,9 +279,51 @@ def test_notebook_flags_are_the_cli_flags_and_are_checked(tmp_path):
     assert (cfg.target_mb, cfg.seed, cfg.shard_kernels, cfg.sample_rate) == (1.5, 3, 7, 0.5)
     assert cfg.root == tmp_path / "warp-kernels" and not cfg.smoke
     assert config_from_flags(parse_flags("-- --smoke")).sample_rate == 1.0  # as run as a script
+    assert config_from_flags(parse_flags("")).root == Path("build/warp_dataset/warp-kernels")
+    published = config_from_flags(parse_flags("--publish"))
+    assert published.root == Path("artefacts/datasets/warp-kernels")
+    assert published.stats_path == Path("reports/warp_dataset_stats.json")
+    # a dashboard (writes=False) reads the published build
+    assert config_from_flags(parse_flags(""), writes=False).root == published.root
+    with pytest.raises(BuildConfigError, match="never published"):
+        config_from_flags(parse_flags("--smoke --publish"))
     with pytest.raises(BuildConfigError, match="--target_mb"):  # a typo is not a 200 MB build
         config_from_flags(parse_flags("--target_mb 1"))
     with pytest.raises(BuildConfigError, match="--seed needs a whole number"):
         config_from_flags(parse_flags("--seed 1.5"))
     with pytest.raises(BuildConfigError, match="--target-mb needs a number"):
         config_from_flags(parse_flags("--target-mb lots"))
+
+
+def test_samples_are_swapped_in_whole(smoke_build, tmp_path, monkeypatch):
+    """A build that fails while writing its samples (here: the CUDA ones) leaves the previous
+    samples of every backend as they were; written to completion they are swapped in whole."""
+    import shutil
+
+    from perflab.harness.staging import staging_root
+    from perflab.warpgen import samples
+    from perflab.warpgen.storage import Layout
+
+    cfg, _ = smoke_build
+    root = tmp_path / "warp-kernels"
+    shutil.copytree(cfg.root, root)
+    layout = Layout(root)
+    before = {p.name: p.read_bytes() for p in layout.samples_dir.iterdir()}
+    assert sorted(before) == ["cpu.jsonl", "cuda.jsonl"]
+    (layout.samples_dir / "cpu.jsonl").write_bytes(b"")  # an older sample set
+    old = {p.name: p.read_bytes() for p in layout.samples_dir.iterdir()}
+    real = samples.select_samples
+
+    def failing(layout_, backend, limit=samples.MAX_SAMPLES):
+        if backend == "cuda":
+            raise OSError("disk full")
+        return real(layout_, backend, limit)
+
+    monkeypatch.setattr(samples, "select_samples", failing)
+    with pytest.raises(OSError, match="disk full"):
+        samples.write_samples(layout)
+    assert {p.name: p.read_bytes() for p in layout.samples_dir.iterdir()} == old
+    monkeypatch.setattr(samples, "select_samples", real)
+    samples.write_samples(layout)
+    assert {p.name: p.read_bytes() for p in layout.samples_dir.iterdir()} == before
+    assert not staging_root(layout.samples_dir).exists()

@@ -55,7 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
     b = sub.add_parser("build", help="build or resume an atlas, then write its report")
     b.add_argument("plan", help="atlas name (atlas-tiny, atlas-small) or a plan .json file")
-    b.add_argument("--out", default=None, help="write under DIR instead of artefacts/, reports/")
+    b.add_argument("--out", default=None, help="write under DIR instead of build/")
+    b.add_argument(
+        "--publish", action="store_true", help="write the committed artefacts/ and reports/"
+    )
     b.add_argument("--only", default=None, help="build only this family")
     b.add_argument("--fresh", action="store_true", help="start afresh instead of resuming")
     b.add_argument(
@@ -79,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     r = sub.add_parser("report", help="rewrite the benchmark report from the raw timing logs")
     r.add_argument("plan")
     r.add_argument("--out", default=None)
+    r.add_argument("--publish", action="store_true")
     s = sub.add_parser(
         "scaling",
         help="measure the speed-up from 1 to 2 Dask workers on a sample of a built plan, "
@@ -86,13 +90,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     s.add_argument("plan")
     s.add_argument("--stride", type=_positive_int, default=50, help="every STRIDE-th seed")
-    s.add_argument("--out", default=None, help="write scaling.json under DIR/benchmarks/")
+    s.add_argument("--out", default=None, help="read the built atlas under DIR and write there")
+    s.add_argument(
+        "--publish",
+        action="store_true",
+        help="write scaling.json next to the committed atlas (default: under build/)",
+    )
     p = sub.add_parser(
         "project", help="project a plan's build time and cost from a built atlas's timings"
     )
     p.add_argument("plan", help="the plan to project (e.g. atlas-large)")
     p.add_argument("--from", dest="measured", default="atlas-medium", help="the built atlas")
-    p.add_argument("--out", default=None, help="read the built atlas under DIR")
+    p.add_argument(
+        "--out", default=None, help="read the built atlas under DIR (default: the committed one)"
+    )
     p.add_argument(
         "--readme",
         default=None,
@@ -135,7 +146,9 @@ def _run(args: argparse.Namespace) -> int:
         return _scaling(plan, args)
     if args.cmd == "project":
         return _project(plan, args)
-    paths = paths_for(plan.atlas, args.out)
+    if args.out is not None and args.publish:
+        raise PlanError("--publish writes the committed folders: give no --out")
+    paths = paths_for(plan.atlas, args.out, publish=args.publish)
     if args.cmd == "report":
         benchmark_report(
             plan.atlas, paths.bench, paths.reports, polytope_ids=done_ids(paths.dataset)
@@ -147,6 +160,7 @@ def _run(args: argparse.Namespace) -> int:
         res, _ = build_and_report(
             plan,
             out=args.out,
+            publish=args.publish,
             only=args.only,
             resume=not args.fresh,
             workers=args.workers,
@@ -173,15 +187,18 @@ def _scaling(plan: Any, args: argparse.Namespace) -> int:
     """Measure 1 and 2 workers on a sample; write ``BENCH/scaling.json``; print the figures."""
     from perflab.atlas.scaling import measure_client, measure_scaling, scaling_dict
 
-    paths = paths_for(plan.atlas, args.out)
-    client = measure_client(plan, paths.dataset, paths.bench)
+    if args.out is not None and args.publish:
+        raise PlanError("--publish writes next to the committed atlas: give no --out")
+    source = paths_for(plan.atlas, args.out, publish=args.out is None)  # the built atlas
+    target = paths_for(plan.atlas, args.out, publish=args.publish)  # where scaling.json goes
+    client = measure_client(plan, source.dataset, source.bench)
     print(
         f"{plan.atlas} client replay ({client['rows']} rows, no computation): "
         f"{1000 * client['s_per_row']:.2f} ms per row, same shards as committed: "
         f"{client['identical_to_committed']}"
     )
     result = measure_scaling(plan, stride=args.stride, workers=(1, 2))
-    path = paths.bench / "scaling.json"
+    path = target.bench / "scaling.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {**scaling_dict(result), "client": client}
     atomic_write_text(path, json.dumps(data, indent=2) + "\n")
@@ -201,7 +218,8 @@ def _project(plan: Any, args: argparse.Namespace) -> int:
     from perflab.atlas.projection import project, projection_markdown, replace_readme_section
 
     measured = get_plan(args.measured)
-    text = projection_markdown(project(plan, measured, paths_for(measured.atlas, args.out).bench))
+    source = paths_for(measured.atlas, args.out, publish=args.out is None)
+    text = projection_markdown(project(plan, measured, source.bench))
     if args.readme is None:
         print(text)
         return 0
@@ -230,6 +248,7 @@ def _result(res: BuildResult, paths: AtlasPaths) -> dict[str, Any]:
 def _retry(args: argparse.Namespace) -> str:
     cmd = ["python", "-m", "perflab.atlas", "build", args.plan]
     cmd += ["--out", args.out] if args.out else []
+    cmd += ["--publish"] if args.publish else []
     try:
         cmd += compute_target(args.workers, scheduler=args.scheduler, cluster=args.cluster).flags()
     except (ValueError, ClusterError):

@@ -2,14 +2,16 @@
 
 Layout of a build folder ``OUT`` (e.g. ``artefacts/datasets/atlas-small``)::
 
-    OUT/manifest.json                      plan, per-shard records, summary, env snapshot
+    OUT/manifest.json                      plan, per-shard records, summary (deterministic:
+                                           no environment snapshot, no times)
     OUT/data/<family>/shard-<k>.parquet    rows in plan order (see perflab.atlas.shards)
     OUT/.work/<family>__shard-<k>.jsonl    rows of an unfinished shard (crash journal)
 
 and of its timing folder ``BENCH`` (e.g. ``artefacts/benchmarks/atlas-small``)::
 
     BENCH/timings.jsonl    one record per (polytope, quantity, algorithm): status, seconds
-    BENCH/runs.jsonl       one record per build run: wall time, rows computed, conditions
+    BENCH/runs.jsonl       one record per build run: wall time, rows computed, conditions,
+                           the environment (machine, software) it ran in
 
 How a crash at any moment is survived (``kill -9`` included):
 
@@ -248,7 +250,7 @@ def _build(
             summary=summarise(plan, manifest.done),
         )
     manifest.extra = summarise(plan, manifest.done)
-    manifest.save(capture_env=True)
+    manifest.save()
     sink = _RowSink(plan, out_dir, bench, manifest, pending, progress, row_done)
     todo = sink.reopen_journals()
     sink.consume(_stream(todo, row_fn, plan, run))
@@ -284,7 +286,10 @@ def _prepare(
     if fresh:
         _wipe(out_dir, bench, plan, None)
     manifest = Manifest.load_or_create(
-        manifest_path, schema_version=SCHEMA_VERSION, params={"plan": plan.to_dict()}
+        manifest_path,
+        schema_version=SCHEMA_VERSION,
+        params={"plan": plan.to_dict()},
+        record_env=False,  # the environment goes to the run log, not the dataset
     )
     pending: dict[str, list[PlanItem]] = {}
     skipped: list[str] = []
@@ -411,7 +416,7 @@ def _log_run(
                 "shards_skipped": len(result.shards_skipped),
                 "complete": result.complete,
                 "load_avg": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
-                "env": env_summary(manifest.env or env_snapshot()),
+                "env": env_summary(env_snapshot()),
             }
         )
 
@@ -638,7 +643,7 @@ def _wipe(out_dir: Path, bench: Path, plan: BuildPlan, only: str | None) -> None
     if mpath.exists():
         # refuse before touching anything when the folder holds another plan's build
         m = Manifest.load_or_create(
-            mpath, schema_version=SCHEMA_VERSION, params={"plan": plan.to_dict()}
+            mpath, schema_version=SCHEMA_VERSION, params={"plan": plan.to_dict()}, record_env=False
         )
         m.done = {k: v for k, v in m.done.items() if not k.startswith(only + "/")}
         m.extra = summarise(plan, m.done)

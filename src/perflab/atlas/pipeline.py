@@ -1,9 +1,12 @@
 """Build + report in one call, with the folder conventions shared by the CLI and notebooks.
 
-Without ``out``: the dataset goes to ``artefacts/datasets/<atlas>``, raw timings to
-``artefacts/benchmarks/<atlas>`` and the report to ``reports/`` of this checkout. With
-``out=DIR``: ``DIR/datasets/<atlas>``, ``DIR/benchmarks/<atlas>`` and ``DIR/reports``, and
-nothing is written outside ``DIR``.
+Everyday runs write under ``build/`` of this checkout (git-ignored): the dataset to
+``build/datasets/<atlas>``, raw timings to ``build/benchmarks/<atlas>`` and the report to
+``build/reports``. ``publish=True`` (``--publish``) writes the committed locations instead
+(``artefacts/datasets/<atlas>``, ``artefacts/benchmarks/<atlas>``, ``reports/``): the one
+way a build changes committed files. With ``out=DIR``: ``DIR/datasets/<atlas>``,
+``DIR/benchmarks/<atlas>`` and ``DIR/reports``, and nothing is written outside ``DIR``.
+Every build goes through a staging folder (:mod:`perflab.atlas.staging`).
 """
 
 from __future__ import annotations
@@ -13,11 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from perflab.atlas.builder import BuildResult, Progress, RowDone, RowFn, build
+from perflab.atlas.builder import BuildResult, Progress, RowDone, RowFn
 from perflab.atlas.load import REPO_ROOT, read_manifest
 from perflab.atlas.plan import BuildPlan, get_plan
 from perflab.atlas.readme import write_dataset_readme
 from perflab.atlas.report import benchmark_report, report_is_current
+from perflab.atlas.staging import build_staged
+from perflab.harness.nbargs import NotebookArgsError, NotebookFlags
 
 __all__ = [
     "AtlasPaths",
@@ -40,11 +45,20 @@ class AtlasPaths:
     reports: Path
 
 
-def paths_for(atlas: str, out: str | os.PathLike[str] | None = None) -> AtlasPaths:
-    if out is None:
+BUILD_ROOT = REPO_ROOT / "build"
+
+
+def paths_for(
+    atlas: str, out: str | os.PathLike[str] | None = None, *, publish: bool = False
+) -> AtlasPaths:
+    """The folders of a build: under ``out``; else the committed ones with ``publish``;
+    else under the git-ignored ``build/`` of this checkout."""
+    if out is not None and publish:
+        raise ValueError("publish=True writes the committed folders: give no out")
+    if out is None and publish:
         root, reports = REPO_ROOT / "artefacts", REPO_ROOT / "reports"
     else:
-        root = Path(out)
+        root = Path(out) if out is not None else BUILD_ROOT
         reports = root / "reports"
     return AtlasPaths(root / "datasets" / atlas, root / "benchmarks" / atlas, reports)
 
@@ -53,6 +67,7 @@ def build_and_report(
     plan: str | BuildPlan,
     *,
     out: str | os.PathLike[str] | None = None,
+    publish: bool = False,
     only: str | None = None,
     resume: bool = True,
     workers: int = 1,
@@ -63,14 +78,15 @@ def build_and_report(
     scheduler: str | None = None,
     cluster: str | None = None,
 ) -> tuple[BuildResult, dict[str, Any] | None]:
-    """Build (or resume) the atlas, then write its README and benchmark report when it is
-    complete (a run that found nothing to do rewrites neither, if the report exists)."""
+    """Build (or resume) the atlas through a staging folder (:func:`build_staged`), then
+    write its README and benchmark report when it is complete (a run that found nothing to
+    do rewrites neither, if the report exists). Folders: :func:`paths_for`."""
     plan = get_plan(plan) if isinstance(plan, str) else plan
-    paths = paths_for(plan.atlas, out)
-    result = build(
+    paths = paths_for(plan.atlas, out, publish=publish)
+    result = build_staged(
         plan,
         paths.dataset,
-        bench_dir=paths.bench,
+        paths.bench,
         only=only,
         resume=resume,
         workers=workers,
@@ -147,6 +163,7 @@ class NotebookRun:
 
     plan: BuildPlan
     out: str | None
+    publish: bool
     only: str | None
     resume: bool
     workers: int
@@ -156,48 +173,49 @@ class NotebookRun:
 
     @property
     def paths(self) -> AtlasPaths:
-        return paths_for(self.plan.atlas, self.out)
+        return paths_for(self.plan.atlas, self.out, publish=self.publish)
+
+
+def atlas_flags(**extra: Any) -> dict[str, Any]:
+    """The atlas notebooks' own flags for :func:`perflab.harness.notebook_args`
+    (``--only F``, ``--resume``, ``--scheduler tcp://HOST:PORT``, ``--cluster local``;
+    ``--workers N`` is declared by each notebook with its default), plus ``extra``:
+    ``notebook_args(**atlas_flags(workers=2))``."""
+    return {"only": str, "resume": bool, "scheduler": str, "cluster": str, **extra}
 
 
 def notebook_options(
-    atlas: str,
-    args: dict[str, str],
-    mode: str,
-    *,
-    smoke_families: int = 3,
-    default_workers: int = 1,
+    atlas: str, args: NotebookFlags, mode: str | None, *, smoke_families: int = 3
 ) -> NotebookRun:
-    """Interpret a notebook's ``mo.cli_args()``: ``--smoke``, ``--out DIR``, ``--only F``,
-    ``--resume``, ``--workers N`` (default ``default_workers``; a flag without a value
-    arrives as ``""``), ``--scheduler tcp://HOST:PORT`` (a running Dask cluster) and
-    ``--cluster local`` (an embedded Dask cluster of ``--workers`` processes).
+    """Interpret a notebook's typed flags (:func:`atlas_flags`): ``--smoke``, ``--out DIR``,
+    ``--publish``, ``--only F``, ``--resume``, ``--workers N``, ``--scheduler
+    tcp://HOST:PORT`` (a running Dask cluster) and ``--cluster local`` (an embedded Dask
+    cluster of ``--workers`` processes; ``slurm``: Slurm jobs through dask-jobqueue).
 
     As a script (``mode == "script"``) the build is fresh unless ``--resume``; under
     ``marimo run``/``edit`` it always resumes, so a dashboard opens on the committed build.
-    ``--smoke`` keeps the first parameter set of the first ``smoke_families`` families and
-    writes into a new temporary folder unless ``--out`` is given.
+    Without ``--out`` it goes under ``build/`` (``--publish``: the committed folders).
+    ``--smoke`` keeps the first parameter set of the first ``smoke_families`` families (the
+    plan ``<atlas>-smoke``, which is never published).
     """
-    import tempfile
-
     plan = get_plan(atlas)
-    out = args.get("out") or None
-    smoke = "smoke" in args
-    if smoke:
+    workers = getattr(args, "workers", 1)
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise NotebookArgsError(f"--workers must be a positive integer, got {workers!r}")
+    if args.smoke:
+        if args.publish:
+            raise NotebookArgsError("--smoke builds are never published: drop --publish")
         plan = plan.restricted(families=plan.family_names()[:smoke_families], per_family=1)
-        out = out or tempfile.mkdtemp(prefix=f"{plan.atlas}-")
-    try:
-        workers = int(args.get("workers") or default_workers)
-    except ValueError as exc:
-        raise ValueError(f"--workers must be an integer, got {args.get('workers')!r}") from exc
     return NotebookRun(
         plan=plan,
-        out=out,
-        only=args.get("only") or None,
-        resume="resume" in args or mode != "script",
+        out=str(args.out) if args.out is not None else None,
+        publish=args.publish,
+        only=getattr(args, "only", None),
+        resume=getattr(args, "resume", False) or mode != "script",
         workers=workers,
-        smoke=smoke,
-        scheduler=args.get("scheduler") or None,
-        cluster=args.get("cluster") or None,
+        smoke=args.smoke,
+        scheduler=getattr(args, "scheduler", None) or None,
+        cluster=getattr(args, "cluster", None) or None,
     )
 
 
@@ -209,6 +227,7 @@ def notebook_build(opts: NotebookRun, make_bar: Any) -> BuildResult:
         result, _ = build_and_report(
             opts.plan,
             out=opts.out,
+            publish=opts.publish,
             only=opts.only,
             resume=opts.resume,
             workers=opts.workers,
@@ -224,12 +243,12 @@ def notebook_build(opts: NotebookRun, make_bar: Any) -> BuildResult:
 
 
 def notebook_open(
-    atlas: str, args: dict[str, str], mode: str, make_bar: Any, *, default_workers: int = 1
+    atlas: str, args: NotebookFlags, mode: str | None, make_bar: Any
 ) -> tuple[Any, str]:
     """The dataset a notebook shows and a Markdown line saying where it came from.
 
     Where the notebook may write (:func:`perflab.harness.nbargs.may_write`: as a script, or
-    under ``marimo edit`` with ``--out``) it builds/resumes as its flags say
+    under ``marimo edit`` with ``--out``/``--publish``) it builds/resumes as its flags say
     (:func:`notebook_options`, :func:`notebook_build`). Otherwise (``marimo run``, plain
     ``marimo edit``) it builds nothing and opens the build in ``--out DIR`` (with
     ``--smoke``: the smoke build ``<atlas>-smoke`` there) or the published one under
@@ -239,17 +258,18 @@ def notebook_open(
     from perflab.harness.nbargs import may_write
 
     if may_write(mode, args):
-        opts = notebook_options(atlas, args, mode, default_workers=default_workers)
+        opts = notebook_options(atlas, args, mode)
         result = notebook_build(opts, make_bar)
-        ds = load(opts.paths.dataset, allow_incomplete=not result.complete)
+        ds = load(result.out_dir, allow_incomplete=not result.complete)
         return ds, describe(result, opts.paths)
-    out = args.get("out") or None
-    smoke = "smoke" in args and out is not None
+    out = args.out
+    smoke = args.smoke and out is not None
     name = f"{atlas}-smoke" if smoke else atlas
-    path = paths_for(name, out).dataset
+    path = paths_for(name, out, publish=out is None).dataset
     ds = load(path, allow_incomplete=True)
-    ignored = [f"--{k}" for k in ("resume", "only", "workers", "scheduler", "cluster") if k in args]
-    ignored += ["--smoke"] if "smoke" in args and not smoke else []
+    flags = ("resume", "only", "workers", "publish", "scheduler", "cluster")
+    ignored = [f"--{k}" for k in flags if k in args]
+    ignored += ["--smoke"] if args.smoke and not smoke else []
     note = f" ({', '.join(ignored)} ignored: nothing is built here)" if ignored else ""
     shown = path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path
     return ds, (

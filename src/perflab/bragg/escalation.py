@@ -1,6 +1,7 @@
 """docs/performance.md's escalation policy applied to the Warp tricubic backend.
 
-    python -m perflab.bragg.escalation [--out reports/tricubic_baseline/escalation_warp.json]
+    python -m perflab.bragg.escalation [--out FILE | --publish]   (default: under build/;
+    --publish: reports/tricubic_baseline/escalation_warp.json)
 
 The candidate is the Warp kernel (native code), the baseline the best pure-PyTorch backend,
 eager ``torch``; both on the CPU, float64, one thread, on the ``bragg.tricubic_1e6``
@@ -79,9 +80,14 @@ def measure_verdict(points: int = 1_000_000, runs: int = RUNS) -> dict[str, Any]
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m perflab.bragg.escalation")
-    p.add_argument("--out", default="reports/tricubic_baseline/escalation_warp.json")
+    p.add_argument("--out", default=None, help="default build/tricubic_baseline/...")
+    p.add_argument("--publish", action="store_true", help="write the committed report's copy")
     p.add_argument("--points", type=int, default=1_000_000)
     a = p.parse_args(argv)
+    if a.publish and a.out:
+        p.error("--publish writes the committed reports/tricubic_baseline/: give no --out")
+    folder = "reports" if a.publish else "build"
+    a.out = a.out or f"{folder}/tricubic_baseline/escalation_warp.json"
     result = measure_verdict(a.points)
     atomic_write_text(Path(a.out), json.dumps(result, indent=2) + "\n")
     v = result["verdict"]

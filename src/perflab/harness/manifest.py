@@ -36,6 +36,7 @@ class Manifest:
     done: dict[str, Any] = field(default_factory=dict)
     env: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    record_env: bool = True
 
     @classmethod
     def load_or_create(
@@ -44,8 +45,13 @@ class Manifest:
         *,
         schema_version: str,
         params: dict[str, Any] | None = None,
+        record_env: bool = True,
     ) -> Manifest:
         """Open the manifest at ``path`` or start an empty one.
+
+        ``record_env=False`` keeps the environment snapshot out of the file (a manifest
+        whose other content is deterministic and committed must not change from machine to
+        machine; an ``env`` read from an older file is dropped on the next save).
 
         Raises :class:`ManifestError` if an existing manifest has another schema version or
         other parameters (resuming it would mix two builds).
@@ -53,8 +59,13 @@ class Manifest:
         path = Path(path)
         params = dict(params or {})
         if not path.exists():
-            return cls(path=path, schema_version=schema_version, params=params)
+            return cls(
+                path=path, schema_version=schema_version, params=params, record_env=record_env
+            )
         m = cls.load(path)
+        m.record_env = record_env
+        if not record_env:
+            m.env = None
         if m.schema_version != schema_version:
             raise ManifestError(
                 f"{path}: schema_version {m.schema_version!r} differs from {schema_version!r}; "
@@ -94,17 +105,21 @@ class Manifest:
             self.save()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "schema_version": self.schema_version,
             "params": self.params,
             "done": self.done,
             "env": self.env,
             "extra": self.extra,
         }
+        if not self.record_env:
+            del out["env"]
+        return out
 
     def save(self, *, capture_env: bool = False) -> Path:
-        """Write atomically (temp file + fsync + rename); optionally refresh ``env``."""
-        if capture_env or self.env is None:
+        """Write atomically (temp file + fsync + rename); optionally refresh ``env`` (never
+        with ``record_env=False``)."""
+        if self.record_env and (capture_env or self.env is None):
             self.env = env_snapshot()
         text = json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
         return atomic_write_text(self.path, text)

@@ -31,6 +31,7 @@ from typing import Any
 
 from perflab.harness import Manifest, ManifestError, env_snapshot
 from perflab.harness.lock import BuildLocked, build_lock
+from perflab.harness.nbargs import NotebookArgsError, NotebookFlags, typed_flags
 from perflab.harness.pool import kill_workers, process_pool
 from perflab.harness.progress import (
     add_output_flags,
@@ -221,44 +222,48 @@ def config_from_args(
     )
 
 
-NOTEBOOK_FLAGS = ("target-mb", "smoke", "out", "seed", "workers", "shard-kernels", "sample-rate")
+# the notebook's own flags for perflab.harness.notebook_args (those of the module CLI)
+NOTEBOOK_FLAGS: dict[str, Any] = {
+    "target_mb": float,
+    "seed": 0,
+    "workers": 0,
+    "shard_kernels": int,
+    "sample_rate": float,
+}
+SCRATCH_DIR = Path("build/warp_dataset")
 
 
-def config_from_flags(flags: Mapping[str, Any]) -> BuildConfig:
-    """:func:`config_from_args` from a notebook's flag dict (``mo.cli_args()``).
+def config_from_flags(
+    flags: NotebookFlags | Mapping[str, Any], *, writes: bool = True
+) -> BuildConfig:
+    """:func:`config_from_args` from a notebook's typed flags (``notebook_args(**NOTEBOOK_FLAGS)``)
+    or a raw flag dict (``mo.cli_args()``).
 
     The flags are those of the module CLI. An unknown flag (a typo such as ``--target_mb``
     would otherwise fall back to a full 200 MB build) or a value that is not a number raises
-    :class:`BuildConfigError` naming it.
+    :class:`BuildConfigError` naming it. A build that writes goes to ``--out DIR``, with
+    ``--publish`` to the committed folders, else to the git-ignored ``build/warp_dataset``;
+    ``writes=False`` (a dashboard) reads ``--out DIR`` or the published build.
     """
-    unknown = sorted(set(flags) - set(NOTEBOOK_FLAGS) - {""})  # "": the "--" separator
-    if unknown:
-        raise BuildConfigError(
-            f"unknown flag(s) {', '.join('--' + f for f in unknown)}; "
-            f"known: {', '.join('--' + f for f in NOTEBOOK_FLAGS)}"
-        )
-
-    def number(name: str, kind: type) -> Any:
-        value = flags.get(name)
-        if value is None or value == "":
-            return None
+    if not isinstance(flags, NotebookFlags):
         try:
-            out = kind(value)
-        except (TypeError, ValueError):
-            raise BuildConfigError(f"--{name} needs a number, got {value!r}") from None
-        if kind is int and out != float(value):
-            raise BuildConfigError(f"--{name} needs a whole number, got {value!r}")
-        return out
-
-    seed, workers = number("seed", int), number("workers", int)
+            flags = typed_flags(dict(flags), **NOTEBOOK_FLAGS)
+        except NotebookArgsError as exc:
+            raise BuildConfigError(str(exc)) from None
+    if flags.publish and flags.smoke:
+        raise BuildConfigError("--smoke builds are never published: drop --publish")
+    out = flags.out
+    if writes and out is None and not flags.publish:
+        out = SCRATCH_DIR
+    f: Any = flags
     return config_from_args(
-        target_mb=number("target-mb", float),
-        smoke="smoke" in flags,
-        out=str(flags["out"]) if flags.get("out") else None,
-        seed=0 if seed is None else seed,
-        workers=0 if workers is None else workers,
-        shard_kernels=number("shard-kernels", int),
-        sample_rate=number("sample-rate", float),
+        target_mb=f.target_mb,
+        smoke=f.smoke,
+        out=out,
+        seed=f.seed,
+        workers=f.workers,
+        shard_kernels=f.shard_kernels,
+        sample_rate=f.sample_rate,
     )
 
 
@@ -532,7 +537,14 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--smoke", action="store_true", help="tiny build, every kernel validated")
     p.add_argument(
-        "--out", default=None, help="folder for warp-kernels/ and warp_dataset_stats.json"
+        "--out",
+        default=None,
+        help="folder for warp-kernels/ and warp_dataset_stats.json (default build/warp_dataset)",
+    )
+    p.add_argument(
+        "--publish",
+        action="store_true",
+        help="write the committed artefacts/datasets/warp-kernels and reports/",
     )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=0, help="worker processes (0 = all cores)")
@@ -558,10 +570,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(a: argparse.Namespace) -> int:
+    if a.publish and (a.out or a.smoke):
+        raise BuildConfigError("--publish writes the committed folders: no --out, no --smoke")
     cfg = config_from_args(
         target_mb=a.target_mb,
         smoke=a.smoke,
-        out=a.out,
+        out=None if a.publish else (a.out or SCRATCH_DIR),
         seed=a.seed,
         workers=a.workers,
         shard_kernels=a.shard_kernels,

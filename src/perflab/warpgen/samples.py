@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 
 from perflab.harness import atomic_write_bytes
+from perflab.harness.lock import build_lock
+from perflab.harness.staging import recover, reset_stage, staging_root, swap_in
 from perflab.warpgen.generate import CATEGORY_NAMES
 from perflab.warpgen.records import BACKENDS, encode
-from perflab.warpgen.storage import Layout, iter_backend, iter_records
+from perflab.warpgen.storage import Layout, iter_backend, iter_records, remove_tree
 
 __all__ = [
     "MAX_SAMPLES",
@@ -44,12 +46,24 @@ def select_samples(layout: Layout, backend: str, limit: int = MAX_SAMPLES) -> li
 
 
 def write_samples(layout: Layout, limit: int = MAX_SAMPLES) -> dict[str, int]:
-    """Write ``samples/<backend>.jsonl`` atomically; return the number written per backend."""
-    counts = {}
-    for b in BACKENDS:
-        recs = select_samples(layout, b, limit)
-        atomic_write_bytes(layout.samples_dir / f"{b}.jsonl", b"".join(encode(r) for r in recs))
-        counts[b] = len(recs)
+    """Write ``samples/<backend>.jsonl``; return the number written per backend.
+
+    The folder is written in a staging folder and swapped in whole
+    (:mod:`perflab.harness.staging`): a build killed while writing leaves the previous
+    samples of every backend as they were, never one backend's old file beside another's new.
+    """
+    root = staging_root(layout.samples_dir)
+    targets = {"samples": layout.samples_dir}
+    with build_lock(root, what="warp samples"):
+        recover(root, targets)
+        (staged,) = reset_stage(root, targets, seed=False).values()
+        counts = {}
+        for b in BACKENDS:
+            recs = select_samples(layout, b, limit)
+            atomic_write_bytes(staged / f"{b}.jsonl", b"".join(encode(r) for r in recs))
+            counts[b] = len(recs)
+        swap_in(root, targets)
+    remove_tree(root)
     return counts
 
 

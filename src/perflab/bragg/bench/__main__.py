@@ -13,7 +13,8 @@ in rounds alternating with each backend. Absorption: ``--sizes`` detector edges 
 capture fractions, ``absorb``). A parity section measures every backend and the C loop
 against the scalar reference. GPU rows are recorded as not measured, with the reason, when
 CUDA is absent (the GPU check is ``python -m perflab.bragg.gpu_check``). Writes
-``results.json``, ``report.md``, ``env.json`` and PNG charts to ``--out`` (default
+``results.json``, ``report.md``, ``env.json`` and PNG charts to ``--out`` (default the
+git-ignored ``build/tricubic_baseline``; ``--publish``: the committed
 ``reports/tricubic_baseline``); progress on stderr, a short summary on stdout.
 """
 

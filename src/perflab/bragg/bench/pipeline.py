@@ -197,6 +197,10 @@ def _positive(p: argparse.ArgumentParser, a: argparse.Namespace) -> None:
         p.error("--cold-budget must be > 0 seconds")
 
 
+PUBLISHED_DIR = "reports/tricubic_baseline"  # written only with --publish
+SCRATCH_DIR = "build/tricubic_baseline"  # git-ignored: everyday runs
+
+
 def parse_args(argv: list[str] | None = None, *, with_flags: bool = False):
     """The :class:`BenchConfig` of the command line (and, ``with_flags``, the parsed output
     flags: ``--quiet``, ``--json``, ``--progress-every``)."""
@@ -225,10 +229,16 @@ def _parse_args(argv: list[str] | None) -> tuple[BenchConfig, argparse.Namespace
     p.add_argument("--no-cold", action="store_true", help="skip the fresh-process cold starts")
     p.add_argument("--no-cloop", action="store_true", help="skip the C baseline loop")
     p.add_argument("--reuse-caches", action="store_true", help="keep warm Warp/Inductor caches")
-    p.add_argument("--out", default="reports/tricubic_baseline")
+    p.add_argument("--out", default=None, help="report folder (default build/tricubic_baseline)")
+    p.add_argument(
+        "--publish", action="store_true", help="write the committed reports/tricubic_baseline"
+    )
     p.add_argument("--smoke", action="store_true", help="tiny sizes, for CI")
     add_output_flags(p)
     a = p.parse_args(argv)
+    if a.publish and (a.out or a.smoke):
+        p.error("--publish writes the committed reports/tricubic_baseline: no --out, no --smoke")
+    a.out = PUBLISHED_DIR if a.publish else (a.out or SCRATCH_DIR)
     command = "python -m perflab.bragg.bench " + shlex.join(
         argv if argv is not None else sys.argv[1:]
     )

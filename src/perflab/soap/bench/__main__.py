@@ -62,7 +62,10 @@ def _parse(argv: list[str] | None) -> tuple[BenchOptions, argparse.Namespace]:
     p.add_argument("--preset", choices=PRESETS, default=None, help="default cpu (smoke: tiny)")
     p.add_argument("--sweep", default=None, help="species,threads,batch (comma separated) or all")
     p.add_argument("--smoke", action="store_true", help="tiny preset, seconds-long sweeps")
-    p.add_argument("--out", default=None, help="report folder (default reports/soap)")
+    p.add_argument("--out", default=None, help="report folder (default build/soap)")
+    p.add_argument(
+        "--publish", action="store_true", help="write the committed reports/soap instead"
+    )
     p.add_argument("--threads", default=None, help="torch threads of the main CPU cases")
     add_output_flags(p)
     a = p.parse_args(argv)
@@ -70,6 +73,8 @@ def _parse(argv: list[str] | None) -> tuple[BenchOptions, argparse.Namespace]:
                                ("threads", a.threads)) if v is not None}  # fmt: skip
     if a.smoke:
         flags["smoke"] = ""
+    if a.publish:
+        flags["publish"] = ""
     try:
         return options_from_flags(flags, prog="python -m perflab.soap.bench"), a
     except ValueError as exc:

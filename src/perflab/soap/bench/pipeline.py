@@ -81,13 +81,19 @@ class BenchOptions:
     command: str
 
 
+PUBLISHED_DIR = "reports/soap"
+
+
 def options_from_flags(
     args: Mapping[str, Any], *, prog: str = "python notebooks/soap_benchmark.py --"
 ) -> BenchOptions:
     """Interpret the flags shared by the notebook (``mo.cli_args()``) and
     ``python -m perflab.soap.bench``: ``--preset``, ``--sweep``, ``--smoke``, ``--out``,
-    ``--threads`` (a flag without a value arrives as ``""``). Bad values raise
+    ``--threads``, ``--publish`` (a flag without a value arrives as ``""``). Bad values raise
     :class:`ValueError` naming the flag. ``command`` is the run's command line under ``prog``.
+    Where a run writes: ``--out DIR`` (raw rows in ``DIR/raw``); with ``--publish`` the
+    committed ``reports/soap`` (raw rows in ``artefacts/benchmarks/soap``); otherwise the
+    git-ignored ``build/soap`` (raw rows in ``build/soap/raw``).
     """
     smoke = "smoke" in args
     preset = "tiny" if smoke else (args.get("preset") or "cpu")
@@ -104,8 +110,16 @@ def options_from_flags(
         if not str(value).isdigit() or int(value) < 1:
             raise ValueError(f"--threads must be a positive integer, got {value!r}")
         threads = int(value)
-    out_dir = Path(args.get("out") or "reports/soap")
-    raw_dir = out_dir / "raw" if args.get("out") else Path("artefacts/benchmarks/soap")
+    publish = "publish" in args and args["publish"] is not False
+    if publish and args.get("out"):
+        raise ValueError("--publish writes the committed reports/soap: give no --out")
+    if publish and smoke:
+        raise ValueError("--smoke runs are never published: drop --publish")
+    if publish:
+        out_dir, raw_dir = Path(PUBLISHED_DIR), Path("artefacts/benchmarks/soap")
+    else:
+        out_dir = Path(args.get("out") or "build/soap")
+        raw_dir = out_dir / "raw"
     flags = [f"--preset {preset}"] + ([f"--sweep {','.join(sweeps)}"] if sweeps else [])
     flags += [f"--threads {threads}"] if threads else []
     flags += ["--smoke"] if smoke else []

@@ -5,8 +5,10 @@ Every number in the report is computed here from the measured rows.
 
 from __future__ import annotations
 
+import base64
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -816,3 +818,22 @@ def filter_metrics(df: pl.DataFrame, **eq: str) -> pl.DataFrame:
 def filter_choices(df: pl.DataFrame, column: str) -> list[str]:
     """``"all"`` and the distinct non-null values of ``column`` as text, sorted."""
     return ["all", *sorted({str(v) for v in df[column].to_list() if v is not None})]
+
+
+_IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)\s]+\.png)\)")
+
+
+def inline_images(markdown: str, folder: Path) -> str:
+    """``markdown`` with each ``![alt](file.png)`` whose file is in ``folder`` embedded as a
+    ``data:`` URI: a report's images are relative to its folder, which a page served by
+    ``marimo run`` cannot reach, so linked they show as broken images. Missing files are
+    left as they are (and stay visibly broken)."""
+
+    def embed(m: re.Match[str]) -> str:
+        path = Path(folder) / m.group(2)
+        if not path.is_file():
+            return m.group(0)
+        data = base64.b64encode(path.read_bytes()).decode("ascii")
+        return f"![{m.group(1)}](data:image/png;base64,{data})"
+
+    return _IMAGE.sub(embed, markdown)

@@ -16,6 +16,7 @@ check can fail. Skipped, with the reason, only when Chromium or chromedriver is 
 from __future__ import annotations
 
 import os
+import shutil
 import struct
 import subprocess
 import sys
@@ -127,21 +128,24 @@ def _check(check, nb: str) -> None:
         assert r.ok, f"{nb}: {r.step}: {r.missing}\n{log}"
 
 
-def _elsewhere() -> set[str]:
+def _elsewhere(tmp: Path) -> set[str]:
     """Places outside the repository a perflab run writes to: its temporary folders
-    (``perflab-*`` in the system temporary directory) and a ``~/.perflab``."""
-    tmp = Path(tempfile.gettempdir())
+    (``perflab-*`` in the server's temporary directory ``tmp``) and a ``~/.perflab``."""
     return {str(p) for p in tmp.glob("perflab-*")} | {
         str(p) for p in (Path.home() / ".perflab").glob("**/*")
     }
 
 
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_dashboard_published_view(nb: Path):
+def test_dashboard_published_view(nb: Path, monkeypatch):
     """Served with its DEFAULT arguments (what a researcher opens): renders, its controls
     work, and it writes nothing: the repository tree (ignored folders such as build/ and
-    .profiles/ included) and the places a run could write outside it are unchanged."""
-    before, elsewhere = _tree(ROOT), _elsewhere()
+    .profiles/ included) and the places a run could write outside it are unchanged (the
+    server gets a temporary directory of its own, so other processes' files do not count)."""
+    # short: Chromium, which inherits it, puts its sockets there (108-byte path limit)
+    tmp = Path(tempfile.mkdtemp(prefix="e2e-"))
+    monkeypatch.setenv("TMPDIR", str(tmp))
+    before, elsewhere = _tree(ROOT), _elsewhere(tmp)
     check = check_notebook(nb, screenshot_dir=SCREENSHOTS, timeout=240, steps=_steps(nb.stem))
     _check(check, nb.name)
     if "import altair" in nb.read_text(encoding="utf-8"):
@@ -149,7 +153,8 @@ def test_dashboard_published_view(nb: Path):
     w, h = _png_size(Path(check.screenshot))
     assert w >= 1000 and h >= 600, (w, h)
     assert not _changed(before, _tree(ROOT)), f"marimo run {nb.name} wrote files"
-    assert not _elsewhere() - elsewhere, f"marimo run {nb.name} wrote outside the repository"
+    assert not _elsewhere(tmp) - elsewhere, f"marimo run {nb.name} wrote outside the repository"
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def test_atlas_small_dashboard_shows_the_published_atlas():

@@ -68,6 +68,8 @@ def test_a_stride_sample_keeps_every_family():
     sample = sample_plan(plan, 50)
     assert sample.family_names() == plan.family_names()
     assert 100 <= sample.size <= plan.size // 20
+    for spec, small in zip(plan.families, sample.families, strict=True):
+        assert 1 <= small.size <= max(1, -(-spec.size // 40))  # about 1 in 50, at least 1
     ids = {it.polytope_id for it in plan.items()}
     assert {it.polytope_id for it in sample.items()} <= ids
 
@@ -148,3 +150,21 @@ def test_shard_keys_are_the_keys_of_shards():
         plan = get_plan(name)
         assert plan.shard_keys() == list(plan.shards())
         assert plan.shard_keys("perturbed") == list(plan.shards("perturbed"))
+
+
+def test_the_efficiency_discounts_the_machines_own_speedup():
+    from perflab.atlas.projection import _efficiency
+
+    runs = [{"workers": 1, "speedup": 1.0}, {"workers": 2, "speedup": 1.5}]
+    assert _efficiency({"runs": runs}) == pytest.approx(0.75)
+    assert _efficiency({"runs": runs, "hardware": {"speedup": 1.875}}) == pytest.approx(0.8)
+    assert _efficiency({"runs": runs, "hardware": {"speedup": 1.2}}) == 1.0  # capped
+
+
+@pytest.mark.deep  # spawns pools of 1 and 2 processes: a few seconds
+def test_the_hardware_calibration_reports_a_speedup():
+    from perflab.atlas.scaling import hardware_speedup
+
+    hw = hardware_speedup(2, tasks=4)
+    assert hw["workers"] == 2 and hw["speedup"] > 0
+    assert set(hw["wall_s"]) == {"1", "2"}

@@ -8,8 +8,10 @@ The plan's compute is ``C = sum(rows x cost)``. On ``N`` workers the build takes
 
     T(N) = max(C / (N * e), R * c)
 
-where ``e`` is the parallel efficiency measured from 1 to 2 workers
-(:mod:`perflab.atlas.scaling`), assumed to hold for ``N`` workers (it does not capture a
+where ``e`` is the software's parallel efficiency measured from 1 to 2 workers
+(:mod:`perflab.atlas.scaling`: the build's speed-up divided by the machine's own speed-up for
+a fixed CPU task, measured in the same run, so that two vCPUs sharing one core do not count
+against the software), assumed to hold for ``N`` workers (it does not capture a
 shared file system or a scheduler at 10^5 tasks), ``R`` the plan's rows and ``c`` the client's
 own time per row (timing and journal appends, shards, manifest: the part that does not
 parallelise), measured by replaying the measured build's rows through the builder with no
@@ -85,6 +87,17 @@ class Projection:
         return workers * self.wall_s(workers) / 3600.0
 
 
+def _efficiency(scaling: dict[str, Any]) -> float:
+    """The software's parallel efficiency on 2 workers: the build's speed-up over the
+    machine's own (:func:`perflab.atlas.scaling.hardware_speedup`, same run), at most 1; the
+    build's speed-up over 2 when the run has no hardware calibration."""
+    two = next(r for r in scaling["runs"] if r["workers"] == 2)
+    hardware = scaling.get("hardware", {}).get("speedup")
+    if not hardware:
+        return two["speedup"] / 2
+    return min(1.0, two["speedup"] / hardware)
+
+
 def _last_complete_run(bench_dir: Path) -> dict[str, Any]:
     runs = [r for r in RunLog.iter(bench_dir / RUNS) if r.get("complete")]
     full = [r for r in runs if r.get("only") is None and r.get("rows_computed")]
@@ -129,18 +142,28 @@ def project(
             seconds += len(spec.seeds) * mean
         by_family.append({"family": spec.family, "rows": rows, "compute_s": seconds})
         total += seconds
-    two = next(r for r in scaling["runs"] if r["workers"] == 2)
     return Projection(
         target=target.atlas,
         measured=measured.atlas,
         rows=target.size,
         compute_s=total,
         rows_by_family_mean=fallback,
-        efficiency=two["speedup"] / 2,
+        efficiency=_efficiency(scaling),
         client_s_per_row=scaling["client"]["client_s_per_row"],
         measured_build=run,
         scaling=scaling,
         by_family=by_family,
+    )
+
+
+def _hardware_text(scaling: dict[str, Any], p: Projection) -> str:
+    hw = scaling.get("hardware")
+    if not hw:
+        return f"Parallel efficiency {p.efficiency:.2f} (no hardware calibration recorded)."
+    return (
+        f"The machine itself, in the same run: {hw['tasks']} copies of a fixed single-threaded "
+        f"CPU task ran {hw['speedup']:.2f}x faster on 2 processes than on 1, so the "
+        f"software's parallel efficiency is {p.efficiency:.2f}."
     )
 
 
@@ -187,8 +210,8 @@ def projection_markdown(p: Projection) -> str:
             f"({sc['sample']}; `python -m perflab.atlas scaling {p.measured}`): "
             f"1 worker {one['wall_s']:.1f} s ({one['rows_per_s']:.2f} rows/s), 2 workers "
             f"{two['wall_s']:.1f} s ({two['rows_per_s']:.2f} rows/s): speed-up "
-            f"**{two['speedup']:.2f}x**, parallel efficiency {p.efficiency:.2f}; both builds "
-            f"wrote the same bytes (load average {_load(sc)}).",
+            f"**{two['speedup']:.2f}x**; both builds wrote the same bytes (load average "
+            f"{_load(sc)}). {_hardware_text(sc, p)}",
             "",
             f"**{p.target} projected** from those records ({p.rows:,} rows; "
             f"{p.rows_by_family_mean:,} costed at their family's mean): "

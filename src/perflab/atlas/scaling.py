@@ -1,15 +1,24 @@
 """Speed-up of an atlas build from 1 to N Dask workers, measured in one run.
 
-:func:`sample_plan` takes a stride sample of a plan that keeps its mix of families: every
-``stride``-th seed of each parameter set (for a family with a single seed: every
-``stride``-th parameter set, at least one). :func:`measure_scaling` builds that sample
-afresh on an embedded Dask ``LocalCluster`` of each worker count in turn, in the same run and
-from the same temporary folder, checks that every build wrote the same shard bytes, and
-returns the wall times, rows per second and speed-ups against the one-worker build. The
-result is what :mod:`perflab.atlas.projection` extrapolates from (its parallel efficiency).
+:func:`sample_plan` takes a stride sample of a plan that keeps about one row in ``stride`` of
+every family, so the sample has the plan's mix of cheap and expensive rows: every
+``stride``-th seed of each parameter set, or, for a family with fewer seeds than
+``stride``, the first seed of every ``k``-th parameter set with ``k x seeds ~ stride`` (at
+least one row per family, so a family of one row is over-represented).
+:func:`measure_scaling` builds that sample afresh on an embedded Dask ``LocalCluster`` of
+each worker count in turn, in the same run and from the same temporary folder, checks that
+every build wrote the same shard bytes, and returns the wall times, rows per second and
+speed-ups against the one-worker build. The result is what :mod:`perflab.atlas.projection`
+extrapolates from (its parallel efficiency).
 
 Wall times count the build itself (rows computed, journals, shards, manifest), not the
 cluster's start-up, which is recorded apart.
+
+:func:`hardware_speedup` calibrates the machine the same way: the speed-up of a fixed
+single-threaded CPU task (Python arithmetic and small numpy linear algebra) from 1 to N
+processes. On a machine whose N cores are real it is close to N; on a virtual machine whose
+vCPUs share a physical core it is not, and the build cannot scale past it. The software's
+parallel efficiency is the build's speed-up divided by this one.
 
 :func:`measure_client` measures the part that does not parallelise: the client's own time
 per row (timing records, journal, shards, manifest), by replaying a built atlas's rows
@@ -33,6 +42,7 @@ from perflab.atlas.plan import BuildPlan, FamilySpec
 from perflab.harness import env_snapshot, env_summary
 
 __all__ = [
+    "hardware_speedup",
     "ScalingResult",
     "ScalingRun",
     "measure_client",
@@ -54,13 +64,13 @@ def sample_plan(plan: BuildPlan, stride: int) -> BuildPlan:
         raise ValueError(f"stride must be a positive integer, got {stride!r}")
     specs = []
     for s in plan.families:
-        if len(s.seeds) > 1:
+        if len(s.seeds) >= stride:
             spec = FamilySpec(
                 s.family, s.grid, s.seeds[::stride], s.points, s.work_budget, s.methods
             )
-        else:
-            points = s.param_sets()[::stride]
-            spec = FamilySpec(s.family, {}, list(s.seeds), points, s.work_budget, s.methods)
+        else:  # few seeds: every k-th parameter set with its first seed, k*seeds ~ stride
+            points = s.param_sets()[:: -(-stride // len(s.seeds))]
+            spec = FamilySpec(s.family, {}, s.seeds[:1], points, s.work_budget, s.methods)
         specs.append(spec)
     return BuildPlan(
         atlas=f"{plan.atlas}-scaling",
@@ -100,6 +110,7 @@ class ScalingResult:
     env: str
     load_avg: list[float] | None = None  # at the end
     load_avg_start: list[float] | None = None
+    hardware: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
     def efficiency(self, workers: int) -> float:
@@ -154,7 +165,9 @@ def measure_scaling(
     identical = len({r.shards_sha256 for r in runs}) == 1
     if not identical:
         raise RuntimeError(f"builds of {sample.atlas} with {workers} workers wrote other bytes")
+    hardware = hardware_speedup(max(workers))
     return ScalingResult(
+        hardware=hardware,
         atlas=plan.atlas,
         sample=sample.description,
         stride=stride,
@@ -227,4 +240,43 @@ def measure_client(plan: BuildPlan, dataset: Path, bench: Path) -> dict[str, Any
         "client_s_per_row": res.client_s / res.rows_computed,
         "identical_to_committed": replayed == committed,
         "load_avg": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+    }
+
+
+def _cpu_task(seed: int) -> float:
+    """A fixed single-threaded CPU task (about 0.1 s): Python arithmetic, then small numpy
+    linear algebra; returns a checksum so nothing is optimised away."""
+    import numpy as np
+    from threadpoolctl import threadpool_limits
+
+    total = 0
+    for i in range(1_000_000):
+        total += (i * seed) % 7
+    with threadpool_limits(1):
+        a = np.random.default_rng(seed).random((120, 120)) + 120 * np.eye(120)
+        for _ in range(20):
+            a = np.linalg.inv(a) + 120 * np.eye(120)
+    return float(total) + float(a.sum())
+
+
+def hardware_speedup(workers: int = 2, tasks: int = 12) -> dict[str, Any]:
+    """The speed-up of ``tasks`` copies of a fixed CPU task from 1 to ``workers`` processes
+    (spawned pools of each size, started before the clock; best of 2 rounds each)."""
+    from perflab.harness.pool import process_pool
+
+    times = {}
+    for n in (1, workers):
+        with process_pool(n) as pool:
+            list(pool.map(_cpu_task, range(n)))  # workers started and warm
+            best = float("inf")
+            for _ in range(2):
+                t0 = time.perf_counter()
+                list(pool.map(_cpu_task, range(1, tasks + 1)))
+                best = min(best, time.perf_counter() - t0)
+            times[n] = best
+    return {
+        "workers": workers,
+        "tasks": tasks,
+        "wall_s": {str(n): t for n, t in times.items()},
+        "speedup": times[1] / times[workers],
     }

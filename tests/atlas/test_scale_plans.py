@@ -63,15 +63,11 @@ def test_atlas_large_is_the_medium_grid_with_more_seeds():
         assert len(b.seeds) >= len(a.seeds)
 
 
-def test_a_stride_sample_keeps_every_family():
+def test_a_stride_sample_is_every_stride_th_row_of_the_plan():
     plan = get_plan("atlas-medium")
     sample = sample_plan(plan, 50)
-    assert sample.family_names() == plan.family_names()
-    assert 100 <= sample.size <= plan.size // 20
-    for spec, small in zip(plan.families, sample.families, strict=True):
-        assert 1 <= small.size <= max(1, -(-spec.size // 40))  # about 1 in 50, at least 1
-    ids = {it.polytope_id for it in plan.items()}
-    assert {it.polytope_id for it in sample.items()} <= ids
+    rows = [it.polytope_id for it in plan.items()]
+    assert [it.polytope_id for it in sample.items()] == rows[::50]
 
 
 def _tiny() -> BuildPlan:

@@ -1,10 +1,8 @@
 """Speed-up of an atlas build from 1 to N Dask workers, measured in one run.
 
-:func:`sample_plan` takes a stride sample of a plan that keeps about one row in ``stride`` of
-every family, so the sample has the plan's mix of cheap and expensive rows: every
-``stride``-th seed of each parameter set, or, for a family with fewer seeds than
-``stride``, the first seed of every ``k``-th parameter set with ``k x seeds ~ stride`` (at
-least one row per family, so a family of one row is over-represented).
+:func:`sample_plan` takes every ``stride``-th row of a plan, so the sample has the plan's
+mix of cheap and expensive rows (a family of a few rows appears only where a multiple of
+``stride`` falls in it).
 :func:`measure_scaling` builds that sample afresh on an embedded Dask ``LocalCluster`` of
 each worker count in turn, in the same run and from the same temporary folder, checks that
 every build wrote the same shard bytes, and returns the wall times, rows per second and
@@ -53,7 +51,11 @@ __all__ = [
 
 
 def sample_plan(plan: BuildPlan, stride: int) -> BuildPlan:
-    """The stride sample of ``plan`` (named ``<atlas>-scaling``; see the module docstring).
+    """Every ``stride``-th row of ``plan`` in plan order (named ``<atlas>-scaling``): the
+    plan's mix of cheap and expensive rows, so a family of a few rows appears only where a
+    multiple of ``stride`` falls in it. A family whose kept rows are not one set of seeds for
+    each kept parameter set (possible only when its seed count is not a multiple of
+    ``stride``) keeps every ``stride``-th seed of each parameter set instead.
 
     Raises
     ------
@@ -62,25 +64,34 @@ def sample_plan(plan: BuildPlan, stride: int) -> BuildPlan:
     """
     if isinstance(stride, bool) or int(stride) != stride or stride < 1:
         raise ValueError(f"stride must be a positive integer, got {stride!r}")
-    specs = []
+    specs, start = [], 0
     for s in plan.families:
-        if len(s.seeds) >= stride:
-            spec = FamilySpec(
-                s.family, s.grid, s.seeds[::stride], s.points, s.work_budget, s.methods
-            )
-        else:  # few seeds: every k-th parameter set with its first seed, k*seeds ~ stride
-            points = s.param_sets()[:: -(-stride // len(s.seeds))]
-            spec = FamilySpec(s.family, {}, s.seeds[:1], points, s.work_budget, s.methods)
-        specs.append(spec)
+        keep = [j for j in range(s.size) if (start + j) % stride == 0]
+        start += s.size
+        if keep:
+            specs.append(_kept_spec(s, keep, stride))
     return BuildPlan(
         atlas=f"{plan.atlas}-scaling",
         families=tuple(specs),
         time_budget_s=plan.time_budget_s,
         rows_per_shard=plan.rows_per_shard,
-        description=f"every {stride}th seed of {plan.atlas} (scaling measurement)",
+        description=f"every {stride}th row of {plan.atlas} (scaling measurement)",
         work_budget=dict(plan.work_budget),
         methods=plan.methods,
     )
+
+
+def _kept_spec(s: FamilySpec, keep: list[int], stride: int) -> FamilySpec:
+    """The rows ``keep`` (indices into ``s.items()``) of family ``s`` as one spec."""
+    n_seeds, param_sets = len(s.seeds), s.param_sets()
+    seeds_of: dict[int, list[int]] = {}
+    for j in keep:
+        seeds_of.setdefault(j // n_seeds, []).append(s.seeds[j % n_seeds])
+    seed_sets = {tuple(v) for v in seeds_of.values()}
+    if len(seed_sets) == 1:
+        points = [param_sets[p] for p in seeds_of]
+        return FamilySpec(s.family, {}, list(seed_sets.pop()), points, s.work_budget, s.methods)
+    return FamilySpec(s.family, s.grid, s.seeds[::stride], s.points, s.work_budget, s.methods)
 
 
 @dataclass
@@ -259,9 +270,9 @@ def _cpu_task(seed: int) -> float:
     return float(total) + float(a.sum())
 
 
-def hardware_speedup(workers: int = 2, tasks: int = 12) -> dict[str, Any]:
+def hardware_speedup(workers: int = 2, tasks: int = 40) -> dict[str, Any]:
     """The speed-up of ``tasks`` copies of a fixed CPU task from 1 to ``workers`` processes
-    (spawned pools of each size, started before the clock; best of 2 rounds each)."""
+    (spawned pools of each size, started before the clock; best of 3 rounds each)."""
     from perflab.harness.pool import process_pool
 
     times = {}
@@ -269,7 +280,7 @@ def hardware_speedup(workers: int = 2, tasks: int = 12) -> dict[str, Any]:
         with process_pool(n) as pool:
             list(pool.map(_cpu_task, range(n)))  # workers started and warm
             best = float("inf")
-            for _ in range(2):
+            for _ in range(3):
                 t0 = time.perf_counter()
                 list(pool.map(_cpu_task, range(1, tasks + 1)))
                 best = min(best, time.perf_counter() - t0)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import multiprocessing
+import os
 import queue
 import signal
 from collections import deque
@@ -34,19 +35,26 @@ __all__ = [
 ]
 
 
-def worker_setup() -> None:
-    """In a worker process: die with the parent, leave SIGINT to it."""
+def worker_setup(parent_pid: int | None = None) -> None:
+    """In a worker process: die with the parent, leave SIGINT to it.
+
+    ``PR_SET_PDEATHSIG`` only covers a parent that dies *after* it is set; a parent killed
+    while the worker was still starting (spawn re-imports the parent's modules first) has
+    already been replaced by a reaper, so a worker whose parent is no longer
+    ``parent_pid`` exits at once instead of waiting forever as an orphan."""
     try:
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         pr_set_pdeathsig = 1
         libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
     except (OSError, AttributeError):  # not Linux: workers exit when their pipe closes
         pass
+    if parent_pid is not None and os.getppid() != parent_pid:
+        os._exit(1)  # the parent died before the death signal was armed
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _initializer(init: Callable[..., None] | None, initargs: tuple) -> None:
-    worker_setup()
+def _initializer(init: Callable[..., None] | None, initargs: tuple, parent_pid: int) -> None:
+    worker_setup(parent_pid)
     if init is not None:
         init(*initargs)
 
@@ -63,7 +71,7 @@ def process_pool(
         max_workers=int(workers),
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_initializer,
-        initargs=(initializer, tuple(initargs)),
+        initargs=(initializer, tuple(initargs), os.getpid()),
     )
 
 

@@ -21,6 +21,7 @@ worker core-hours.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections import defaultdict
@@ -30,6 +31,7 @@ from typing import Any
 
 from perflab.atlas.plan import BuildPlan, canonical_json
 from perflab.atlas.report import latest_timings
+from perflab.atlas.scaling import sample_plan
 from perflab.harness import RunLog, markdown_table
 
 __all__ = [
@@ -79,6 +81,7 @@ class Projection:
     measured_build: dict[str, Any]
     scaling: dict[str, Any]
     by_family: list[dict[str, Any]]
+    sample_recorded_s: float = 0.0  # what the scaling sample's rows took in the measured build
 
     def wall_s(self, workers: int) -> float:
         return max(self.compute_s / (workers * self.efficiency), self.rows * self.client_s_per_row)
@@ -142,7 +145,13 @@ def project(
             seconds += len(spec.seeds) * mean
         by_family.append({"family": spec.family, "rows": rows, "compute_s": seconds})
         total += seconds
+    per_row: dict[str, float] = defaultdict(float)
+    for rec in latest_timings(bench_dir):
+        per_row[rec["polytope_id"]] += float(rec.get("seconds") or 0.0)
+    sample = sample_plan(measured, int(scaling.get("stride", 50)))
+    sample_recorded = sum(per_row.get(it.polytope_id, 0.0) for it in sample.items())
     return Projection(
+        sample_recorded_s=sample_recorded,
         target=target.atlas,
         measured=measured.atlas,
         rows=target.size,
@@ -153,6 +162,19 @@ def project(
         measured_build=run,
         scaling=scaling,
         by_family=by_family,
+    )
+
+
+def _recorded_text(p: Projection, one: dict[str, Any]) -> str:
+    """How the recorded per-row costs compare with the same rows on a quiet machine."""
+    if not p.sample_recorded_s:
+        return ""
+    factor = p.sample_recorded_s / one["wall_s"]
+    return (
+        f"The per-row costs are those recorded while {p.measured} was built: the scaling "
+        f"sample's rows took {p.sample_recorded_s:.1f} s there and {one['wall_s']:.1f} s on "
+        f"1 worker in the scaling run ({factor:.1f}x): the last two columns divide the "
+        f"recorded costs by that factor (this machine unloaded, as in the scaling run)."
     )
 
 
@@ -188,12 +210,18 @@ def projection_markdown(p: Projection) -> str:
     one = next(r for r in sc["runs"] if r["workers"] == 1)
     two = next(r for r in sc["runs"] if r["workers"] == 2)
     load = run.get("load_avg") or [float("nan")]
+    factor = p.sample_recorded_s / one["wall_s"] if p.sample_recorded_s else 1.0
+    quiet = dataclasses.replace(p, compute_s=p.compute_s / factor)
     rows = [
         {
             "workers": n,
             "wall time": _hours(p.wall_s(n)),
             "worker core-hours": f"{p.core_hours(n):,.1f}",
-            "bound by": "client" if p.wall_s(n) > p.compute_s / (n * p.efficiency) else "rows",
+            f"wall time, costs / {factor:.1f}": _hours(quiet.wall_s(n)),
+            f"core-hours, costs / {factor:.1f}": f"{quiet.core_hours(n):,.1f}",
+            "bound by (recorded)": "client"
+            if p.wall_s(n) > p.compute_s / (n * p.efficiency)
+            else "rows",
         }
         for n in WORKER_COUNTS
     ]
@@ -219,6 +247,8 @@ def projection_markdown(p: Projection) -> str:
             f"{1000 * p.client_s_per_row:.2f} ms of client time per row (replaying "
             f"{sc['client']['rows']:,} rows of {p.measured} with no computation; shards "
             f"identical to the committed ones: {sc['client']['identical_to_committed']}).",
+            "",
+            _recorded_text(p, one),
             "",
             markdown_table(rows),
             "",

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from perflab.harness.workloads import Factory  # the factory convention, one definition
+
 __all__ = [
     "PLAN",
     "PROFILE_TARGETS",
@@ -28,7 +30,6 @@ __all__ = [
     "family_build",
 ]
 
-Factory = Callable[[], Callable[[], Any]]
 
 PLAN = "atlas-tiny"
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from perflab.harness.workloads import Factory  # the factory convention, one definition
+
 __all__ = [
     "GRID",
     "PROFILE_TARGETS",
@@ -25,7 +27,6 @@ __all__ = [
     "tricubic_call",
 ]
 
-Factory = Callable[[], Callable[[], Any]]
 
 GRID = 41
 

@@ -52,6 +52,7 @@ from typing import Any
 
 from perflab._stdlib_guard import ensure_stdlib_profile
 from perflab.harness.atomic import atomic_write_text
+from perflab.harness.workloads import Factory  # the factory convention, one definition
 
 __all__ = [
     "DEFAULT_OUT",
@@ -75,7 +76,6 @@ __all__ = [
     "top_functions_chart",
 ]
 
-Factory = Callable[[], Callable[[], Any]]
 
 #: Packages searched for ``workloads.PROFILE_TARGETS`` (the harness first, then the domains).
 KNOWN_PACKAGES = ("harness", "symplectic", "atlas", "bragg", "warpgen", "soap")

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from perflab.harness.workloads import Factory  # the factory convention, one definition
+
 __all__ = [
     "PROFILE_TARGETS",
     "SYSTEM",
@@ -22,7 +24,6 @@ __all__ = [
     "expansion_torch",
 ]
 
-Factory = Callable[[], Callable[[], Any]]
 
 SYSTEM = "golden_bench_2sp"
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from perflab.harness.workloads import Factory  # the factory convention, one definition
+
 __all__ = [
     "PROFILE_TARGETS",
     "RANDOM_10_FACETS_SEED",
@@ -39,7 +41,6 @@ __all__ = [
     "volume_4d",
 ]
 
-Factory = Callable[[], Callable[[], Any]]
 
 #: seed of the random 10-facet 4D halfspace polytope (checked to keep all 10 halfspaces)
 RANDOM_10_FACETS_SEED = 1000

@@ -22,6 +22,8 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
+from perflab.harness.workloads import Factory  # the factory convention, one definition
+
 __all__ = [
     "PROFILE_TARGETS",
     "SEED",
@@ -30,7 +32,6 @@ __all__ = [
     "generate",
 ]
 
-Factory = Callable[[], Callable[[], Any]]
 
 SEED = 0
 

@@ -304,12 +304,17 @@ class BuildPlan:
                 )
             else:
                 specs.append(s)
+        return self.derived(f"{self.atlas}-smoke", specs, f"smoke subset of {self.atlas}")
+
+    def derived(self, atlas: str, families: list[FamilySpec], description: str) -> BuildPlan:
+        """A plan named ``atlas`` of ``families`` with this plan's budgets, methods and shard
+        size (smoke subsets, scaling samples); checked like any plan."""
         return BuildPlan(
-            atlas=f"{self.atlas}-smoke",
-            families=tuple(specs),
+            atlas=atlas,
+            families=tuple(families),
             time_budget_s=self.time_budget_s,
             rows_per_shard=self.rows_per_shard,
-            description=f"smoke subset of {self.atlas}",
+            description=description,
             work_budget=dict(self.work_budget),
             methods=self.methods,
         )

@@ -70,15 +70,8 @@ def sample_plan(plan: BuildPlan, stride: int) -> BuildPlan:
         start += s.size
         if keep:
             specs.append(_kept_spec(s, keep, stride))
-    return BuildPlan(
-        atlas=f"{plan.atlas}-scaling",
-        families=tuple(specs),
-        time_budget_s=plan.time_budget_s,
-        rows_per_shard=plan.rows_per_shard,
-        description=f"every {stride}th row of {plan.atlas} (scaling measurement)",
-        work_budget=dict(plan.work_budget),
-        methods=plan.methods,
-    )
+    description = f"every {stride}th row of {plan.atlas} (scaling measurement)"
+    return plan.derived(f"{plan.atlas}-scaling", specs, description)
 
 
 def _kept_spec(s: FamilySpec, keep: list[int], stride: int) -> FamilySpec:

@@ -84,3 +84,13 @@ def test_a_reference_exception_is_not_a_pass():
     initial |= {"total": np.zeros(1, np.float32), "out": np.zeros(40, np.float32)}
     outcome, note = reference.check_equivalence(spec, initial, dict(initial))
     assert outcome == NOT_RUN and "raised" in note
+
+
+def test_a_matrix_from_vectors_is_refused_as_warp_refuses_it_in_a_kernel():
+    """warp 1.19's codegen raises this TypeError for ``wp.mat33(v0, v1, v2)`` in a kernel;
+    the reference does the same (a sampled kernel using it would be ``not_run``)."""
+    mat33 = reference.NumpyWarp().mat33
+    with pytest.raises(TypeError, match="matrix_from_rows"):
+        mat33(np.ones(3), np.ones(3), np.ones(3))
+    assert mat33(2.0).tolist() == [[2.0] * 3] * 3  # the scalar forms still work
+    assert mat33(*range(9))[1, 2] == 5

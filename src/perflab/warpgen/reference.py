@@ -87,7 +87,11 @@ def _mat(n: int) -> Callable[..., Mat]:
             return np.array([F32(a) for a in args], F32).reshape(n, n).view(Mat)
         if len(args) == 1 and np.ndim(args[0]) == 0:
             return np.full((n, n), args[0], F32).view(Mat)
-        raise NotImplementedError("matrix from vectors")
+        # as warp 1.19 does in a kernel (codegen): wp.matrix_from_rows / _cols build those
+        raise TypeError(
+            "Passing vectors to `wp.matrix()` isn't supported, use `wp.matrix_from_rows()` or "
+            "`wp.matrix_from_cols()` instead."
+        )
 
     return make
 

@@ -2,7 +2,7 @@
 
 A build names its place with a :class:`ComputeTarget` (checked by :func:`compute_target`)
 and runs its tasks through :func:`open_executor`, which yields an object with
-``submit(fn, *args) -> future`` for :func:`perflab.harness.pool.ordered_results`:
+``submit(fn, *args) -> future`` for :func:`perflab.harness.pool.completed_results`:
 
 - ``workers=1`` and no cluster: ``None`` (the caller runs the tasks in its own process);
 - ``workers=N`` and no cluster: :func:`perflab.harness.pool.process_pool` (N spawned
@@ -208,18 +208,6 @@ class DaskExecutor:
     def n_workers(self) -> int:
         return len(self.client.scheduler_info(n_workers=-1).get("workers", {}))
 
-    def check_software(self) -> None:
-        """Raise :class:`SoftwareMismatch` naming a worker whose versions differ from ours."""
-        mine = software_fingerprint()
-        for worker, theirs in self.client.run(software_fingerprint).items():
-            diff = {k: (mine.get(k), theirs.get(k)) for k in mine if mine.get(k) != theirs.get(k)}
-            if diff:
-                shown = ", ".join(f"{k} {a} here, {b} there" for k, (a, b) in diff.items())
-                raise SoftwareMismatch(
-                    f"Dask worker {worker} runs other software than this client ({shown}); "
-                    f"its rows could differ: install the same versions on every worker"
-                )
-
 
 def check_reachable(target: ComputeTarget, timeout: float = CONNECT_TIMEOUT_S) -> None:
     """For a ``"scheduler"`` target: open and close a TCP connection to it, or raise
@@ -306,8 +294,9 @@ def open_executor(
     ------
     ClusterUnreachable
         ``target`` names a scheduler that does not answer within ``connect_timeout``.
-    SoftwareMismatch
-        A worker of the cluster runs other versions of :data:`FINGERPRINT_PACKAGES`.
+
+    A worker with other versions of :data:`FINGERPRINT_PACKAGES` than this process refuses
+    every task given to it with :class:`SoftwareMismatch` (raised where its result is read).
     """
     if target.kind == "inline":
         yield None
@@ -324,7 +313,7 @@ def open_executor(
     for name in ("distributed", "distributed.nanny", "distributed.worker"):
         logging.getLogger(name).setLevel(logging.ERROR)
     if target.kind == "scheduler":
-        _probe(str(target.address), connect_timeout)
+        check_reachable(target, connect_timeout)
         try:
             client = Client(str(target.address), timeout=connect_timeout)
         except OSError as exc:
@@ -345,9 +334,7 @@ def open_executor(
         )
         client = Client(cluster)
     try:
-        executor = DaskExecutor(client, target)
-        executor.check_software()
-        yield executor
+        yield DaskExecutor(client, target)
     finally:
         logging.getLogger("distributed").setLevel(logging.CRITICAL)
         client.close()

@@ -1,4 +1,4 @@
-"""One process pool for every domain: ordered results, workers that die with their parent.
+"""One process pool for every domain: workers that die with their parent, results as they finish.
 
 :func:`process_pool` is a ``concurrent.futures.ProcessPoolExecutor`` whose workers are
 spawned (not forked: a fork of a process with other threads running, such as a marimo
@@ -8,9 +8,10 @@ worker behind (and so no ``multiprocessing`` resource tracker either, which exit
 last process holding its pipe does). A worker that dies fails the job cleanly with
 ``BrokenProcessPool`` instead of leaving it waiting.
 
-:func:`ordered_results` submits every task and yields the results in submission order. It
-works with any executor with ``submit(fn, *args) -> Future``, which is where a Dask
-``distributed.Client`` plugs in (its futures have the same ``result(timeout)``).
+:func:`completed_results` keeps a window of tasks in flight and yields ``(index, result)``
+as they finish. It works with any executor with ``submit(fn, *args) -> Future`` whose
+futures have ``add_done_callback`` and ``result()``, which is where a Dask
+``distributed.Client`` plugs in (:mod:`perflab.harness.cluster`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ import multiprocessing
 import os
 import queue
 import signal
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Any
@@ -29,7 +29,6 @@ from typing import Any
 __all__ = [
     "completed_results",
     "kill_workers",
-    "ordered_results",
     "process_pool",
     "worker_setup",
 ]
@@ -82,42 +81,6 @@ def kill_workers(pool: ProcessPoolExecutor) -> None:
             proc.kill()
 
 
-def ordered_results(
-    executor: Executor | Any,
-    fn: Callable[..., Any],
-    tasks: Iterable[tuple],
-    *,
-    window: int | None = None,
-) -> Iterator[Any]:
-    """``fn(*task)`` for every task, computed by ``executor``, yielded in task order.
-
-    With ``window`` at most that many tasks are submitted and not yet consumed (the rest
-    wait in ``tasks``, which may be a lazy iterable): memory stays bounded on a plan of a
-    million rows, and the executor always has ``window`` tasks to give its workers.
-    Leaving early (an exception, a ``break``) cancels the tasks not yet consumed."""
-    if window is not None and (isinstance(window, bool) or int(window) < 1):
-        raise ValueError(f"window must be a positive integer or None, got {window!r}")
-    pending: deque[Any] = deque()
-    source = iter(tasks)
-
-    def fill() -> None:
-        while window is None or len(pending) < window:
-            task = next(source, None)
-            if task is None:
-                return
-            pending.append(executor.submit(fn, *task))
-
-    try:
-        fill()
-        while pending:
-            fut = pending.popleft()
-            fill()  # keep the window full while this one is awaited
-            yield fut.result()
-    finally:
-        for fut in pending:
-            fut.cancel()
-
-
 def completed_results(
     executor: Executor | Any,
     fn: Callable[..., Any],
@@ -128,9 +91,9 @@ def completed_results(
     """``(i, fn(*task_i))`` for every task, computed by ``executor``, yielded as they finish.
 
     At most ``window`` tasks are in flight (submitted, not yet finished); each finished one
-    is replaced by the next task. Unlike :func:`ordered_results`, a slow task does not hold
-    back the others: with 1,000 workers and a 90 s task at the head, ordered consumption
-    would leave every other worker idle once the window is full. Works with any executor
+    is replaced by the next task, so a slow task does not hold back the others (consuming in
+    submission order, with 1,000 workers and a 90 s task at the head, would leave every
+    other worker idle once the window is full). Works with any executor
     whose futures have ``add_done_callback`` and ``result()`` (``concurrent.futures``, Dask).
     A task's exception is raised here; leaving early cancels the tasks in flight.
     """

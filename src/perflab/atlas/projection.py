@@ -39,6 +39,7 @@ __all__ = [
     "project",
     "projection_markdown",
     "row_costs",
+    "seconds_per_polytope",
     "README_BEGIN",
     "README_END",
 ]
@@ -54,11 +55,17 @@ def _key(family: str, params: dict[str, Any]) -> str:
     return f"{family} {canonical_json(params)}"
 
 
-def row_costs(plan: BuildPlan, bench_dir: str | os.PathLike[str]) -> dict[str, list[float]]:
-    """Seconds per row of ``plan``'s build, grouped by ``"family {params}"``."""
+def seconds_per_polytope(bench_dir: str | os.PathLike[str]) -> dict[str, float]:
+    """Each polytope's recorded seconds in a build (the sum of its latest timing records)."""
     per_row: dict[str, float] = defaultdict(float)
     for rec in latest_timings(bench_dir):
         per_row[rec["polytope_id"]] += float(rec.get("seconds") or 0.0)
+    return dict(per_row)
+
+
+def row_costs(plan: BuildPlan, per_row: dict[str, float]) -> dict[str, list[float]]:
+    """The seconds of ``plan``'s rows (:func:`seconds_per_polytope`), grouped by
+    ``"family {params}"``."""
     out: dict[str, list[float]] = defaultdict(list)
     for spec in plan.families:
         for item in spec.items():
@@ -85,6 +92,13 @@ class Projection:
 
     def wall_s(self, workers: int) -> float:
         return max(self.compute_s / (workers * self.efficiency), self.rows * self.client_s_per_row)
+
+    @property
+    def recorded_over_quiet(self) -> float:
+        """How much longer the scaling sample's rows took in the measured build than on 1
+        worker in the scaling run (1.0 when unknown)."""
+        one = next(r for r in self.scaling["runs"] if r["workers"] == 1)
+        return self.sample_recorded_s / one["wall_s"] if self.sample_recorded_s else 1.0
 
     def core_hours(self, workers: int) -> float:
         return workers * self.wall_s(workers) / 3600.0
@@ -123,7 +137,8 @@ def project(
         A family of ``target`` has no measured row at all.
     """
     bench_dir = Path(bench_dir)
-    costs = row_costs(measured, bench_dir)
+    per_row = seconds_per_polytope(bench_dir)
+    costs = row_costs(measured, per_row)
     if not costs:
         raise FileNotFoundError(f"{bench_dir}: no timing records of {measured.atlas}")
     family_costs: dict[str, list[float]] = defaultdict(list)
@@ -145,9 +160,6 @@ def project(
             seconds += len(spec.seeds) * mean
         by_family.append({"family": spec.family, "rows": rows, "compute_s": seconds})
         total += seconds
-    per_row: dict[str, float] = defaultdict(float)
-    for rec in latest_timings(bench_dir):
-        per_row[rec["polytope_id"]] += float(rec.get("seconds") or 0.0)
     sample = sample_plan(measured, int(scaling.get("stride", 50)))
     sample_recorded = sum(per_row.get(it.polytope_id, 0.0) for it in sample.items())
     return Projection(
@@ -169,7 +181,7 @@ def _recorded_text(p: Projection, one: dict[str, Any]) -> str:
     """How the recorded per-row costs compare with the same rows on a quiet machine."""
     if not p.sample_recorded_s:
         return ""
-    factor = p.sample_recorded_s / one["wall_s"]
+    factor = p.recorded_over_quiet
     return (
         f"The per-row costs are those recorded while {p.measured} was built: the scaling "
         f"sample's rows took {p.sample_recorded_s:.1f} s there and {one['wall_s']:.1f} s on "
@@ -210,7 +222,7 @@ def projection_markdown(p: Projection) -> str:
     one = next(r for r in sc["runs"] if r["workers"] == 1)
     two = next(r for r in sc["runs"] if r["workers"] == 2)
     load = run.get("load_avg") or [float("nan")]
-    factor = p.sample_recorded_s / one["wall_s"] if p.sample_recorded_s else 1.0
+    factor = p.recorded_over_quiet
     quiet = dataclasses.replace(p, compute_s=p.compute_s / factor)
     rows = [
         {

@@ -191,16 +191,17 @@ def scaling_dict(result: ScalingResult) -> dict[str, Any]:
     return asdict(result)
 
 
-def _replay_records(plan: BuildPlan, dataset: Path, bench: Path) -> dict[str, dict[str, Any]]:
-    """Each polytope's builder record (row, timings, failures) rebuilt from a finished build."""
+def _replay_records(
+    plan: BuildPlan, dataset: Path, manifest: dict[str, Any], bench: Path
+) -> dict[str, dict[str, Any]]:
+    """Each polytope's builder record (row, timings, failures) rebuilt from a finished build
+    (its folder ``dataset``, its ``manifest``, its timing log in ``bench``)."""
     import json
 
     import pyarrow.parquet as pq
 
-    from perflab.atlas.load import read_manifest
     from perflab.harness import RunLog
 
-    manifest = read_manifest(dataset)
     records: dict[str, dict[str, Any]] = {}
     for info in manifest["done"].values():
         rows = pq.read_table(dataset / info["path"]).to_pylist() if info["rows"] else []
@@ -228,8 +229,9 @@ def measure_client(plan: BuildPlan, dataset: Path, bench: Path) -> dict[str, Any
 
     from perflab.atlas.load import read_manifest
 
-    records = _replay_records(plan, Path(dataset), Path(bench))
-    committed = {k: v["sha256"] for k, v in read_manifest(dataset)["done"].items()}
+    manifest = read_manifest(dataset)
+    records = _replay_records(plan, Path(dataset), manifest, Path(bench))
+    committed = {k: v["sha256"] for k, v in manifest["done"].items()}
 
     def replay(item: Any, budget: Any) -> dict[str, Any]:
         return copy.deepcopy(records[item.polytope_id])
@@ -248,7 +250,7 @@ def measure_client(plan: BuildPlan, dataset: Path, bench: Path) -> dict[str, Any
 
 
 def _cpu_task(seed: int) -> float:
-    """A fixed single-threaded CPU task (about 0.1 s): Python arithmetic, then small numpy
+    """A fixed single-threaded CPU task (tens of ms): Python arithmetic, then small numpy
     linear algebra; returns a checksum so nothing is optimised away."""
     import numpy as np
     from threadpoolctl import threadpool_limits

@@ -303,8 +303,9 @@ def _prepare(
 
 
 class _RowSink:
-    """Where computed rows go, in plan order: timing records, the shard's journal (fsynced),
-    then the shard's parquet file and manifest record once its rows are all in."""
+    """Where computed rows go, in the order they arrive: timing records, then the shard's
+    journal (flushed per row, fsynced every ``SYNC_INTERVAL_S``), then, once a shard's rows
+    are all in, its parquet file (written in plan order) and manifest record."""
 
     def __init__(
         self, plan: BuildPlan, out_dir: Path, bench: Path, manifest: Manifest,
